@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+/**
+ * All configuration comes from environment variables (documented in .env.example).
+ * Parsed once; a bad value fails start-up with the variable's name.
+ */
+const duration = z
+  .string()
+  .regex(/^\d+\s*(ms|s|m|h|d)$/, 'a duration such as 500ms, 30s, 5m, 2h or 7d');
+
+const schema = z.object({
+  NODE_ENV: z.string().default('development'),
+  PORT: z.coerce.number().int().default(3000),
+  PUBLIC_URL: z.string().url().optional(),
+  DATABASE_URL: z.string().default('postgres://postgres:postgres@127.0.0.1:54329/edustream'),
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_UI_URL: z.string().default('http://127.0.0.1:8233'),
+  /** Prefix for task-queue names, so that several deployments (or test runs) can share one Temporal server. */
+  TASK_QUEUE_PREFIX: z.string().default(''),
+  WORKER_POOLS: z.string().default('core,payments,media'),
+  MEDIA_CONCURRENCY: z.coerce.number().int().positive().default(2),
+  JWT_SECRET: z.string().min(16).default('dev-only-secret-change-me-please'),
+  JWT_TTL: duration.default('12h'),
+  STRIPE_SECRET_KEY: z.string().default('sk_test_123'),
+  STRIPE_WEBHOOK_SECRET: z.string().default('whsec_dev_secret'),
+  /** Set to talk to stripe-mock (or any Stripe-compatible host): http://127.0.0.1:12111 */
+  STRIPE_API_BASE: z.string().url().optional(),
+  STRIPE_REQUESTS_PER_SECOND: z.coerce.number().positive().default(100),
+  S3_ENDPOINT: z.string().url().optional(),
+  S3_REGION: z.string().default('us-east-1'),
+  S3_BUCKET: z.string().default('edustream-course-videos'),
+  S3_ACCESS_KEY_ID: z.string().default('S3RVER'),
+  S3_SECRET_ACCESS_KEY: z.string().default('S3RVER'),
+  FFMPEG_PATH: z.string().optional(),
+  FFPROBE_PATH: z.string().optional(),
+  ESCROW_HOLD: duration.default('7d'),
+  AUTO_APPROVE_COURSES: z
+    .enum(['true', 'false'])
+    .default('false')
+    .transform((v) => v === 'true'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SMTP_URL: z.string().optional(),
+});
+
+export type Config = z.infer<typeof schema>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}

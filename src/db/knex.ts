@@ -1,0 +1,27 @@
+import knexFactory, { Knex } from 'knex';
+import { Model } from 'objection';
+import path from 'node:path';
+import pg from 'pg';
+
+// BIGINT (count(*), sum of cents) comes back from pg as a string; our sums of cents fit in a JS number.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+// DATE columns stay plain 'YYYY-MM-DD' strings: no time zone shifts for calendar dates (pay periods).
+pg.types.setTypeParser(pg.types.builtins.DATE, (v) => v);
+
+export const migrationsDirectory = path.resolve(__dirname, '../../migrations');
+
+export function knexConfig(databaseUrl: string): Knex.Config {
+  return {
+    client: 'pg',
+    connection: databaseUrl,
+    pool: { min: 0, max: 10 },
+    migrations: { directory: migrationsDirectory, extension: 'ts', loadExtensions: ['.ts'] },
+  };
+}
+
+/** One knex pool per process; objection models are bound to it. */
+export function createKnex(databaseUrl: string): Knex {
+  const knex = knexFactory(knexConfig(databaseUrl));
+  Model.knex(knex);
+  return knex;
+}

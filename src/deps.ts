@@ -1,0 +1,70 @@
+import { Client, Connection } from '@temporalio/client';
+import { S3Client } from '@aws-sdk/client-s3';
+import type { Knex } from 'knex';
+import pino from 'pino';
+import Stripe from 'stripe';
+import type { Config } from './config';
+import { createKnex } from './db/knex';
+
+/** The clients a process talks to the world with: created once at start-up, closed on shutdown. */
+export interface Deps {
+  config: Config;
+  knex: Knex;
+  stripe: Stripe;
+  s3: S3Client;
+  log: pino.Logger;
+}
+
+export interface ApiDeps extends Deps {
+  temporal: Client;
+}
+
+export function createLogger(config: Config, name: string): pino.Logger {
+  return pino({ name, level: config.LOG_LEVEL });
+}
+
+export function createStripe(config: Config): Stripe {
+  const base = config.STRIPE_API_BASE ? new URL(config.STRIPE_API_BASE) : undefined;
+  return new Stripe(config.STRIPE_SECRET_KEY, {
+    // Our own retries live in Temporal activity retry policies; the SDK's own stay short.
+    maxNetworkRetries: 1,
+    timeout: 20_000,
+    ...(base && {
+      host: base.hostname,
+      port: Number(base.port || (base.protocol === 'https:' ? 443 : 80)),
+      protocol: base.protocol.replace(':', '') as 'http' | 'https',
+    }),
+  });
+}
+
+export function createS3(config: Config): S3Client {
+  return new S3Client({
+    region: config.S3_REGION,
+    ...(config.S3_ENDPOINT && { endpoint: config.S3_ENDPOINT, forcePathStyle: true }),
+    credentials: { accessKeyId: config.S3_ACCESS_KEY_ID, secretAccessKey: config.S3_SECRET_ACCESS_KEY },
+    // Without these, streamed PutObject bodies are sent aws-chunked, which S3-compatible stores may keep verbatim.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
+
+export function createDeps(config: Config, name: string): Deps {
+  return {
+    config,
+    knex: createKnex(config.DATABASE_URL),
+    stripe: createStripe(config),
+    s3: createS3(config),
+    log: createLogger(config, name),
+  };
+}
+
+export async function connectTemporal(config: Config): Promise<Client> {
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+}
+
+export async function closeDeps(deps: Deps & { temporal?: Client }): Promise<void> {
+  await deps.temporal?.connection.close();
+  deps.s3.destroy();
+  await deps.knex.destroy();
+}

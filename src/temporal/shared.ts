@@ -1,0 +1,41 @@
+/**
+ * What the API, the workers and the workflows must agree on: task-queue names, workflow ids derived from
+ * business keys, search attributes, and signal/query/update definitions. Deterministic code only: the
+ * workflow bundle imports this file.
+ */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+
+/** Worker pools. Each pool is one task queue; a worker process serves any subset (`--pools`). */
+export const POOLS = ['core', 'payments', 'media'] as const;
+export type Pool = (typeof POOLS)[number];
+
+/** `prefix` lets several deployments or test runs share one Temporal namespace without stealing each other's tasks. */
+export function taskQueue(pool: Pool, prefix = ''): string {
+  return `${prefix}edustream-${pool}`;
+}
+
+/**
+ * The queue of another pool as seen from inside a workflow, derived from the workflow's own (core) queue,
+ * so that the prefix chosen by configuration reaches workflow code without reading the environment.
+ */
+export function siblingQueue(coreQueue: string, pool: Pool): string {
+  const suffix = taskQueue('core');
+  if (!coreQueue.endsWith(suffix)) throw new Error(`not a core task queue: ${coreQueue}`);
+  return taskQueue(pool, coreQueue.slice(0, -suffix.length));
+}
+
+/** Workflow ids from business keys: a retry, a double click or a duplicated webhook lands on the same workflow. */
+export const workflowId = {
+  notificationFlush: (requestId: string) => `notifications-flush-${requestId}`,
+};
+
+/** Typed search attributes, registered on the namespace at start-up (see search-attributes.ts). */
+export const searchAttributes = {
+  instructorId: defineSearchAttributeKey('EduInstructorId', SearchAttributeType.KEYWORD),
+  courseId: defineSearchAttributeKey('EduCourseId', SearchAttributeType.KEYWORD),
+  lessonId: defineSearchAttributeKey('EduLessonId', SearchAttributeType.KEYWORD),
+  transactionId: defineSearchAttributeKey('EduTransactionId', SearchAttributeType.KEYWORD),
+  payoutPeriod: defineSearchAttributeKey('EduPayoutPeriod', SearchAttributeType.KEYWORD),
+  saleStatus: defineSearchAttributeKey('EduSaleStatus', SearchAttributeType.KEYWORD),
+  releaseAt: defineSearchAttributeKey('EduReleaseAt', SearchAttributeType.DATETIME),
+};

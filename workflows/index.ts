@@ -1,0 +1,2 @@
+// Every workflow the core worker runs. This file and everything it imports is bundled for the workflow sandbox.
+export * from './notifications';

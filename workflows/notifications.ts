@@ -1,0 +1,12 @@
+import { proxyActivities } from '@temporalio/workflow';
+import type { createNotificationActivities } from '../activities/notifications';
+
+const { deliverPendingNotifications } = proxyActivities<ReturnType<typeof createNotificationActivities>>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
+});
+
+/** Delivers what is waiting in the notifications outbox. Run by a Schedule, or on demand by an operator. */
+export async function flushNotificationsWorkflow(batchSize = 100): Promise<{ delivered: number }> {
+  return deliverPendingNotifications(batchSize);
+}
