@@ -10,6 +10,7 @@ import { MissingToolError } from '../stack/tools';
  * `npm run dev`: the whole system on this machine. Starts (or reuses, per the environment) Postgres,
  * the Temporal dev server with its Web UI, S3 and stripe-mock; migrates; then runs the worker (all
  * pools) and the API as child processes. State lives under .data/ and survives restarts. Ctrl-C stops all.
+ * `npm run dev -- --services-only` starts just the real parts (e.g. for running tests against them).
  */
 async function main(): Promise<void> {
   const log = (line: string) => console.log(`[dev] ${line}`);
@@ -29,14 +30,15 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void shutdown(0));
   process.on('SIGTERM', () => void shutdown(0));
 
+  const servicesOnly = process.argv.includes('--services-only');
   try {
-    await prepareStack(env, log);
+    if (!servicesOnly) await prepareStack(env, log);
   } catch (err) {
     console.error(`[dev] error: ${(err as Error).message}`);
     return shutdown(1);
   }
   const config = loadConfig(env);
-  for (const entry of ['worker.ts', 'api.ts']) {
+  for (const entry of servicesOnly ? [] : ['worker.ts', 'api.ts']) {
     const child = spawnEntry(entry, [], env);
     child.once('exit', (code) => {
       if (!stopping) {
@@ -50,14 +52,13 @@ async function main(): Promise<void> {
   console.log(
     [
       '',
-      'EduStream is running:',
-      `  API          ${api}`,
-      `  API docs     ${api}/docs`,
-      `  OpenAPI      ${api}/openapi.json`,
+      servicesOnly ? 'EduStream services are running (no API, no worker):' : 'EduStream is running:',
+      ...(servicesOnly ? [] : [`  API          ${api}`, `  API docs     ${api}/docs`, `  OpenAPI      ${api}/openapi.json`]),
       `  Temporal UI  ${config.TEMPORAL_UI_URL}`,
       ...Object.entries(stack.urls)
         .filter(([name]) => name !== 'Temporal UI')
         .map(([name, url]) => `  ${name.padEnd(12)} ${url}`),
+      ...(servicesOnly ? ['Environment for other processes:', ...Object.entries(stack.env).map(([k, v]) => `  ${k}=${v}`)] : []),
       'Press Ctrl-C to stop.',
       '',
     ].join('\n'),

@@ -52,6 +52,7 @@ export async function startPostgres(opts: { dataDir: string; port: number; persi
   const databaseDir = path.join(opts.dataDir, 'postgres');
   const runningAsRoot = process.getuid?.() === 0;
   // That user must be able to reach the data directory (mkdtemp makes its folders private to root).
+  fs.mkdirSync(opts.dataDir, { recursive: true });
   if (runningAsRoot) fs.chmodSync(opts.dataDir, 0o755);
   const pg = new EmbeddedPostgres({
     databaseDir,

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
-import { startStack } from '../../src/stack';
+import { Stack, startStack } from '../../src/stack';
 import { prepareStack } from '../../src/stack/bootstrap';
 import { spawnEntry, stopProcess } from '../../src/stack/processes';
 import { waitForWorkers } from './workers';
@@ -21,6 +21,7 @@ export default async function globalSetup(): Promise<void> {
   const log = (line: string) => process.stderr.write(`[test-stack] ${line}\n`);
   const stack = await startStack({ dataDir, persistent: false, ports: 'free', log });
   let worker: ChildProcess | undefined;
+  let scratch: ScratchDatabase | undefined;
   try {
     const env: NodeJS.ProcessEnv = {
       ...process.env,
@@ -29,7 +30,10 @@ export default async function globalSetup(): Promise<void> {
       LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
       TASK_QUEUE_PREFIX: `t${runId}-`,
     };
-    if (process.env.DATABASE_URL) env.DATABASE_URL = await createScratchDatabase(process.env.DATABASE_URL, `edustream_test_${runId}`);
+    if (process.env.DATABASE_URL) {
+      scratch = await createScratchDatabase(process.env.DATABASE_URL, `edustream_test_${runId}`);
+      env.DATABASE_URL = scratch.url;
+    }
     await prepareStack(env, log);
 
     const workerLog = path.join(dataDir, 'logs', 'worker.log');
@@ -38,20 +42,38 @@ export default async function globalSetup(): Promise<void> {
     Object.assign(process.env, env, { EDUSTREAM_TEST_DATA_DIR: dataDir, EDUSTREAM_WORKER_LOG: workerLog });
   } catch (err) {
     if (worker) await stopProcess(worker, 5000);
+    await scratch?.drop();
     await stack.stop();
     throw err;
   }
-  (globalThis as { __edustream?: unknown }).__edustream = { stack, worker };
+  (globalThis as { __edustream?: TestStackState }).__edustream = { stack, worker, scratch };
   log(`ready in ${((Date.now() - started) / 1000).toFixed(1)}s (logs: ${dataDir}/logs)`);
 }
 
-/** A fresh database on a server the environment provides, so concurrent runs never share tables. */
-async function createScratchDatabase(serverUrl: string, name: string): Promise<string> {
-  const client = new Client({ connectionString: serverUrl });
-  await client.connect();
-  await client.query(`create database "${name}"`);
-  await client.end();
+export interface ScratchDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+export interface TestStackState {
+  stack: Stack;
+  worker: ChildProcess;
+  scratch?: ScratchDatabase;
+}
+
+/** A fresh database on a server the environment provides, so concurrent runs never share tables; dropped at the end. */
+async function createScratchDatabase(serverUrl: string, name: string): Promise<ScratchDatabase> {
+  const admin = async (sql: string) => {
+    const client = new Client({ connectionString: serverUrl });
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`create database "${name}"`);
   const url = new URL(serverUrl);
   url.pathname = `/${name}`;
-  return url.toString();
+  return { url: url.toString(), drop: () => admin(`drop database if exists "${name}" with (force)`) };
 }
