@@ -1,10 +1,5 @@
-import { stopProcess } from '../../src/stack/processes';
-import type { TestStackState } from './global-setup';
+import type { EphemeralSystem } from '../../src/stack/ephemeral';
 
 export default async function globalTeardown(): Promise<void> {
-  const state = (globalThis as { __edustream?: TestStackState }).__edustream;
-  if (!state) return;
-  await stopProcess(state.worker, 10_000);
-  await state.scratch?.drop();
-  await state.stack.stop();
+  await (globalThis as { __edustream?: EphemeralSystem }).__edustream?.stop();
 }
