@@ -1,0 +1,166 @@
+import { randomBytes, scrypt as scryptCallback, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import type { Middleware } from 'koa';
+import { z } from 'zod';
+import type { Config } from '../config';
+import { forbidden, unauthorized } from './problem';
+import type { AppState } from './route';
+
+import { USER_ROLES, type UserRole } from '../models/User';
+
+/** The roles are the users table's enum; one definition, from the model. */
+export const ROLES = USER_ROLES;
+export type Role = UserRole;
+
+/** What a verified token tells us; routes needing more (name, Stripe account) load the user. */
+export interface AuthUser {
+  id: string;
+  role: Role;
+  email: string;
+}
+
+export const PASSWORD_MIN_LENGTH = 8;
+/** scrypt reads the whole password; an upper bound keeps a 1 MB "password" from being a cheap DoS. */
+export const PASSWORD_MAX_LENGTH = 256;
+
+// --- passwords -------------------------------------------------------------------------------
+
+/**
+ * scrypt cost: N=2^15, r=8 → 32 MiB and ~50–100 ms per hash, the OWASP-listed minimum class.
+ * Parameters are stored with each hash, so raising them later only affects new hashes.
+ */
+const SCRYPT = { N: 2 ** 15, r: 8, p: 1, keyLength: 64, saltLength: 16 } as const;
+
+function scrypt(password: string, salt: Buffer, keyLength: number, options: ScryptOptions): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    scryptCallback(password.normalize('NFKC'), salt, keyLength, options, (err, key) => (err ? reject(err) : resolve(key)));
+  });
+}
+
+/** Node refuses scrypt above `maxmem` (32 MiB by default), which N=2^15, r=8 just exceeds. */
+const maxmem = (N: number, r: number): number => 128 * N * r * 2;
+
+/** Returns `scrypt$N$r$p$salt$hash` (salt and hash base64). */
+export async function hashPassword(password: string): Promise<string> {
+  const { N, r, p, keyLength, saltLength } = SCRYPT;
+  const salt = randomBytes(saltLength);
+  const hash = await scrypt(password, salt, keyLength, { N, r, p, maxmem: maxmem(N, r) });
+  return ['scrypt', N, r, p, salt.toString('base64'), hash.toString('base64')].join('$');
+}
+
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const parts = stored.split('$');
+  if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
+  const [N, r, p] = parts.slice(1, 4).map(Number);
+  // Bounds guard against a corrupted row asking for gigabytes of memory.
+  if (![N, r, p].every(Number.isSafeInteger) || N < 2 || N > 2 ** 20 || r < 1 || r > 32 || p < 1 || p > 16) return false;
+  const salt = Buffer.from(parts[4], 'base64');
+  const expected = Buffer.from(parts[5], 'base64');
+  if (expected.length === 0) return false;
+  const actual = await scrypt(password, salt, expected.length, { N, r, p, maxmem: maxmem(N, r) });
+  return timingSafeEqual(actual, expected);
+}
+
+/**
+ * A hash to verify against when the email is unknown, so a login for a missing account costs
+ * the same time as one with a wrong password (no account enumeration by timing).
+ */
+let dummyHash: Promise<string> | undefined;
+export function dummyPasswordHash(): Promise<string> {
+  dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
+  return dummyHash;
+}
+
+// --- tokens ----------------------------------------------------------------------------------
+
+const UNIT_SECONDS = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86_400 } as const;
+
+/** `config.JWT_TTL` ('12h', '30m', ...) → whole seconds (the config schema guarantees the format). */
+export function ttlSeconds(duration: string): number {
+  const match = /^(\d+)\s*(ms|s|m|h|d)$/.exec(duration.trim());
+  if (!match) throw new Error(`Invalid duration: ${duration}`);
+  return Math.max(1, Math.ceil(Number(match[1]) * UNIT_SECONDS[match[2] as keyof typeof UNIT_SECONDS]));
+}
+
+const tokenClaims = z.object({
+  sub: z.string().min(1),
+  role: z.enum(ROLES),
+  email: z.string(),
+});
+
+export function signToken(config: Config, user: AuthUser): string {
+  return jwt.sign({ role: user.role, email: user.email }, config.JWT_SECRET, {
+    algorithm: 'HS256',
+    subject: user.id,
+    expiresIn: ttlSeconds(config.JWT_TTL),
+  });
+}
+
+/** Verifies signature, algorithm and expiry; any failure is a 401 problem. */
+export function verifyToken(config: Config, token: string): AuthUser {
+  let payload: unknown;
+  try {
+    // Pinning the algorithm stops "alg: none" and RS/HS confusion tricks.
+    payload = jwt.verify(token, config.JWT_SECRET, { algorithms: ['HS256'] });
+  } catch (err) {
+    const expired = err instanceof jwt.TokenExpiredError;
+    throw unauthorized(expired ? 'Token expired' : 'Invalid token', 'invalid_token');
+  }
+  const claims = tokenClaims.safeParse(payload);
+  if (!claims.success) throw unauthorized('Invalid token', 'invalid_token');
+  return { id: claims.data.sub, role: claims.data.role, email: claims.data.email };
+}
+
+/**
+ * Sets `ctx.state.user` when the request carries a valid bearer token. Anonymous requests pass
+ * through (routes decide whether they need a user); a bad token is always a 401, even on public
+ * routes, so a client learns its session is over instead of silently being treated as anonymous.
+ */
+export function authMiddleware(config: Config): Middleware<AppState> {
+  return async (ctx, next) => {
+    const header = ctx.get('Authorization');
+    if (header) {
+      const match = /^Bearer[ ]+([^\s]+)\s*$/i.exec(header);
+      if (!match) throw unauthorized('Authorization header must be "Bearer <token>"', 'invalid_token');
+      ctx.state.user = verifyToken(config, match[1]);
+    }
+    await next();
+  };
+}
+
+// --- guards ----------------------------------------------------------------------------------
+
+export function assertUser(user: AuthUser | undefined): AuthUser {
+  if (!user) throw unauthorized('Authentication required');
+  return user;
+}
+
+export function roleMessage(roles: readonly Role[]): string {
+  return `This action requires the ${roles.join(' or ')} role`;
+}
+
+/** 401 when anonymous, 403 (with the route's message, e.g. "Only instructors can create courses") for other roles. */
+export function assertRole(user: AuthUser | undefined, roles: readonly Role[], message = roleMessage(roles)): AuthUser {
+  const u = assertUser(user);
+  if (!roles.includes(u.role)) throw forbidden(message);
+  return u;
+}
+
+/** Middleware form, for routers not built with defineRoute. */
+export const requireUser: Middleware<AppState> = async (ctx, next) => {
+  assertUser(ctx.state.user);
+  await next();
+};
+
+export function requireRole(...roles: [Role, ...Role[]]): Middleware<AppState> {
+  return async (ctx, next) => {
+    assertRole(ctx.state.user, roles);
+    await next();
+  };
+}
+
+/** Ownership check for resources: the owner or an admin may act, anyone else gets 403. */
+export function assertOwnerOrAdmin(user: AuthUser, ownerId: string | null | undefined, message = 'Access denied'): void {
+  if (user.role === 'admin') return;
+  if (!ownerId || ownerId !== user.id) throw forbidden(message);
+}

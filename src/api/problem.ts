@@ -1,0 +1,254 @@
+import { STATUS_CODES } from 'node:http';
+import type { Middleware } from 'koa';
+import { ZodError } from 'zod';
+import type { AppState } from './route';
+
+/**
+ * RFC 7807 problem details. Every error the API returns — ours, the body parser's, the router's,
+ * the database's — leaves through `problemMiddleware` as `application/problem+json`.
+ */
+
+export interface FieldError {
+  field: string;
+  message: string;
+  /** Where the field came from, so `id` in the path and `id` in the body stay distinguishable. */
+  in?: 'path' | 'query' | 'header' | 'body';
+}
+
+export interface ProblemOptions {
+  /** A URI identifying the problem type; `about:blank` means "see the status code". */
+  type?: string;
+  /** Extra members rendered next to the standard ones (e.g. `errors`). */
+  extra?: Record<string, unknown>;
+  /** Response headers that belong to the problem (WWW-Authenticate, Retry-After, Allow). */
+  headers?: Record<string, string>;
+  cause?: unknown;
+}
+
+export class HttpProblem extends Error {
+  readonly status: number;
+  readonly title: string;
+  readonly detail: string;
+  readonly type: string;
+  readonly extra: Record<string, unknown>;
+  readonly headers: Record<string, string>;
+
+  constructor(status: number, detail?: string, options: ProblemOptions = {}) {
+    const title = STATUS_CODES[status] ?? 'Error';
+    super(detail ?? title, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'HttpProblem';
+    this.status = status;
+    this.title = title;
+    this.detail = detail ?? title;
+    this.type = options.type ?? 'about:blank';
+    this.extra = options.extra ?? {};
+    this.headers = options.headers ?? {};
+  }
+}
+
+export const problemTypes = {
+  validation: 'urn:edustream:problem:validation-error',
+  idempotencyMismatch: 'urn:edustream:problem:idempotency-key-mismatch',
+  idempotencyInProgress: 'urn:edustream:problem:idempotency-key-in-progress',
+} as const;
+
+export function badRequest(detail: string, options: { field?: string; in?: FieldError['in'] } = {}): HttpProblem {
+  const extra = options.field
+    ? { errors: [{ field: options.field, message: detail, ...(options.in && { in: options.in }) }] }
+    : undefined;
+  return new HttpProblem(400, detail, { extra });
+}
+
+export function validationProblem(errors: FieldError[]): HttpProblem {
+  const detail = errors.map((e) => `${e.field}: ${e.message}`).join('; ');
+  return new HttpProblem(400, detail, { type: problemTypes.validation, extra: { errors } });
+}
+
+export function unauthorized(detail = 'Authentication required', bearerError?: 'invalid_token'): HttpProblem {
+  // RFC 6750 §3: tell the client which scheme to use, and why the token it sent was refused.
+  const challenge = bearerError
+    ? `Bearer error="${bearerError}", error_description="${detail.replace(/"/g, "'")}"`
+    : 'Bearer';
+  return new HttpProblem(401, detail, { headers: { 'WWW-Authenticate': challenge } });
+}
+
+export const forbidden = (detail = 'Access denied'): HttpProblem => new HttpProblem(403, detail);
+export const notFound = (detail = 'Resource not found'): HttpProblem => new HttpProblem(404, detail);
+export const conflict = (detail: string, options?: ProblemOptions): HttpProblem => new HttpProblem(409, detail, options);
+export const gone = (detail: string): HttpProblem => new HttpProblem(410, detail);
+export const payloadTooLarge = (detail = 'Request body is too large'): HttpProblem => new HttpProblem(413, detail);
+export const unsupportedMediaType = (detail: string): HttpProblem => new HttpProblem(415, detail);
+
+export function methodNotAllowed(method: string, allow: string): HttpProblem {
+  return new HttpProblem(405, `Method ${method} is not allowed on this resource`, {
+    headers: allow ? { Allow: allow } : {},
+  });
+}
+
+export function tooManyRequests(detail = 'Too many requests', retryAfterSeconds?: number): HttpProblem {
+  return new HttpProblem(429, detail, {
+    headers: retryAfterSeconds === undefined ? {} : { 'Retry-After': String(Math.ceil(retryAfterSeconds)) },
+  });
+}
+
+export function unavailable(detail = 'Service temporarily unavailable', retryAfterSeconds?: number): HttpProblem {
+  return new HttpProblem(503, detail, {
+    headers: retryAfterSeconds === undefined ? {} : { 'Retry-After': String(Math.ceil(retryAfterSeconds)) },
+  });
+}
+
+// --- mapping foreign errors ------------------------------------------------------------------
+
+interface ErrorLike {
+  name?: unknown;
+  message?: unknown;
+  code?: unknown;
+  status?: unknown;
+  statusCode?: unknown;
+  expose?: unknown;
+  type?: unknown;
+  constraint?: unknown;
+  nativeError?: unknown;
+}
+
+function asErrorLike(err: unknown): ErrorLike {
+  return typeof err === 'object' && err !== null ? (err as ErrorLike) : {};
+}
+
+/** SQLSTATE of a pg error, also when objection/db-errors wrapped it. */
+function sqlState(err: unknown): string | undefined {
+  const e = asErrorLike(err);
+  if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
+  return e.nativeError ? sqlState(e.nativeError) : undefined;
+}
+
+/**
+ * Postgres errors a client can provoke with its input are 4xx, never 500.
+ * (A route that expects a specific one — e.g. duplicate email — maps it itself first, with a better message.)
+ */
+function fromPostgres(code: string, err: unknown): HttpProblem | undefined {
+  const message = typeof asErrorLike(err).message === 'string' ? String(asErrorLike(err).message) : '';
+  switch (code) {
+    case '22P02': // invalid_text_representation: 'abc' for a uuid / integer column
+    case '22007': // invalid_datetime_format
+    case '22008': // datetime_field_overflow
+      return badRequest('A value has an invalid format (e.g. an id that is not a UUID)');
+    case '22001': // string_data_right_truncation
+      return badRequest('A value is too long');
+    case '22003': // numeric_value_out_of_range
+      return badRequest('A numeric value is out of range');
+    case '23502': // not_null_violation
+      return badRequest('A required value is missing');
+    case '23514': // check_violation
+      return badRequest('A value violates a data constraint');
+    case '23503': // foreign_key_violation
+      return /still referenced/.test(message)
+        ? conflict('The resource is still referenced by other resources')
+        : badRequest('A referenced resource does not exist');
+    case '23505': // unique_violation
+      return conflict('The resource already exists');
+    case '23P01': // exclusion_violation
+      return conflict('The request conflicts with an existing resource');
+    case '40001': // serialization_failure
+    case '40P01': // deadlock_detected
+    case '55P03': // lock_not_available
+    case '57014': // query_canceled (statement timeout)
+      return unavailable('The request could not be completed right now, please retry', 1);
+    default:
+      return undefined;
+  }
+}
+
+/** Turns anything thrown into a problem; `internal` marks the ones whose cause must not be shown. */
+export function toProblem(err: unknown): { problem: HttpProblem; internal: boolean } {
+  // Thrown on purpose: its detail is meant for the client.
+  if (err instanceof HttpProblem) return { problem: err, internal: false };
+
+  if (err instanceof ZodError) {
+    const errors = err.issues.map((i) => ({ field: i.path.join('.') || 'body', message: i.message }));
+    return { problem: validationProblem(errors), internal: false };
+  }
+
+  const e = asErrorLike(err);
+  const status = typeof e.status === 'number' ? e.status : typeof e.statusCode === 'number' ? e.statusCode : undefined;
+
+  // co-body / raw-body (through koa-body) tag their errors with `type`.
+  if (e.type === 'entity.too.large' || status === 413) {
+    return { problem: payloadTooLarge(), internal: false };
+  }
+  if (e.type === 'entity.parse.failed' || (status === 400 && err instanceof SyntaxError)) {
+    return { problem: badRequest('Malformed JSON body'), internal: false };
+  }
+  if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') {
+    return { problem: unsupportedMediaType('Unsupported content encoding or charset'), internal: false };
+  }
+
+  const code = sqlState(err);
+  if (code) {
+    const problem = fromPostgres(code, err);
+    if (problem) return { problem, internal: problem.status >= 500 };
+  }
+
+  const name = typeof e.name === 'string' ? e.name : '';
+  if (name === 'KnexTimeoutError' || e.code === 'ECONNREFUSED') {
+    return { problem: unavailable('The service is temporarily unavailable, please retry', 1), internal: true };
+  }
+  if (name === 'ValidationError' && status === 400 && typeof e.message === 'string') {
+    // objection's jsonSchema validation: messages name the property, nothing internal.
+    return { problem: badRequest(e.message), internal: false };
+  }
+  if (name === 'NotFoundError' && status === 404) {
+    // objection's throwIfNotFound()
+    return { problem: notFound(), internal: false };
+  }
+
+  // http-errors (ctx.throw, koa, the router) mark client errors whose message is safe to show with `expose`.
+  if (status !== undefined && status >= 400 && status < 500) {
+    const detail = e.expose === true && typeof e.message === 'string' ? e.message : undefined;
+    return { problem: new HttpProblem(status, detail), internal: false };
+  }
+
+  return {
+    problem: new HttpProblem(500, 'An unexpected error occurred. Quote the request id when reporting it.'),
+    internal: true,
+  };
+}
+
+function render(ctx: Parameters<Middleware<AppState>>[0], problem: HttpProblem): void {
+  ctx.status = problem.status;
+  for (const [name, value] of Object.entries(problem.headers)) ctx.set(name, value);
+  ctx.type = 'application/problem+json';
+  ctx.body = {
+    ...problem.extra,
+    type: problem.type,
+    title: problem.title,
+    status: problem.status,
+    detail: problem.detail,
+    instance: ctx.path,
+    requestId: ctx.state.requestId,
+  };
+}
+
+/**
+ * Renders every error as application/problem+json. Also turns the empty 404/405/501 that the
+ * router leaves behind into problems, so "no such route" looks like every other error.
+ */
+export function problemMiddleware(): Middleware<AppState> {
+  return async (ctx, next) => {
+    try {
+      await next();
+      if (ctx.body == null && ctx.status >= 400) {
+        if (ctx.status === 404) throw notFound(`No route matches ${ctx.method} ${ctx.path}`);
+        if (ctx.status === 405) throw methodNotAllowed(ctx.method, String(ctx.response.get('Allow') ?? ''));
+        throw new HttpProblem(ctx.status);
+      }
+    } catch (err) {
+      const { problem, internal } = toProblem(err);
+      if (internal) ctx.state.log.error({ err }, 'request failed');
+      else if (problem.status >= 500) ctx.state.log.warn({ err }, problem.detail);
+
+      if (ctx.headerSent || !ctx.writable) return; // too late to send a problem; the log line is all we can do
+      render(ctx, problem);
+    }
+  };
+}

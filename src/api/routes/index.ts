@@ -1,0 +1,9 @@
+import type { RouteModule } from '../route';
+import { authRoutes } from './auth';
+import { healthRoutes } from './health';
+
+/**
+ * Every feature's routes, in registration order. A new feature adds one line here:
+ * `export const courseRoutes: RouteModule = (router, registry, deps) => { defineRoute(...) }`.
+ */
+export const routeModules: RouteModule[] = [healthRoutes, authRoutes];
