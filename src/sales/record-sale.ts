@@ -97,7 +97,7 @@ export async function recordCompletedSale(knex: Knex, sale: CompletedSaleInput):
     if (sale.couponId) {
       const counted = await trx('coupons')
         .where({ id: sale.couponId })
-        .andWhere((q) => q.whereNull('max_uses').orWhere('current_uses', '<', trx.ref('max_uses')))
+        .whereRaw('(max_uses is null or current_uses < max_uses)')
         .increment('current_uses', 1);
       // The buyer paid the discounted price either way; a coupon used up meanwhile is recorded, not counted past its limit.
       await audit('coupon_applied', { couponId: sale.couponId, discountCents: sale.discountCents, counted: counted === 1 });
