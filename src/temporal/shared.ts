@@ -27,7 +27,22 @@ export function siblingQueue(coreQueue: string, pool: Pool): string {
 /** Workflow ids from business keys: a retry, a double click or a duplicated webhook lands on the same workflow. */
 export const workflowId = {
   notificationFlush: (requestId: string) => `notifications-flush-${requestId}`,
+  /** One escrow timer per sale. */
+  escrow: (transactionId: string) => `escrow-${transactionId}`,
 };
+
+/**
+ * Input of `escrowWorkflow` (workflows/escrow.ts), started by checkout fulfilment for every completed sale.
+ * The hold (ESCROW_HOLD) was applied when the sale was recorded: the workflow waits until `releaseAt`.
+ */
+export interface EscrowInput {
+  transactionId: string;
+  revenueRecordId: string;
+  instructorId: string;
+  courseId: string;
+  /** ISO timestamp at which the instructor share becomes payable. */
+  releaseAt: string;
+}
 
 /** Typed search attributes, registered on the namespace at start-up (see search-attributes.ts). */
 export const searchAttributes = {
