@@ -33,6 +33,9 @@ const common = {
 
 /** @type {import('@jest/types').Config.InitialOptions} */
 module.exports = {
+  // Service tests share one database and one worker process, and some (fuzzing, ledger checks) look at
+  // the whole database: test files run one at a time.
+  maxWorkers: 1,
   projects: [
     {
       ...common,
