@@ -155,6 +155,58 @@ describe('refunds', () => {
     expect(again.body).toEqual(first.body);
   });
 
+  describe('when Stripe refuses, the saga undoes what it had done (compensation)', () => {
+    // A sale whose payment Stripe cannot refund: no payment intent or charge to name.
+    const unrefundable = (s: SaleScenario) =>
+      knex('transactions').where({ id: s.sale.transactionId }).update({ stripe_payment_intent_id: null, stripe_charge_id: null });
+
+    it('during the hold: access and the held share come back, the escrow keeps waiting, the failure is audited', async () => {
+      const s = await scenario(HOUR);
+      await unrefundable(s);
+      const res = await refund(s, s.buyer);
+      expect(res.status).toBe(502);
+      expect(res.body.type).toBe('urn:edustream:problem:payment-provider-refused');
+
+      expect(await row('transactions', { id: s.sale.transactionId })).toMatchObject({ status: 'completed', refunded_at: null, stripe_refund_id: null });
+      expect(await row('enrollments', { id: s.sale.enrollmentId })).toMatchObject({ status: 'active', revoked_at: null });
+      expect(await row('revenue_records', { id: s.sale.revenueRecordId })).toMatchObject({ status: 'held', cancelled_at: null });
+      const audit = await knex('transaction_audit_logs').where({ transaction_id: s.sale.transactionId }).orderBy('created_at');
+      expect(audit.map((a) => a.action)).toEqual(['purchase', 'refund_requested', 'refund_failed']);
+      expect(audit[2].metadata).toMatchObject({ code: 'payment_provider_refused', source: 'api' });
+      // The escrow was told; it looked at the share again and is still holding it.
+      await waitFor(async () => {
+        const state = await s.escrow.query<EscrowState>('escrow.state');
+        return state.status === 'held' && state.refunded === null ? state : undefined;
+      }, 'the escrow to hold the share again');
+      await expectBooksExact(s);
+      await s.escrow.terminate('test over');
+    });
+
+    it('after release: the share comes back payable, not held', async () => {
+      const s = await scenario(500);
+      expect(await s.escrow.result()).toMatchObject({ status: 'payable' });
+      await unrefundable(s);
+      expect((await refund(s, s.instructor)).status).toBe(502);
+      expect(await row('revenue_records', { id: s.sale.revenueRecordId })).toMatchObject({ status: 'payable', cancelled_at: null });
+      expect(await row('enrollments', { id: s.sale.enrollmentId })).toMatchObject({ status: 'active' });
+      await expectBooksExact(s);
+    });
+
+    it('after payout: the clawback is withdrawn', async () => {
+      const s = await scenario(500);
+      expect(await s.escrow.result()).toMatchObject({ status: 'payable' });
+      const [payout] = await knex('instructor_payouts')
+        .insert({ instructor_id: s.instructor.id, payout_period: '2026-10-01', gross_cents: 5530, total_amount_cents: 5530, status: 'completed', stripe_transfer_id: `tr_${s.sale.transactionId}`, completed_at: knex.fn.now() })
+        .returning('id');
+      await knex('revenue_records').where({ id: s.sale.revenueRecordId }).update({ status: 'paid', payout_id: payout.id });
+      await unrefundable(s);
+      expect((await refund(s, admin)).status).toBe(502);
+      expect(await knex('revenue_adjustments').where({ transaction_id: s.sale.transactionId })).toEqual([]);
+      expect(await row('revenue_records', { id: s.sale.revenueRecordId })).toMatchObject({ status: 'paid' });
+      await expectBooksExact(s);
+    });
+  });
+
   describe('refused requests (spec MKT-014)', () => {
     it('403 for anyone but the buyer, the instructor or an admin', async () => {
       const s = await scenario(HOUR);
