@@ -85,7 +85,7 @@ export async function refundWorkflow(sale: RefundInput): Promise<RefundOutcome> 
   setHandler(
     refundUpdates.request,
     async (request) => {
-      run.trigger = { source: 'api', request };
+      run.trigger ??= { source: 'api', request };
       await condition(() => run.outcome !== undefined);
       const outcome = run.outcome as RefundOutcome;
       if (outcome.status === 'refunded') return outcome.result;
