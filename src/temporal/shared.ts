@@ -18,6 +18,9 @@ export function taskQueue(pool: Pool, prefix = ''): string {
   return `${prefix}edustream-${pool}`;
 }
 
+/** `replayName` for `Worker.runReplayHistories`: its task queue is `<name>-<n>`, which siblingQueue accepts. */
+export const REPLAY_WORKER_NAME = 'edustream-replay';
+
 /**
  * The queue of another pool as seen from inside a workflow, derived from the workflow's own (core) queue,
  * so that the prefix chosen by configuration reaches workflow code without reading the environment.
@@ -29,9 +32,6 @@ export function siblingQueue(coreQueue: string, pool: Pool): string {
   if (coreQueue.startsWith(`${REPLAY_WORKER_NAME}-`)) return taskQueue(pool);
   throw new Error(`not a core task queue: ${coreQueue}`);
 }
-
-/** `replayName` for `Worker.runReplayHistories`: its task queue is `<name>-<n>`, which siblingQueue accepts. */
-export const REPLAY_WORKER_NAME = 'edustream-replay';
 
 /** Workflow ids from business keys: a retry, a double click or a duplicated webhook lands on the same workflow. */
 export const workflowId = {
