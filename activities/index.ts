@@ -1,6 +1,9 @@
 import type { Deps } from '../src/deps';
 import type { Pool } from '../src/temporal/shared';
+import { createEscrowActivities } from './escrow';
 import { createNotificationActivities } from './notifications';
+import { createRefundActivities } from './refunds';
+import { createStripeRefundActivities } from './stripe-refunds';
 
 /**
  * Activities grouped by the pool (task queue) that runs them. Workflows import these factories as types
@@ -8,8 +11,8 @@ import { createNotificationActivities } from './notifications';
  */
 export function createActivitiesByPool(deps: Deps): Record<Pool, object> {
   return {
-    core: { ...createNotificationActivities(deps) },
-    payments: {},
+    core: { ...createNotificationActivities(deps), ...createEscrowActivities(deps), ...createRefundActivities(deps) },
+    payments: { ...createStripeRefundActivities(deps) },
     media: {},
   };
 }

@@ -1,10 +1,12 @@
 import type { RouteModule } from '../route';
+import { auditRoutes } from './audit';
 import { authRoutes } from './auth';
 import { healthRoutes } from './health';
 import { opsRoutes } from './ops';
+import { refundRoutes } from './refunds';
 
 /**
  * Every feature's routes, in registration order. A new feature adds one line here:
  * `export const courseRoutes: RouteModule = (router, registry, deps) => { defineRoute(...) }`.
  */
-export const routeModules: RouteModule[] = [healthRoutes, authRoutes, opsRoutes];
+export const routeModules: RouteModule[] = [healthRoutes, authRoutes, opsRoutes, refundRoutes, auditRoutes];
