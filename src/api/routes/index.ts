@@ -1,9 +1,11 @@
 import type { RouteModule } from '../route';
 import { authRoutes } from './auth';
+import { enrollmentRoutes } from './enrollments';
 import { healthRoutes } from './health';
+import { reviewRoutes } from './reviews';
 
 /**
  * Every feature's routes, in registration order. A new feature adds one line here:
  * `export const courseRoutes: RouteModule = (router, registry, deps) => { defineRoute(...) }`.
  */
-export const routeModules: RouteModule[] = [healthRoutes, authRoutes];
+export const routeModules: RouteModule[] = [healthRoutes, authRoutes, enrollmentRoutes, reviewRoutes];
