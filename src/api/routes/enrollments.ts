@@ -13,7 +13,7 @@ import {
 } from '../../learning/progress';
 import type { AuthUser } from '../auth';
 import { badRequest, conflict, forbidden, HttpProblem, notFound, unavailable } from '../problem';
-import { defineRoute, IdParams, Timestamp, type RouteModule } from '../route';
+import { defineRoute, IdParams, Timestamp, type AppContext, type RouteModule } from '../route';
 
 /** Spec MKT-024's wording where it has one. */
 export const LEARNING_MESSAGES = {
@@ -47,6 +47,16 @@ async function ownEnrollment(knex: Knex, id: string, user: AuthUser): Promise<En
   const access = enrollmentAccess(enrollment, user.id);
   if (access !== 'ok') throw accessProblems[access]();
   return enrollment as EnrollmentSummary; // 'ok' means it was found
+}
+
+/** Where the public verification lives: PUBLIC_URL when configured, else the host this request came to. */
+function verificationUrl(ctx: AppContext, publicUrl: string | undefined, certificateId: string): string {
+  const path = `/api/certificates/${certificateId}`;
+  try {
+    return new URL(path, publicUrl ?? `${ctx.protocol}://${ctx.host}`).toString();
+  } catch {
+    return path; // a Host header that is no host
+  }
 }
 
 // --- schemas ---------------------------------------------------------------------------------
@@ -297,14 +307,13 @@ export const enrollmentRoutes: RouteModule = (router, registry, deps) => {
       }
       const certificate = await findCertificate(deps.knex, { enrollmentId: enrollment.id });
       if (!certificate) throw new Error(`certificate of enrollment ${enrollment.id} missing right after issue`);
-      const base = deps.config.PUBLIC_URL ?? ctx.origin;
       const pdf = await renderCertificatePdf({
         certificateId: certificate.id,
         studentName: certificate.student_name,
         courseTitle: certificate.course_title,
         instructorName: certificate.instructor_name,
         completedAt: new Date(certificate.completed_at),
-        verifyUrl: new URL(`/api/certificates/${certificate.id}`, base).toString(),
+        verifyUrl: verificationUrl(ctx, deps.config.PUBLIC_URL, certificate.id),
       });
       ctx.type = 'application/pdf';
       ctx.set('Content-Disposition', `attachment; filename="certificate-${certificate.id}.pdf"`);
