@@ -11,7 +11,7 @@ import type { Knex } from 'knex';
  *   snapshot (READ COMMITTED, VOLATILE function), so two lessons completed concurrently by two requests cannot
  *   both miss each other — the second waits for the first to commit and sees its row.
  * - certificates.completed_at: the completion date printed on a certificate, fixed when it is issued (a later
- *   100% must not change a document already handed out).
+ *   100% must not change a document already handed out); the issue time unless the issuer says otherwise.
  */
 export async function up(knex: Knex): Promise<void> {
   await knex.raw(`
@@ -55,13 +55,12 @@ export async function up(knex: Knex): Promise<void> {
   `);
 
   await knex.schema.alterTable('certificates', (t) => {
-    t.timestamp('completed_at', { useTz: true }).nullable().comment('completion date printed on the certificate');
+    t.timestamp('completed_at', { useTz: true }).notNullable().defaultTo(knex.fn.now()).comment('completion date printed on the certificate');
   });
   await knex.raw(`
     UPDATE certificates c SET completed_at = coalesce(e.completed_at, c.issued_at)
     FROM enrollments e WHERE e.id = c.enrollment_id
   `);
-  await knex.raw('ALTER TABLE certificates ALTER COLUMN completed_at SET NOT NULL');
 }
 
 export async function down(knex: Knex): Promise<void> {
