@@ -6,7 +6,9 @@
  * keep-alive connection) send `updates` consecutive positions each, walking through the course's lessons,
  * against (a) the real API and (b) a bare Koa route running the same statement with no middleware
  * (bench/progress-server.ts). Rounds alternate the order (bare→api, api→bare) so drift on this shared machine
- * hits both alike; a warm-up round is discarded. The figure: API p50 / bare p50 (goal ≤ 1.5).
+ * hits both alike; a warm-up round is discarded. The figure: API p50 / bare p50 under concurrent players
+ * (goal ≤ 1.5). The same comparison for one player alone (`extra.serial_*`) shows the middleware's own cost per
+ * request, which waiting for a database connection hides once the pool is busy.
  */
 import { fork } from 'node:child_process';
 import fs from 'node:fs';
