@@ -1,12 +1,14 @@
 import type { RouteModule } from '../route';
 import { auditRoutes } from './audit';
 import { authRoutes } from './auth';
+import { enrollmentRoutes } from './enrollments';
 import { healthRoutes } from './health';
 import { opsRoutes } from './ops';
 import { refundRoutes } from './refunds';
+import { reviewRoutes } from './reviews';
 
 /**
  * Every feature's routes, in registration order. A new feature adds one line here:
  * `export const courseRoutes: RouteModule = (router, registry, deps) => { defineRoute(...) }`.
  */
-export const routeModules: RouteModule[] = [healthRoutes, authRoutes, opsRoutes, refundRoutes, auditRoutes];
+export const routeModules: RouteModule[] = [healthRoutes, authRoutes, opsRoutes, refundRoutes, auditRoutes, enrollmentRoutes, reviewRoutes];
