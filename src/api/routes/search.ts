@@ -66,7 +66,8 @@ const priceFilter = (description: string) =>
         cents = Number.NaN;
       }
       if (!(cents >= 0 && cents <= MAX_FILTER_PRICE_CENTS)) {
-        ctx.issues.push({ code: 'custom', message: messages.price, input: v });
+        // continue: the other parameters are still checked, so one answer names every bad field.
+        ctx.issues.push({ code: 'custom', message: messages.price, input: v, continue: true });
         return z.NEVER;
       }
       return cents;
@@ -119,15 +120,17 @@ export const CourseSearchQuery = z
   })
   .superRefine((v, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
-    if (v.minPrice !== undefined && v.maxPrice !== undefined && v.minPrice > v.maxPrice) issue('minPrice', messages.priceOrder);
-    const hasQuery = typeof v.q === 'string';
+    // Fields that failed their own check arrive here as placeholders: only compare real numbers.
+    if (typeof v.minPrice === 'number' && typeof v.maxPrice === 'number' && v.minPrice > v.maxPrice) issue('minPrice', messages.priceOrder);
+    const hasQuery = v.q !== undefined;
     const sort = v.sort;
-    if (sort !== undefined) {
+    if (typeof sort === 'string') {
       if (sort === RELEVANCE && !hasQuery) issue('sort', messages.relevanceNeedsQuery);
-      else if (sort !== RELEVANCE && !(LISTING_SORTS as readonly string[]).includes(sort)) issue('sort', messages.sort(hasQuery));
+      else if (!isSortName(sort)) issue('sort', messages.sort(hasQuery));
     }
-    if (v.cursor !== undefined && isSortName(effectiveSort(v))) {
-      const decoded = decodeCursor(v.cursor, effectiveSort(v) as SortName, v.q);
+    const sortName = effectiveSort(v);
+    if (typeof v.cursor === 'string' && isSortName(sortName)) {
+      const decoded = decodeCursor(v.cursor, sortName, typeof v.q === 'string' ? v.q : undefined);
       if (!decoded.ok) issue('cursor', decoded.reason);
     }
   });
