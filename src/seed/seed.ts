@@ -320,13 +320,13 @@ export async function seedMarketplace(knex: Knex, options: SeedOptions, onProgre
  * changes nothing, and without one it makes bulk-written reviews count.
  */
 export async function refreshCourseRatings(db: Knex | Knex.Transaction, courseIds?: readonly string[]): Promise<void> {
-  const only = courseIds ? db.raw('AND c.id = ANY(?::uuid[])', [[...courseIds]]) : db.raw('');
   await db.raw(
     `UPDATE courses c SET rating_average = coalesce(r.average, 0), rating_count = coalesce(r.n, 0)
      FROM courses c2
      LEFT JOIN (SELECT course_id, round(avg(rating), 2) AS average, count(*)::int AS n FROM course_reviews GROUP BY course_id) r
        ON r.course_id = c2.id
-     WHERE c.id = c2.id ? AND (c.rating_average, c.rating_count) IS DISTINCT FROM (coalesce(r.average, 0), coalesce(r.n, 0))`,
-    [only],
+     WHERE c.id = c2.id ${courseIds ? 'AND c.id = ANY(?::uuid[])' : ''}
+       AND (c.rating_average, c.rating_count) IS DISTINCT FROM (coalesce(r.average, 0), coalesce(r.n, 0))`,
+    courseIds ? [[...courseIds]] : [],
   );
 }
