@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { CourseCategory, CourseDifficultyLevel, CoursePricingModel } from '../models/Course';
 import { Sql, sql, unsafe } from './sql';
+import type { TotalCache } from './totals';
 import { afterCondition, encodeCursor, keySelect, keyTexts, keyValues, orderBy, sortPlan, tsQuery, type CursorPosition, type SortName } from './sorts';
 
 /** A validated discovery request (the API's query parameters, parsed; prices already in cents). */
@@ -39,6 +40,8 @@ export interface CourseSearchResult {
   courses: CourseHit[];
   nextCursor: string | null;
   total: number;
+  /** Where `total` came from: counted now, remembered (TotalCache), or carried by the cursor. */
+  totalSource: 'counted' | 'cached' | 'cursor';
 }
 
 /** What a listing may ever show; literal, so the planner matches the partial indexes (migration 600002). */
@@ -108,12 +111,23 @@ interface PageRow {
   [key: `k${number}`]: string;
 }
 
-/** Runs a search: the page and the total are independent, so they run side by side on two connections. */
-export async function searchCourses(knex: Knex, s: CourseSearch): Promise<CourseSearchResult> {
+/** What the total depends on: the matches, not their order nor the page. */
+export function totalKey(s: CourseSearch): string {
+  const sorted = (list?: readonly string[]) => (list?.length ? [...list].sort() : undefined);
+  return JSON.stringify([s.q, sorted(s.categories), sorted(s.difficulties), s.minPriceCents, s.maxPriceCents, s.minRating, s.instructorId]);
+}
+
+/**
+ * Runs a search. The page and the total are independent, so they run side by side on two connections;
+ * the total is skipped when the cursor carries it, and taken from `totals` when it remembers it.
+ */
+export async function searchCourses(knex: Knex, s: CourseSearch, totals?: TotalCache): Promise<CourseSearchResult> {
   const { page, count } = searchStatements(s);
+  const runCount = async () => ((await count?.raw(knex)) as unknown as { rows: { total: number }[] }).rows[0].total;
+  const known = count ? (totals?.get(totalKey(s), runCount) ?? { total: runCount(), cached: false }) : undefined;
   const [rows, total] = await Promise.all([
     (page.raw(knex) as unknown as Promise<{ rows: PageRow[] }>).then((r) => r.rows),
-    count ? (count.raw(knex) as unknown as Promise<{ rows: { total: number }[] }>).then((r) => r.rows[0].total) : s.after?.total ?? 0,
+    known ? known.total : (s.after?.total ?? 0),
   ]);
   const more = rows.length > s.limit;
   const shown = more ? rows.slice(0, s.limit) : rows;
@@ -122,6 +136,7 @@ export async function searchCourses(knex: Knex, s: CourseSearch): Promise<Course
     courses: shown.map(toHit),
     nextCursor: more ? encodeCursor(s.sort, { keys: keyValues(sortPlan(s.sort, s.q), last), total }) : null,
     total,
+    totalSource: !known ? 'cursor' : known.cached ? 'cached' : 'counted',
   };
 }
 

@@ -357,6 +357,26 @@ describe('course discovery API', () => {
     });
   });
 
+  it('counts a total for a first page, then remembers it for SEARCH_TOTAL_TTL; pages by cursor carry theirs', async () => {
+    const owner = await instructor();
+    await addCourses(owner, [{}, {}, {}]);
+    const get = async (query: Record<string, string | number>) => {
+      const res = await api.request.get('/api/courses').query({ instructorId: owner.id, ...query });
+      return { body: res.body as Page, source: /total;desc=(\w+)/.exec(String(res.headers['server-timing']))?.[1] };
+    };
+    const first = await get({ limit: 1 });
+    expect([first.source, first.body.total]).toEqual(['counted', 3]);
+    // Another sort and page size: the same matches, the same remembered count.
+    expect((await get({ limit: 2, sort: 'price_asc' })).source).toBe('cached');
+    expect((await get({ limit: 1, cursor: first.body.nextCursor as string })).source).toBe('cursor');
+
+    // A course published meanwhile is in the pages at once; the total catches up within the TTL.
+    await addCourses(owner, [{}]);
+    const later = await get({ limit: 10 });
+    expect([later.source, later.body.total, later.body.courses.length]).toEqual(['cached', 3, 4]);
+    expect(api.deps.config.SEARCH_TOTAL_TTL).toBe('30s');
+  });
+
   describe('invalid input → 400 problem with the spec wording', () => {
     async function problem(query: Record<string, string | number | string[]>, path = '/api/search/courses') {
       const res = await api.request.get(path).query(query);

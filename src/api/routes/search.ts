@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { dollarsToCents } from '../../domain/money';
 import { COURSE_CATEGORIES, COURSE_DIFFICULTY_LEVELS, COURSE_PRICING_MODELS } from '../../models/Course';
+import { parseDuration } from '../../domain/time';
 import { searchCourses, type CourseHit, type CourseSearch } from '../../search/search';
+import { TotalCache } from '../../search/totals';
 import { decodeCursor, LISTING_SORTS, RELEVANCE, type CursorPosition, type SortName } from '../../search/sorts';
 import { badRequest } from '../problem';
 import { defineRoute, Timestamp, type RouteModule } from '../route';
@@ -198,7 +200,9 @@ export const CourseSearchResultSchema = z
     courses: z.array(CourseSummarySchema),
     nextCursor: z.string().nullable().openapi({ description: 'Pass as cursor for the next page; null on the last page' }),
     total: z.number().int().openapi({
-      description: 'All courses matching the query and filters, counted for the first page; pages reached by cursor repeat that count',
+      description:
+        'All courses matching the query and filters. Counted for a first page (an instance may reuse a count up to ' +
+        'SEARCH_TOTAL_TTL old); pages reached by cursor repeat the count of their first page.',
     }),
     sort: z.enum([RELEVANCE, ...LISTING_SORTS]).openapi({ description: 'The sort applied' }),
   })
@@ -230,6 +234,7 @@ const DESCRIPTION =
 
 /** `GET /api/search/courses` and `GET /api/courses`: one search, two addresses (MKT-010, MKT-006). */
 export const searchRoutes: RouteModule = (router, registry, deps) => {
+  const totals = new TotalCache(parseDuration(deps.config.SEARCH_TOTAL_TTL));
   for (const { path, summary, operationId } of [
     { path: '/api/search/courses', summary: 'Search courses by keyword, filters and sort', operationId: 'searchCourses' },
     { path: '/api/courses', summary: 'List published courses (the same filters, sorts and paging as search)', operationId: 'listCourses' },
@@ -253,9 +258,10 @@ export const searchRoutes: RouteModule = (router, registry, deps) => {
         if (ctx.query.page !== undefined) throw badRequest(messages.page, { field: 'page', in: 'query' });
         const search = toCourseSearch(query);
         const started = process.hrtime.bigint();
-        const result = await searchCourses(deps.knex, search);
-        // The database's share of the response time, for browsers' dev tools and the benchmark.
-        ctx.set('Server-Timing', `db;dur=${(Number(process.hrtime.bigint() - started) / 1e6).toFixed(2)}`);
+        const result = await searchCourses(deps.knex, search, totals);
+        // The database's share of the response time and where the total came from, for dev tools and the benchmark.
+        const dbMs = (Number(process.hrtime.bigint() - started) / 1e6).toFixed(2);
+        ctx.set('Server-Timing', `db;dur=${dbMs}, total;desc=${result.totalSource}`);
         return { courses: result.courses.map(toSummary), nextCursor: result.nextCursor, total: result.total, sort: search.sort };
       },
     );
