@@ -152,7 +152,7 @@ describe('course discovery API', () => {
     });
 
     it('treats odd input as words, never as an error: quotes, operators, symbols, stop words only', async () => {
-      for (const q of ['"unclosed phrase', 'a & b | !c', "O'Reilly's (book", '-', 'the', '<script>', '🙂']) {
+      for (const q of ['"unclosed phrase', 'a & b | !c', "O'Reilly's (book", '-', 'the', '<script>', '🙂', 'nul\u0000byte', '\u0001', 'x'.repeat(200)]) {
         const res = await api.request.get('/api/search/courses').query({ q });
         expect(res.status).toBe(200);
         expect(Array.isArray(res.body.courses)).toBe(true);

@@ -80,7 +80,8 @@ export const CourseSearchQuery = z
   .object({
     q: z
       .preprocess(absentIfEmpty, z.string().trim().max(MAX_QUERY_LENGTH, messages.query).optional())
-      .transform((v) => v || undefined)
+      // Control characters separate words like spaces do (and Postgres refuses NUL in text outright).
+      .transform((v) => v?.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim() || undefined)
       .openapi({
         type: 'string',
         description:
