@@ -81,7 +81,7 @@ export const CourseSearchQuery = z
     q: z
       .preprocess(absentIfEmpty, z.string().trim().max(MAX_QUERY_LENGTH, messages.query).optional())
       // Control characters separate words like spaces do (and Postgres refuses NUL in text outright).
-      .transform((v) => v?.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim() || undefined)
+      .transform((v) => v?.replace(/\p{Cc}+/gu, ' ').trim() || undefined)
       .openapi({
         type: 'string',
         description:
