@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { CourseCategory, CourseDifficultyLevel, CoursePricingModel } from '../models/Course';
-import { Sql, sql, unsafe } from './sql';
+import { join, Sql, sql, unsafe } from './sql';
 import type { TotalCache } from './totals';
 import { afterCondition, encodeCursor, keySelect, keyTexts, keyValues, orderBy, sortPlan, tsQuery, type CursorPosition, type SortName } from './sorts';
 
@@ -62,7 +62,7 @@ function conditions(s: CourseSearch): Sql[] {
 /** What a result shows, read in the page's inner select (the sort keys come with it). */
 const PAGE_COLUMNS = ['id', 'instructor_id', 'title', 'pricing_model', 'list_price_cents', 'rating_average', 'rating_count', 'enrollment_count', 'thumbnail_url', 'category', 'difficulty_level', 'published_at'];
 
-const and = (parts: Sql[]): Sql => parts.reduce((acc, p) => sql`${acc} AND ${p}`);
+const and = (parts: Sql[]): Sql => join(parts, ' AND ');
 
 /**
  * The statements behind one page: the page itself (keyset: rows after the cursor, in sort order, one more
