@@ -35,6 +35,8 @@ const schema = z.object({
   FFMPEG_PATH: z.string().optional(),
   FFPROBE_PATH: z.string().optional(),
   ESCROW_HOLD: duration.default('7d'),
+  /** How long a course listing's total is remembered per query, per instance; 0s counts every first page. */
+  SEARCH_TOTAL_TTL: duration.default('30s'),
   AUTO_APPROVE_COURSES: z
     .enum(['true', 'false'])
     .default('false')

@@ -6,9 +6,19 @@ import { healthRoutes } from './health';
 import { opsRoutes } from './ops';
 import { refundRoutes } from './refunds';
 import { reviewRoutes } from './reviews';
+import { searchRoutes } from './search';
 
 /**
  * Every feature's routes, in registration order. A new feature adds one line here:
  * `export const courseRoutes: RouteModule = (router, registry, deps) => { defineRoute(...) }`.
  */
-export const routeModules: RouteModule[] = [healthRoutes, authRoutes, opsRoutes, refundRoutes, auditRoutes, enrollmentRoutes, reviewRoutes];
+export const routeModules: RouteModule[] = [
+  healthRoutes,
+  authRoutes,
+  opsRoutes,
+  searchRoutes,
+  refundRoutes,
+  auditRoutes,
+  enrollmentRoutes,
+  reviewRoutes,
+];
