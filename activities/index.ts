@@ -1,5 +1,7 @@
 import type { Deps } from '../src/deps';
 import type { Pool } from '../src/temporal/shared';
+import { createIngestActivities } from './ingest';
+import { createMediaActivities } from './media';
 import { createNotificationActivities } from './notifications';
 
 /**
@@ -8,8 +10,8 @@ import { createNotificationActivities } from './notifications';
  */
 export function createActivitiesByPool(deps: Deps): Record<Pool, object> {
   return {
-    core: { ...createNotificationActivities(deps) },
+    core: { ...createNotificationActivities(deps), ...createIngestActivities(deps) },
     payments: {},
-    media: {},
+    media: { ...createMediaActivities(deps) },
   };
 }

@@ -4,6 +4,8 @@
  * workflow bundle imports this file.
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineQuery, defineSignal } from '@temporalio/workflow';
+import type { IngestStage } from '../domain/video';
 
 /** Worker pools. Each pool is one task queue; a worker process serves any subset (`--pools`). */
 export const POOLS = ['core', 'payments', 'media'] as const;
@@ -29,6 +31,8 @@ export const workflowId = {
   notificationFlush: (requestId: string) => `notifications-flush-${requestId}`,
   /** One escrow timer per sale. */
   escrow: (transactionId: string) => `escrow-${transactionId}`,
+  /** One video ingest per lesson (a lesson has one video). */
+  ingest: (lessonId: string) => `ingest-${lessonId}`,
 };
 
 /**
@@ -54,3 +58,28 @@ export const searchAttributes = {
   saleStatus: defineSearchAttributeKey('EduSaleStatus', SearchAttributeType.KEYWORD),
   releaseAt: defineSearchAttributeKey('EduReleaseAt', SearchAttributeType.DATETIME),
 };
+
+// --- video ingest (workflows/ingest.ts) --------------------------------------------------------
+
+/** Input of `videoIngestWorkflow`, started when a lesson's upload is complete. */
+export interface IngestInput {
+  lessonId: string;
+  courseId: string;
+  /** S3 key of the uploaded original. */
+  videoKey: string;
+}
+
+export interface IngestProgress {
+  stage: IngestStage;
+  /** Whole ingest, 0–100. */
+  percent: number;
+  /** Set once the ingest failed. */
+  failureReason?: string;
+}
+
+/** Activity failure types that are the uploaded file's fault: not retried; the lesson fails with the message. */
+export const INGEST_FILE_FAULTS = { invalidVideo: 'InvalidVideo', videoMissing: 'VideoMissing' } as const;
+
+/** Sent by the transcoding activity as ffmpeg advances (throttled), so the query and the lesson row can show it. */
+export const ingestStageProgressSignal = defineSignal<[{ stage: IngestStage; stagePercent: number }]>('ingestStageProgress');
+export const ingestProgressQuery = defineQuery<IngestProgress>('ingestProgress');

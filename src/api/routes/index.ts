@@ -1,9 +1,11 @@
 import type { RouteModule } from '../route';
 import { authRoutes } from './auth';
+import { courseRoutes } from './courses';
 import { healthRoutes } from './health';
+import { lessonRoutes } from './lessons';
 
 /**
  * Every feature's routes, in registration order. A new feature adds one line here:
  * `export const courseRoutes: RouteModule = (router, registry, deps) => { defineRoute(...) }`.
  */
-export const routeModules: RouteModule[] = [healthRoutes, authRoutes];
+export const routeModules: RouteModule[] = [healthRoutes, authRoutes, courseRoutes, lessonRoutes];
