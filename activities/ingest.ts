@@ -68,21 +68,25 @@ export function createIngestActivities(deps: Deps) {
       });
     },
 
-    /** The lesson becomes `failed` with a reason its owner can act on. */
-    async failIngest(ref: LessonVideoRef & { reason: string }): Promise<void> {
-      await knex.transaction(async (trx) => {
+    /** The lesson becomes `failed` with a reason its owner can act on; false when the lesson is gone. */
+    async failIngest(ref: LessonVideoRef & { reason: string }): Promise<boolean> {
+      return knex.transaction(async (trx) => {
         const [lesson] = await trx('course_lessons')
           .where({ id: ref.lessonId, video_key: ref.videoKey })
           .update({ video_status: 'failed', failure_reason: ref.reason, updated_at: trx.fn.now() })
           .returning<{ course_id: string }[]>('course_id');
         // A lesson that was ready before (a re-run) no longer counts towards the course's duration.
         if (lesson) await refreshTotalDuration(trx, lesson.course_id);
+        return lesson !== undefined;
       });
     },
 
-    /** Removes what the ingest produced (thumbnail, renditions); the original stays with its lesson. */
-    async deleteDerivedVideoObjects(ref: { videoKey: string }): Promise<void> {
-      await deleteVideoObjects(bucket, ref.videoKey, { keepOriginal: true });
+    /**
+     * Removes what the ingest produced (thumbnail, renditions) and, once the lesson is gone, the original too.
+     * Runs after the media activities stopped, so it also catches objects written after the API's own clean-up.
+     */
+    async deleteVideoObjects(ref: { videoKey: string; keepOriginal: boolean }): Promise<void> {
+      await deleteVideoObjects(bucket, ref.videoKey, { keepOriginal: ref.keepOriginal });
     },
   };
 }

@@ -63,7 +63,7 @@ export function createMediaActivities(deps: Deps) {
         if ((await objectSize(bucket, input.videoKey)) === undefined) {
           throw ApplicationFailure.nonRetryable('The uploaded video no longer exists', INGEST_FILE_FAULTS.videoMissing);
         }
-        throw invalidVideo(readableReason(err.stderrTail, url));
+        throw invalidVideo(readableReason(err.stderrTail));
       }
       const probe = interpretProbe(json);
       if ('unreadable' in probe) throw invalidVideo(probe.unreadable);
@@ -138,9 +138,12 @@ function invalidVideo(reason: string): ApplicationFailure {
   return ApplicationFailure.nonRetryable(`The file is not a readable video: ${reason}`, INGEST_FILE_FAULTS.invalidVideo);
 }
 
-/** The last line ffprobe wrote, without the (secret) presigned URL and the demuxer's `[mov @ 0x…]` prefix. */
-function readableReason(stderrTail: string, url: string): string {
-  const lines = stderrTail.split('\n').map((l) => l.split(url).join('input').replace(/^\[[^\]]*\]\s*/, '').trim()).filter(Boolean);
+/** The last line ffprobe wrote, without the input's URL (`https://…: Invalid data…`) and the demuxer's `[mov @ 0x…]` prefix. */
+function readableReason(stderrTail: string): string {
+  const lines = stderrTail
+    .split('\n')
+    .map((l) => l.replace(/^\[[^\]]*\]\s*/, '').replace(/^https?:\/\/\S+?: /, '').trim())
+    .filter(Boolean);
   return (lines[lines.length - 1] ?? 'unknown format').slice(0, 300);
 }
 

@@ -38,7 +38,8 @@ const PERSIST_STEP_PERCENT = 5;
  * Video ingest (DESIGN §4), one per lesson video: probe → thumbnail → renditions → lesson `ready`, or
  * `failed` with a reason. ffmpeg runs on the media pool; the lesson row is written from the core pool.
  * Progress is queryable (`ingestProgress`) and mirrored to the lesson row. Cancelling the workflow (the
- * lesson was deleted, or an operator stopped it) kills ffmpeg, then removes whatever was produced.
+ * lesson was deleted, or an operator stopped it) kills ffmpeg, then removes whatever was produced — and the
+ * original too when the lesson no longer exists.
  */
 export async function videoIngestWorkflow(input: IngestInput): Promise<IngestProgress> {
   const ref = { lessonId: input.lessonId, videoKey: input.videoKey };
@@ -78,7 +79,9 @@ export async function videoIngestWorkflow(input: IngestInput): Promise<IngestPro
 
   try {
     if (!(await core.beginIngest(ref))) {
-      progress = { stage: 'cancelled', percent: 0 }; // the lesson was deleted before its ingest began
+      // The lesson was deleted before its ingest began.
+      await core.deleteVideoObjects({ videoKey: input.videoKey, keepOriginal: false });
+      progress = { stage: 'cancelled', percent: 0 };
       return progress;
     }
     // Informational: a failure to mirror progress must not fail the ingest (the outcome is written anyway).
@@ -105,8 +108,8 @@ export async function videoIngestWorkflow(input: IngestInput): Promise<IngestPro
         renditions: streams.renditions,
       });
       if (!stored) {
-        // The lesson was deleted while we worked: what we made belongs to nobody.
-        await core.deleteDerivedVideoObjects({ videoKey: input.videoKey });
+        // The lesson was deleted while we worked: its video and what we made belong to nobody.
+        await core.deleteVideoObjects({ videoKey: input.videoKey, keepOriginal: false });
         progress = { ...progress, stage: 'cancelled' };
         return progress;
       }
@@ -119,9 +122,10 @@ export async function videoIngestWorkflow(input: IngestInput): Promise<IngestPro
     }
   } catch (err) {
     if (isCancellation(err)) {
+      // The media activities have stopped (WAIT_CANCELLATION_COMPLETED): now nothing writes any more.
       await CancellationScope.nonCancellable(async () => {
-        await core.failIngest({ ...ref, reason: PROCESSING_CANCELLED_MESSAGE });
-        await core.deleteDerivedVideoObjects({ videoKey: input.videoKey });
+        const lessonExists = await core.failIngest({ ...ref, reason: PROCESSING_CANCELLED_MESSAGE });
+        await core.deleteVideoObjects({ videoKey: input.videoKey, keepOriginal: lessonExists });
       });
       progress = { ...progress, stage: 'cancelled' };
       throw err;

@@ -1,3 +1,5 @@
+import type { IncomingMessage } from 'node:http';
+import type { Middleware } from 'koa';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { Upload } from '@aws-sdk/lib-storage';
 import busboy from 'busboy';
@@ -53,14 +55,13 @@ const tooLarge = (): HttpProblem => payloadTooLarge(MAX_VIDEO_SIZE_MESSAGE);
 /**
  * Receives the upload and resolves once the object is complete in S3. Every refusal is an HttpProblem
  * (400 fields or not MP4/MOV, 413 size, 415 not multipart, 503 storage failure); the rest of a refused body
- * is discarded, the connection closed after the answer, and no object is left behind.
+ * is discarded (or, when large, the connection closed after the answer), and no object is left behind.
  */
 export async function streamVideoToS3<T>(ctx: AppContext, options: StreamVideoOptions<T>): Promise<StreamedVideo<T>> {
   const maxBytes = options.maxBytes ?? MAX_VIDEO_BYTES;
   if (!ctx.request.is('multipart/form-data')) throw unsupportedMediaType('Content-Type must be multipart/form-data');
   if (Number(ctx.get('Content-Length') || 0) > maxBytes + MULTIPART_OVERHEAD_BYTES) {
-    ctx.set('Connection', 'close'); // refused before reading: do not wait for gigabytes we will not store
-    throw tooLarge();
+    throw tooLarge(); // refused before reading: the connection is closed rather than the body read
   }
 
   const req = ctx.req;
@@ -130,14 +131,49 @@ export async function streamVideoToS3<T>(ctx: AppContext, options: StreamVideoOp
     return await upload;
   } catch (err) {
     req.unpipe(form);
-    req.resume(); // discard the rest of the body
-    ctx.set('Connection', 'close');
     gate?.destroy(err instanceof Error ? err : new Error(String(err))); // stops an S3 upload in flight
     const stored = await upload?.catch(() => undefined);
     // Refused after the file was complete (a field after it...): the object belongs to nothing.
     if (stored) await deleteObjects(options.bucket, [stored.key]);
+    throw err; // drainRefusedUploads takes care of the rest of the body
+  }
+}
+
+/**
+ * Middleware for upload routes. A client still sending its body only reads the answer once the body is out,
+ * so a refusal (auth, validation, a taken position...) first reads and drops a small remainder; after a large
+ * one the connection is closed instead of waiting for gigabytes.
+ */
+export const drainRefusedUploads: Middleware = async (ctx, next) => {
+  try {
+    await next();
+  } catch (err) {
+    if (!(await discardBody(ctx.req))) ctx.set('Connection', 'close');
     throw err;
   }
+};
+
+/** Reads and drops what is left of a refused body; false when more than `maxBytes` remains or it takes too long. */
+function discardBody(req: IncomingMessage, maxBytes = 32 * 1024 * 1024, maxMs = 5000): Promise<boolean> {
+  if (req.complete || req.destroyed) return Promise.resolve(req.complete);
+  if (Number(req.headers['content-length'] ?? 0) > maxBytes) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    let bytes = 0;
+    const done = (ended: boolean): void => {
+      clearTimeout(timer);
+      req.off('data', count).off('end', end).off('close', end);
+      if (!ended) req.pause();
+      resolve(ended);
+    };
+    const count = (chunk: Buffer): void => {
+      bytes += chunk.length;
+      if (bytes > maxBytes) done(false);
+    };
+    const end = (): void => done(req.complete);
+    const timer = setTimeout(() => done(false), maxMs);
+    req.on('data', count).once('end', end).once('close', end);
+    req.resume();
+  });
 }
 
 /**

@@ -69,9 +69,14 @@ export function run(program: string, args: readonly string[], options: RunOption
       signal?.removeEventListener('abort', kill);
       if (signal?.aborted) reject(signal.reason as Error);
       else if (code === 0) resolve(stdout);
-      else reject(new FfmpegError(program, code, stderr.join('\n').trim()));
+      else reject(new FfmpegError(program, code, redactUrls(stderr.join('\n').trim())));
     });
   });
+}
+
+/** Inputs are presigned URLs: their signatures must not reach logs, workflow histories or users. */
+export function redactUrls(text: string): string {
+  return text.replace(/(https?:\/\/[^\s?]+)\?[^\s:]*/g, '$1?[redacted]');
 }
 
 // --- probe -------------------------------------------------------------------------------------

@@ -239,23 +239,39 @@ describe('direct upload (presigned multipart)', () => {
   });
 });
 
-describe('deleting a lesson', () => {
-  it('during its ingest cancels the workflow, kills the work and removes every object', async () => {
-    const course = await draftCourse();
-    // Big enough that transcoding (four renditions) takes a while on the shared machine.
+describe('cancelling an ingest', () => {
+  /** Uploads a video big enough that transcoding (four renditions) takes a while, and waits until ffmpeg is at it. */
+  async function lessonInTranscoding(courseId: string): Promise<string> {
     const file = await makeVideo({ seconds: 20, width: 1920, height: 1080, fps: 30 });
-    const res = await uploadLesson(api.request, instructor.auth, course.id, file);
+    const res = await uploadLesson(api.request, instructor.auth, courseId, file);
     expect(res.status).toBe(201);
     const lessonId = res.body.id as string;
-
-    // Wait until ffmpeg is transcoding (the query exposes the stage).
     const deadline = Date.now() + 60_000;
     for (;;) {
-      const lesson = await api.request.get(`/api/courses/${course.id}/lessons/${lessonId}`).set(instructor.auth);
-      if (lesson.body.processing?.stage === 'transcoding') break;
+      const lesson = await api.request.get(`/api/courses/${courseId}/lessons/${lessonId}`).set(instructor.auth);
+      if (lesson.body.processing?.stage === 'transcoding') return lessonId; // the workflow's progress query
       if (lesson.body.video.status !== 'processing' || Date.now() > deadline) throw new Error(`not transcoding: ${JSON.stringify(lesson.body)}`);
       await new Promise((r) => setTimeout(r, 200));
     }
+  }
+
+  it('by an operator kills ffmpeg, fails the lesson with a reason and removes what was produced', async () => {
+    const course = await draftCourse();
+    const lessonId = await lessonInTranscoding(course.id);
+    const handle = api.deps.temporal.workflow.getHandle(workflowId.ingest(lessonId));
+    await handle.cancel();
+    await expect(handle.result()).rejects.toThrow();
+
+    const history = await handle.fetchHistory();
+    expect((history.events ?? []).some((e) => e.activityTaskCanceledEventAttributes)).toBe(true); // the activity stopped on cancellation
+    const row = await api.deps.knex('course_lessons').where({ id: lessonId }).first();
+    expect(row).toMatchObject({ video_status: 'failed', failure_reason: 'Processing was cancelled' });
+    expect(await keysUnder(api.deps.s3, bucket, `courses/${course.id}/`)).toEqual([row.video_key]); // the original stays with its lesson
+  });
+
+  it('by deleting the lesson cancels the workflow and removes every object', async () => {
+    const course = await draftCourse();
+    const lessonId = await lessonInTranscoding(course.id);
 
     await api.request.delete(`/api/courses/${course.id}/lessons/${lessonId}`).set(instructor.auth).expect(204);
     expect(await api.deps.knex('course_lessons').where({ id: lessonId })).toHaveLength(0);
@@ -263,11 +279,11 @@ describe('deleting a lesson', () => {
     const handle = api.deps.temporal.workflow.getHandle(workflowId.ingest(lessonId));
     await expect(handle.result()).rejects.toThrow();
     expect((await handle.describe()).status.name).toBe('CANCELLED');
-    const history = await handle.fetchHistory();
-    expect((history.events ?? []).some((e) => e.activityTaskCanceledEventAttributes)).toBe(true); // ffmpeg acknowledged it
     expect(await keysUnder(api.deps.s3, bucket, `courses/${course.id}/`)).toEqual([]);
   });
+});
 
+describe('deleting a lesson', () => {
   it('after its ingest deletes the original and everything derived, and the course duration drops', async () => {
     const course = await draftCourse();
     const res = await uploadLesson(api.request, instructor.auth, course.id, await makeVideo({ seconds: 2 }));

@@ -39,7 +39,7 @@ import { COURSE_ARCHIVED, manageCourse, viewCourse } from '../course-access';
 import { LessonSchema, mayPlay, playbackKey, toLessonResponse, type PlaybackContext } from '../course-views';
 import { badRequest, conflict, forbidden, notFound, payloadTooLarge, validationProblem, type FieldError } from '../problem';
 import { defineRoute, type RouteModule } from '../route';
-import { streamVideoToS3 } from '../video-upload';
+import { drainRefusedUploads, streamVideoToS3 } from '../video-upload';
 
 /**
  * Lessons (spec MKT-004–MKT-006, MKT-033): upload a lesson video streamed through the API or directly to S3
@@ -149,6 +149,7 @@ const expiresAt = (): string => new Date(Date.now() + PRESIGNED_URL_TTL_SECONDS 
 export const lessonRoutes: RouteModule = (router, registry, deps) => {
   const bucket: Bucket = { s3: deps.s3, name: deps.config.S3_BUCKET };
   const ingest = new LessonVideos(deps, bucket);
+  router.use('/api/courses/:id/lessons', drainRefusedUploads);
 
   /** A lesson of a course the caller manages (404 when it is not in that course). */
   const managedLesson = async (knex: Knex, params: { id: string; lessonId: string }, user: AuthUser, forUpdate = false) => {
@@ -402,12 +403,13 @@ export const lessonRoutes: RouteModule = (router, registry, deps) => {
       responses: { 204: null },
     },
     async (_ctx, { params, user }) => {
-      const { lesson } = await managedLesson(deps.knex, params, user);
-      await ingest.discard(lesson);
-      await deps.knex.transaction(async (trx) => {
+      const lesson = await deps.knex.transaction(async (trx) => {
+        const { lesson } = await managedLesson(trx, params, user, true);
         await trx('course_lessons').where({ id: lesson.id }).delete();
         await refreshTotalDuration(trx, lesson.course_id);
+        return lesson;
       });
+      await ingest.discard(lesson);
     },
   );
 
@@ -529,7 +531,11 @@ class LessonVideos {
     return this.begin(lesson);
   }
 
-  /** Cancels processing, abandons an unfinished upload and deletes every object of the lesson's video. */
+  /**
+   * After the lesson row is gone: cancels processing, abandons an unfinished upload and deletes every object
+   * of the video. A cancelled ingest may still write until ffmpeg is killed; it then finds the lesson gone and
+   * deletes everything again itself (both clean-ups are idempotent).
+   */
   async discard(lesson: CourseLesson): Promise<void> {
     await cancelIngest(this.deps.temporal, lesson.id);
     if (lesson.video_key && lesson.video_upload_id) await abortUpload(this.deps, this.bucket, lesson.video_key, lesson.video_upload_id);
