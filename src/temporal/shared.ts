@@ -22,10 +22,8 @@ export function taskQueue(pool: Pool, prefix = ''): string {
  */
 export function siblingQueue(coreQueue: string, pool: Pool): string {
   const suffix = taskQueue('core');
-  // lastIndexOf, not endsWith: a replay worker runs histories on `<replayName>-<n>` (replay tests name it `…edustream-core`).
-  const at = coreQueue.lastIndexOf(suffix);
-  if (at < 0) throw new Error(`not a core task queue: ${coreQueue}`);
-  return taskQueue(pool, coreQueue.slice(0, at));
+  if (!coreQueue.endsWith(suffix)) throw new Error(`not a core task queue: ${coreQueue}`);
+  return taskQueue(pool, coreQueue.slice(0, -suffix.length));
 }
 
 /** Workflow ids from business keys: a retry, a double click or a duplicated webhook lands on the same workflow. */
