@@ -1,8 +1,11 @@
 import type { Deps } from '../src/deps';
 import type { Pool } from '../src/temporal/shared';
+import { createEscrowActivities } from './escrow';
 import { createIngestActivities } from './ingest';
 import { createMediaActivities } from './media';
 import { createNotificationActivities } from './notifications';
+import { createRefundActivities } from './refunds';
+import { createStripeRefundActivities } from './stripe-refunds';
 
 /**
  * Activities grouped by the pool (task queue) that runs them. Workflows import these factories as types
@@ -10,8 +13,13 @@ import { createNotificationActivities } from './notifications';
  */
 export function createActivitiesByPool(deps: Deps): Record<Pool, object> {
   return {
-    core: { ...createNotificationActivities(deps), ...createIngestActivities(deps) },
-    payments: {},
+    core: {
+      ...createNotificationActivities(deps),
+      ...createEscrowActivities(deps),
+      ...createRefundActivities(deps),
+      ...createIngestActivities(deps),
+    },
+    payments: { ...createStripeRefundActivities(deps) },
     media: { ...createMediaActivities(deps) },
   };
 }

@@ -230,10 +230,7 @@ describe('POST /api/courses/:id/publish', () => {
   });
 
   it('publishes a submission at once when AUTO_APPROVE_COURSES is on', async () => {
-    const previous = process.env.AUTO_APPROVE_COURSES;
-    process.env.AUTO_APPROVE_COURSES = 'true';
-    const autoApi = await startTestApi();
-    process.env.AUTO_APPROVE_COURSES = previous;
+    const autoApi = await startTestApi({ env: { AUTO_APPROVE_COURSES: 'true' } });
     try {
       const course = await draftWith(3);
       const res = await autoApi.request.post(`/api/courses/${course.id}/publish`).set(instructor.auth);

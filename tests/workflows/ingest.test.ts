@@ -15,6 +15,7 @@ import {
   INGEST_FILE_FAULTS,
   ingestProgressQuery,
   ingestStageProgressSignal,
+  REPLAY_WORKER_NAME,
   taskQueue,
   type IngestInput,
   type IngestProgress,
@@ -176,6 +177,6 @@ it('cleans up everything, the original included, when the lesson is gone', async
 it('replays every history above deterministically', async () => {
   expect(histories.length).toBeGreaterThanOrEqual(5);
   for (const { workflowId, history } of histories) {
-    await Worker.runReplayHistory({ workflowsPath, replayName: taskQueue('core', 'replay-') }, history, workflowId);
+    await Worker.runReplayHistory({ workflowsPath, replayName: REPLAY_WORKER_NAME }, history, workflowId);
   }
 });

@@ -183,6 +183,7 @@ export const courseRoutes: RouteModule = (router, registry, deps) => {
       tags: ['courses'],
       auth: ['instructor', 'admin'],
       forbiddenMessage: 'Only instructors can publish courses',
+      rateLimit: 'publish',
       params: IdParams,
       responses: {
         200: CourseSchema,

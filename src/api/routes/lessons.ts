@@ -176,6 +176,7 @@ export const lessonRoutes: RouteModule = (router, registry, deps) => {
       tags: ['lessons'],
       auth: ['instructor', 'admin'],
       forbiddenMessage: 'Only instructors can add lessons',
+      rateLimit: 'upload',
       params: CourseParams,
       responses: {
         201: LessonSchema,
@@ -243,6 +244,7 @@ export const lessonRoutes: RouteModule = (router, registry, deps) => {
       tags: ['lessons'],
       auth: ['instructor', 'admin'],
       forbiddenMessage: 'Only instructors can add lessons',
+      rateLimit: 'upload',
       params: CourseParams,
       body: DirectUploadBody,
       responses: { 201: DirectUploadSchema, 409: { description: 'The lesson order is taken' }, 410: { description: COURSE_ARCHIVED }, 413: { description: MAX_VIDEO_SIZE_MESSAGE } },
