@@ -35,7 +35,7 @@ export const PROCESSING_CANCELLED_MESSAGE = 'Processing was cancelled';
 const PERSIST_STEP_PERCENT = 5;
 
 /**
- * Video ingest (DESIGN §4), one per lesson video: probe → thumbnail → renditions → lesson `ready`, or
+ * Video ingest (DESIGN §4), one per lesson video: probe → thumbnail and renditions → lesson `ready`, or
  * `failed` with a reason. ffmpeg runs on the media pool; the lesson row is written from the core pool.
  * Progress is queryable (`ingestProgress`) and mirrored to the lesson row. Cancelling the workflow (the
  * lesson was deleted, or an operator stopped it) kills ffmpeg, then removes whatever was produced — and the
@@ -89,16 +89,19 @@ export async function videoIngestWorkflow(input: IngestInput): Promise<IngestPro
     try {
       enter('probing');
       const probe = await probeVideo({ videoKey: input.videoKey });
-      enter('thumbnail');
-      const { thumbnailKey } = await createThumbnail({ videoKey: input.videoKey, atSeconds: thumbnailAtSeconds(probe.durationSeconds) });
       enter('transcoding');
-      const streams = await transcodeRenditions({
-        videoKey: input.videoKey,
-        width: probe.width,
-        height: probe.height,
-        durationSeconds: probe.durationSeconds,
-        hasAudio: probe.hasAudio,
-      });
+      // The thumbnail needs only the probe: it is made alongside the renditions rather than before them.
+      const [{ thumbnailKey }, streams] = await allOrNothing([
+        () => createThumbnail({ videoKey: input.videoKey, atSeconds: thumbnailAtSeconds(probe.durationSeconds) }),
+        () =>
+          transcodeRenditions({
+            videoKey: input.videoKey,
+            width: probe.width,
+            height: probe.height,
+            durationSeconds: probe.durationSeconds,
+            hasAudio: probe.hasAudio,
+          }),
+      ] as const);
       enter('finalizing');
       const stored = await core.completeIngest({
         ...ref,
@@ -137,6 +140,19 @@ export async function videoIngestWorkflow(input: IngestInput): Promise<IngestPro
     setCurrentDetails(`Lesson ${input.lessonId}: failed — ${reason}`);
     // The file's fault is an outcome, not an operational failure; anything else stays visible as a failed workflow.
     if (fileFault) return progress;
+    throw err;
+  }
+}
+
+/** Runs steps side by side; when one fails, the others are cancelled and awaited before the failure propagates. */
+async function allOrNothing<T extends readonly unknown[]>(steps: { readonly [K in keyof T]: () => Promise<T[K]> }): Promise<T> {
+  const scope = new CancellationScope();
+  const running = steps.map((step) => scope.run(step));
+  try {
+    return (await Promise.all(running)) as unknown as T;
+  } catch (err) {
+    scope.cancel();
+    await Promise.allSettled(running);
     throw err;
   }
 }

@@ -109,13 +109,13 @@ export function renditionsFor(width: number, height: number): RenditionSpec[] {
   return [{ lines: own, videoKbps: Math.max(200, Math.round((smallest.videoKbps * own) / smallest.lines)), audioKbps: smallest.audioKbps }];
 }
 
-export type IngestStage = 'queued' | 'probing' | 'thumbnail' | 'transcoding' | 'finalizing' | 'ready' | 'failed' | 'cancelled';
+/** `transcoding` covers the renditions and the thumbnail, made side by side. */
+export type IngestStage = 'queued' | 'probing' | 'transcoding' | 'finalizing' | 'ready' | 'failed' | 'cancelled';
 
 /** Share of the whole ingest each working stage covers, in percent: transcoding is nearly all of the time. */
 const STAGE_SPAN: Partial<Record<IngestStage, readonly [number, number]>> = {
   queued: [0, 0],
-  probing: [0, 2],
-  thumbnail: [2, 5],
+  probing: [0, 5],
   transcoding: [5, 98],
   finalizing: [98, 99],
   ready: [100, 100],

@@ -22,7 +22,12 @@ beforeAll(async () => {
   instructor = await createUser(api.deps.knex, api.deps.config, 'instructor');
   bucket = api.deps.config.S3_BUCKET;
 });
-afterAll(() => api?.close());
+afterAll(async () => {
+  // Leave no ingest running for the worker that the global teardown stops.
+  const lessons = await api.deps.knex('course_lessons as l').join('courses as c', 'c.id', 'l.course_id').where('c.instructor_id', instructor.id).pluck('l.id');
+  await Promise.all(lessons.map((id: string) => api.deps.temporal.workflow.getHandle(workflowId.ingest(id)).result().catch(() => undefined)));
+  await api.close();
+});
 
 const draftCourse = () => createCourse(api.deps.knex, instructor.id, { status: 'draft' });
 

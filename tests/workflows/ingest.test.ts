@@ -39,6 +39,7 @@ let script: {
   lessonExists: boolean;
   lessonKeptAtEnd: boolean;
   probe: () => Promise<Awaited<ReturnType<Media['probeVideo']>>>;
+  thumbnail: () => Promise<void>;
   transcode: () => Promise<void>;
 };
 let calls: { name: string; args: unknown }[];
@@ -70,6 +71,7 @@ const core = {
 const media = {
   probeVideo: () => script.probe(),
   async createThumbnail(input: { videoKey: string }) {
+    await script.thumbnail();
     return { thumbnailKey: input.videoKey.replace('/videos/', '/thumbnails/').replace(/\.mp4$/, '.jpg') };
   },
   async transcodeRenditions(input: { videoKey: string }) {
@@ -101,7 +103,7 @@ afterAll(async () => {
 
 beforeEach(() => {
   calls = [];
-  script = { lessonExists: true, lessonKeptAtEnd: true, probe: probeOk, transcode: async () => undefined };
+  script = { lessonExists: true, lessonKeptAtEnd: true, probe: probeOk, thumbnail: async () => undefined, transcode: async () => undefined };
 });
 
 async function start(): Promise<WorkflowHandle<typeof videoIngestWorkflow>> {
@@ -163,6 +165,29 @@ it('fails the lesson with the generic message on any other failure, and the work
   expect(called('failIngest')).toEqual([VIDEO_PROCESSING_FAILED_MESSAGE]);
 });
 
+it('cancels the transcode when the thumbnail made alongside it fails', async () => {
+  script.thumbnail = async () => {
+    throw ApplicationFailure.nonRetryable('cannot write thumbnail', 'Broken');
+  };
+  script.transcode = async () => {
+    const context = Context.current();
+    calls.push({ name: 'transcodeStarted', args: null });
+    // Heartbeat until cancelled, as the real activity does while ffmpeg runs.
+    for (;;) {
+      context.heartbeat();
+      if (context.cancellationSignal.aborted) {
+        calls.push({ name: 'transcodeCancelled', args: null });
+        throw context.cancellationSignal.reason;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  const result = await finish(await start());
+  expect(result).toBeInstanceOf(Error);
+  expect(called('transcodeCancelled')).toHaveLength(called('transcodeStarted').length);
+  expect(called('failIngest')).toEqual([VIDEO_PROCESSING_FAILED_MESSAGE]);
+});
+
 it('cleans up everything, the original included, when the lesson is gone', async () => {
   script.lessonExists = false;
   expect(await finish(await start())).toEqual({ stage: 'cancelled', percent: 0 });
@@ -175,7 +200,7 @@ it('cleans up everything, the original included, when the lesson is gone', async
 });
 
 it('replays every history above deterministically', async () => {
-  expect(histories.length).toBeGreaterThanOrEqual(5);
+  expect(histories.length).toBeGreaterThanOrEqual(6);
   for (const { workflowId, history } of histories) {
     await Worker.runReplayHistory({ workflowsPath, replayName: REPLAY_WORKER_NAME }, history, workflowId);
   }
