@@ -35,7 +35,7 @@ const MiB = 1024 * 1024;
 
 async function main(): Promise<void> {
   const seconds = argNumber('seconds', 60, 10);
-  const runs = argNumber('runs', 2, 1);
+  const runs = argNumber('runs', 3, 1);
   const uploadMb = argNumber('upload-mb', 1024, 256);
 
   const system = await startEphemeralSystem(process.env, log, { RATE_LIMITS_ENABLED: 'false', LOG_LEVEL: 'warn' });
