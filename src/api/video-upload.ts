@@ -120,7 +120,7 @@ export async function streamVideoToS3<T>(ctx: AppContext, options: StreamVideoOp
     form.on('error', (err: Error) => reject(badRequest(`Malformed multipart body: ${err.message}`)));
     form.on('close', resolve);
     req.on('close', () => {
-      if (!req.complete) reject(new Error('the client disconnected during the upload'));
+      if (!req.complete) reject(badRequest('The upload was interrupted')); // nobody is left to read the answer
     });
   });
   req.pipe(form);

@@ -233,6 +233,22 @@ describe('direct upload (presigned multipart)', () => {
     expect(await objectExists(api.deps.s3, bucket, row.video_key)).toBe(false);
   });
 
+  it('answers 503 with Retry-After while the storage is unreachable', async () => {
+    const course = await draftCourse();
+    const offline = await startTestApi({ env: { S3_ENDPOINT: 'http://127.0.0.1:1' } });
+    try {
+      const res = await offline.request
+        .post(`/api/courses/${course.id}/lessons/uploads`)
+        .set(instructor.auth)
+        .send({ title: 'Later', contentType: 'video/mp4', sizeBytes: 1000 });
+      expect(res.status).toBe(503);
+      expect(res.headers['retry-after']).toBe('5');
+      expect(await api.deps.knex('course_lessons').where({ course_id: course.id })).toHaveLength(0);
+    } finally {
+      await offline.close();
+    }
+  });
+
   it('refuses a declared size over 5 GB with 413', async () => {
     const course = await draftCourse();
     const res = await api.request

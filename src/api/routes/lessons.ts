@@ -6,6 +6,8 @@ import {
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { ServiceError } from '@temporalio/client';
+import type { Middleware } from 'koa';
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { refreshTotalDuration } from '../../courses/course-duration';
@@ -20,6 +22,7 @@ import {
   SNIFF_BYTES,
   sniffVideoContainer,
   UNSUPPORTED_VIDEO_MESSAGE,
+  VIDEO_PROCESSING_FAILED_MESSAGE,
   videoObjectKey,
   type VideoContainer,
 } from '../../domain/video';
@@ -37,7 +40,7 @@ import {
 import type { AuthUser } from '../auth';
 import { COURSE_ARCHIVED, manageCourse, viewCourse } from '../course-access';
 import { LessonSchema, mayPlay, playbackKey, toLessonResponse, type PlaybackContext } from '../course-views';
-import { badRequest, conflict, forbidden, notFound, payloadTooLarge, validationProblem, type FieldError } from '../problem';
+import { badRequest, conflict, forbidden, HttpProblem, notFound, payloadTooLarge, unavailable, validationProblem, type FieldError } from '../problem';
 import { defineRoute, type RouteModule } from '../route';
 import { drainRefusedUploads, streamVideoToS3 } from '../video-upload';
 
@@ -149,7 +152,7 @@ const expiresAt = (): string => new Date(Date.now() + PRESIGNED_URL_TTL_SECONDS 
 export const lessonRoutes: RouteModule = (router, registry, deps) => {
   const bucket: Bucket = { s3: deps.s3, name: deps.config.S3_BUCKET };
   const ingest = new LessonVideos(deps, bucket);
-  router.use('/api/courses/:id/lessons', drainRefusedUploads);
+  router.use('/api/courses/:id/lessons', drainRefusedUploads, infrastructureUnavailable);
 
   /** A lesson of a course the caller manages (404 when it is not in that course). */
   const managedLesson = async (knex: Knex, params: { id: string; lessonId: string }, user: AuthUser, forUpdate = false) => {
@@ -348,7 +351,8 @@ export const lessonRoutes: RouteModule = (router, registry, deps) => {
       const view = await viewCourse(deps.knex, params.id, user);
       const lesson = await CourseLesson.query(deps.knex).findOne({ id: params.lessonId, course_id: view.course.id });
       if (!lesson) throw notFound('Lesson not found');
-      const live = lesson.video_status === 'processing' ? await ingestProgress(deps.temporal, lesson.id) : undefined;
+      // The live query is for the people waiting on it; everyone else reads the mirrored percent.
+      const live = view.manages && lesson.video_status === 'processing' ? await ingestProgress(deps.temporal, lesson.id) : undefined;
       return {
         ...(await toLessonResponse(lesson, bucket, view)),
         processing: live ? { stage: live.stage, percent: Math.max(live.percent, lesson.processing_percent) } : null,
@@ -496,7 +500,13 @@ class LessonVideos {
    */
   async begin(lesson: CourseLesson): Promise<CourseLesson> {
     if (!lesson.video_key) throw new Error(`lesson ${lesson.id} has no video`);
-    await startIngest(this.deps.temporal, this.deps.config, { lessonId: lesson.id, courseId: lesson.course_id, videoKey: lesson.video_key });
+    try {
+      await startIngest(this.deps.temporal, this.deps.config, { lessonId: lesson.id, courseId: lesson.course_id, videoKey: lesson.video_key });
+    } catch (err) {
+      // The video is stored and the lesson exists (awaiting its processing): completing again starts it.
+      this.deps.log.warn({ err, lessonId: lesson.id }, 'could not start the video ingest');
+      throw unavailable(`${VIDEO_PROCESSING_FAILED_MESSAGE}: POST /api/courses/${lesson.course_id}/lessons/${lesson.id}/upload/complete`, 5);
+    }
     await CourseLesson.query(this.deps.knex).findById(lesson.id).where({ video_status: 'awaiting_upload' }).patch({ video_status: 'processing' });
     return (await CourseLesson.query(this.deps.knex).findById(lesson.id)) ?? lesson;
   }
@@ -519,13 +529,14 @@ class LessonVideos {
           }),
         )
         .catch((err: unknown) => {
-          // Wrong or missing parts are the client's to fix (S3 answers 400 InvalidPart / InvalidPartOrder / EntityTooSmall).
           const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+          // Wrong or missing parts are the client's to fix (S3 answers 400 InvalidPart / InvalidPartOrder / EntityTooSmall).
           if (status === 400) throw badRequest(`S3 refused the parts: ${(err as Error).name}`, { field: 'parts', in: 'body' });
-          throw err;
+          // NoSuchUpload: a concurrent completion got there first (checked below by the object's presence).
+          if (status !== 404) throw err;
         });
       size = await objectSize(this.bucket, key);
-      if (size === undefined) throw new Error(`object ${key} missing after completing its upload`);
+      if (size === undefined) throw conflict('The upload is no longer in progress; start a new one');
     }
     if (size > MAX_VIDEO_BYTES) return this.refuse(lesson, payloadTooLarge(MAX_VIDEO_SIZE_MESSAGE));
     if (!sniffVideoContainer(await readObjectHead(this.bucket, key, SNIFF_BYTES))) return this.refuse(lesson, badRequest(UNSUPPORTED_VIDEO_MESSAGE));
@@ -559,4 +570,27 @@ async function abortUpload(deps: ApiDeps, bucket: Bucket, key: string, uploadId:
   await deps.s3.send(new AbortMultipartUploadCommand({ Bucket: bucket.name, Key: key, UploadId: uploadId })).catch((err: unknown) => {
     deps.log.warn({ err, key }, 'could not abort a multipart upload');
   });
+}
+
+/**
+ * Storage (S3) and Temporal being unreachable or failing is not the client's doing and not a bug: 503 with
+ * Retry-After, the cause in the log. Every step of these routes is safe to repeat.
+ */
+const infrastructureUnavailable: Middleware = async (ctx, next) => {
+  try {
+    await next();
+  } catch (err) {
+    if (err instanceof HttpProblem || !isInfrastructureError(err)) throw err;
+    throw new HttpProblem(503, 'Video storage or processing is temporarily unavailable, retry', { headers: { 'Retry-After': '5' }, cause: err });
+  }
+};
+
+function isInfrastructureError(err: unknown): boolean {
+  if (err instanceof ServiceError) return true; // Temporal
+  const e = err as { $metadata?: unknown; code?: unknown; name?: unknown };
+  return (
+    e?.$metadata !== undefined || // an S3 service error
+    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(String(e?.code)) ||
+    e?.name === 'TimeoutError'
+  );
 }
