@@ -24,9 +24,12 @@ import type { AppContext } from './route';
  * request can be refused before any video byte is stored.
  */
 
-/** S3 multipart part size and parts in flight: bounds the memory one upload holds (≈ size × (queue + 1)). */
-export const UPLOAD_PART_BYTES = 8 * 1024 * 1024;
-export const UPLOAD_QUEUE_SIZE = 3;
+/**
+ * S3 multipart part size (S3's minimum) and parts in flight: they bound the memory one upload holds
+ * (≈ size × (queue + 1)); more in flight did not upload faster to a local store (bench:ingest).
+ */
+export const UPLOAD_PART_BYTES = 5 * 1024 * 1024;
+export const UPLOAD_QUEUE_SIZE = 2;
 /** Room for the form's boundaries and text fields on top of the file itself. */
 const MULTIPART_OVERHEAD_BYTES = 1024 * 1024;
 
