@@ -1,6 +1,8 @@
 import type { Deps } from '../src/deps';
 import type { Pool } from '../src/temporal/shared';
 import { createEscrowActivities } from './escrow';
+import { createIngestActivities } from './ingest';
+import { createMediaActivities } from './media';
 import { createNotificationActivities } from './notifications';
 import { createRefundActivities } from './refunds';
 import { createStripeRefundActivities } from './stripe-refunds';
@@ -11,8 +13,13 @@ import { createStripeRefundActivities } from './stripe-refunds';
  */
 export function createActivitiesByPool(deps: Deps): Record<Pool, object> {
   return {
-    core: { ...createNotificationActivities(deps), ...createEscrowActivities(deps), ...createRefundActivities(deps) },
+    core: {
+      ...createNotificationActivities(deps),
+      ...createEscrowActivities(deps),
+      ...createRefundActivities(deps),
+      ...createIngestActivities(deps),
+    },
     payments: { ...createStripeRefundActivities(deps) },
-    media: {},
+    media: { ...createMediaActivities(deps) },
   };
 }

@@ -2,3 +2,4 @@
 export * from './notifications';
 export * from './escrow';
 export * from './refund';
+export * from './ingest';

@@ -13,11 +13,14 @@ export interface LessonResource {
   size_mb?: number;
 }
 
+/** One streaming rendition: an HLS media playlist and the fragmented MP4 it addresses by byte ranges. */
 export interface LessonRendition {
   height: number;
+  width: number;
+  /** The fragmented MP4 (also playable progressively). */
   key: string;
-  bitrate_kbps?: number;
-  [extra: string]: unknown;
+  playlist_key: string;
+  bitrate_kbps: number;
 }
 
 export class CourseLesson extends TimestampedModel {
@@ -42,6 +45,10 @@ export class CourseLesson extends TimestampedModel {
   declare thumbnail_key: string | null;
   declare stream_manifest_key: string | null;
   declare renditions: LessonRendition[];
+  /** S3 multipart upload id while a direct-to-S3 upload is in progress; null otherwise. */
+  declare video_upload_id: string | null;
+  /** bigint in the database (read as a number, see src/db/knex.ts); at most 5 GiB. */
+  declare video_size_bytes: number | null;
 
   declare course?: Course;
   declare progress?: CourseProgress[];

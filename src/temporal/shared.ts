@@ -7,6 +7,7 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { REFUND_REFUSAL_CODES } from '../domain/refunds';
 import type { SaleStatus } from '../domain/sale-status';
+import type { IngestStage } from '../domain/video';
 import type { UserRole } from '../models/User';
 
 /** Worker pools. Each pool is one task queue; a worker process serves any subset (`--pools`). */
@@ -40,6 +41,8 @@ export const workflowId = {
   escrow: (transactionId: string) => `escrow-${transactionId}`,
   /** One refund per sale: concurrent requests, the dashboard's refund and a lost dispute all land here. */
   refund: (transactionId: string) => `refund-${transactionId}`,
+  /** One video ingest per lesson (a lesson has one video). */
+  ingest: (lessonId: string) => `ingest-${lessonId}`,
 };
 
 /**
@@ -174,3 +177,28 @@ export const refundSignals = {
   disputeLost: defineSignal<[DisputeLost]>('refund.disputeLost'),
 };
 export const refundStateQuery = defineQuery<{ source: RefundSource | null; outcome: RefundOutcome | null }>('refund.state');
+
+// --- video ingest (workflows/ingest.ts) --------------------------------------------------------
+
+/** Input of `videoIngestWorkflow`, started when a lesson's upload is complete. */
+export interface IngestInput {
+  lessonId: string;
+  courseId: string;
+  /** S3 key of the uploaded original. */
+  videoKey: string;
+}
+
+export interface IngestProgress {
+  stage: IngestStage;
+  /** Whole ingest, 0–100. */
+  percent: number;
+  /** Set once the ingest failed. */
+  failureReason?: string;
+}
+
+/** Activity failure types that are the uploaded file's fault: not retried; the lesson fails with the message. */
+export const INGEST_FILE_FAULTS = { invalidVideo: 'InvalidVideo', videoMissing: 'VideoMissing' } as const;
+
+/** Sent by the transcoding activity as ffmpeg advances (throttled), so the query and the lesson row can show it. */
+export const ingestStageProgressSignal = defineSignal<[{ stage: IngestStage; stagePercent: number }]>('ingestStageProgress');
+export const ingestProgressQuery = defineQuery<IngestProgress>('ingestProgress');

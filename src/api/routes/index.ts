@@ -1,8 +1,10 @@
 import type { RouteModule } from '../route';
 import { auditRoutes } from './audit';
 import { authRoutes } from './auth';
+import { courseRoutes } from './courses';
 import { enrollmentRoutes } from './enrollments';
 import { healthRoutes } from './health';
+import { lessonRoutes } from './lessons';
 import { opsRoutes } from './ops';
 import { refundRoutes } from './refunds';
 import { reviewRoutes } from './reviews';
@@ -17,6 +19,8 @@ export const routeModules: RouteModule[] = [
   authRoutes,
   opsRoutes,
   searchRoutes,
+  courseRoutes,
+  lessonRoutes,
   refundRoutes,
   auditRoutes,
   enrollmentRoutes,

@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import { mayPlayLesson, type Viewer } from '../domain/courses';
+import { COURSE_CATEGORIES, COURSE_DIFFICULTY_LEVELS, COURSE_PRICING_MODELS, COURSE_STATUSES, type Course } from '../models/Course';
+import { LESSON_VIDEO_STATUSES, type CourseLesson } from '../models/CourseLesson';
+import { PRESIGNED_URL_TTL_SECONDS, presignedGetUrl, type Bucket } from '../storage/video-objects';
+import { Timestamp } from './route';
+
+/**
+ * How courses and lessons look in responses (camelCase, money in cents, URLs signed per request), and the
+ * one function that decides which URLs a viewer gets. Other course endpoints (lists, search) reuse CourseSchema.
+ */
+
+export const CourseSchema = z
+  .object({
+    id: z.uuid(),
+    instructorId: z.uuid(),
+    title: z.string(),
+    description: z.string(),
+    category: z.enum(COURSE_CATEGORIES),
+    difficultyLevel: z.enum(COURSE_DIFFICULTY_LEVELS),
+    pricingModel: z.enum(COURSE_PRICING_MODELS),
+    priceCents: z.number().int().nullable().openapi({ description: 'One-time price in US cents (one_time courses)' }),
+    subscriptionPriceCents: z.number().int().nullable().openapi({ description: 'Monthly price in US cents (subscription courses)' }),
+    status: z.enum(COURSE_STATUSES),
+    thumbnailUrl: z.string().nullable(),
+    totalDurationMinutes: z.number().int(),
+    ratingAverage: z.number(),
+    ratingCount: z.number().int(),
+    enrollmentCount: z.number().int(),
+    publishedAt: Timestamp.nullable(),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
+  })
+  .openapi('Course');
+
+export const LessonSchema = z
+  .object({
+    id: z.uuid(),
+    courseId: z.uuid(),
+    title: z.string(),
+    description: z.string().nullable(),
+    lessonOrder: z.number().int(),
+    isPreview: z.boolean(),
+    durationSeconds: z.number().int().nullable(),
+    video: z.object({
+      status: z.enum(LESSON_VIDEO_STATUSES),
+      percent: z.number().int().openapi({ description: 'Processing progress, 0–100' }),
+      failureReason: z.string().nullable(),
+    }),
+    thumbnailUrl: z.string().nullable().openapi({ description: 'Presigned, valid for one hour' }),
+    locked: z.boolean().openapi({ description: 'True when the viewer may not play this lesson (paid, not enrolled)' }),
+    playbackUrl: z.string().nullable().openapi({ description: 'Presigned, valid for one hour; only for viewers who may play a ready lesson' }),
+  })
+  .openapi('Lesson');
+
+export const CourseDetailSchema = CourseSchema.extend({ lessons: z.array(LessonSchema) }).openapi('CourseDetail');
+
+export function toCourseResponse(course: Course): z.input<typeof CourseSchema> {
+  return {
+    id: course.id,
+    instructorId: course.instructor_id,
+    title: course.title,
+    description: course.description,
+    category: course.category,
+    difficultyLevel: course.difficulty_level,
+    pricingModel: course.pricing_model,
+    priceCents: course.price_cents,
+    subscriptionPriceCents: course.subscription_price_cents,
+    status: course.status,
+    thumbnailUrl: course.thumbnail_url,
+    totalDurationMinutes: course.total_duration_minutes,
+    ratingAverage: course.rating_average,
+    ratingCount: course.rating_count,
+    enrollmentCount: course.enrollment_count,
+    publishedAt: course.published_at,
+    createdAt: course.created_at,
+    updatedAt: course.updated_at,
+  };
+}
+
+/** The course a lesson belongs to, as far as playback decisions need it. */
+export interface PlaybackContext {
+  instructorId: string;
+  viewer: Viewer | undefined;
+  viewerEnrolled: boolean;
+}
+
+export function mayPlay(lesson: CourseLesson, context: PlaybackContext): boolean {
+  return mayPlayLesson({ isPreview: lesson.is_preview }, context.viewer, context);
+}
+
+/** What a ready lesson streams: the best rendition's fragmented MP4 (plays progressively), or the original before renditions exist. */
+export function playbackKey(lesson: CourseLesson): string | null {
+  if (lesson.video_status !== 'ready') return null;
+  const best = [...lesson.renditions].sort((a, b) => b.height - a.height)[0];
+  return best?.key ?? lesson.video_key;
+}
+
+export async function toLessonResponse(lesson: CourseLesson, bucket: Bucket, context: PlaybackContext): Promise<z.input<typeof LessonSchema>> {
+  const playable = mayPlay(lesson, context);
+  const key = playable ? playbackKey(lesson) : null;
+  return {
+    id: lesson.id,
+    courseId: lesson.course_id,
+    title: lesson.title,
+    description: lesson.description,
+    lessonOrder: lesson.lesson_order,
+    isPreview: lesson.is_preview,
+    durationSeconds: lesson.video_duration_seconds,
+    video: { status: lesson.video_status, percent: lesson.processing_percent, failureReason: lesson.failure_reason },
+    thumbnailUrl: lesson.thumbnail_key ? await presignedGetUrl(bucket, lesson.thumbnail_key) : null,
+    locked: !playable,
+    playbackUrl: key ? await presignedGetUrl(bucket, key, PRESIGNED_URL_TTL_SECONDS) : null,
+  };
+}

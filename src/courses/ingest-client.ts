@@ -1,0 +1,60 @@
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import type { Config } from '../config';
+import {
+  ingestProgressQuery,
+  searchAttributes,
+  taskQueue,
+  workflowId,
+  type IngestInput,
+  type IngestProgress,
+} from '../temporal/shared';
+import type { videoIngestWorkflow } from '../../workflows/ingest';
+
+/** The API's side of the video ingest: start it once per lesson video, ask how far it is, cancel it. */
+
+/**
+ * Starts the lesson's ingest; a repeated call (a retried `complete`, a double click) lands on the same
+ * workflow, whether it is still running or already finished — a lesson's video is ingested once.
+ */
+export async function startIngest(temporal: Client, config: Config, input: IngestInput): Promise<void> {
+  try {
+    await temporal.workflow.start<typeof videoIngestWorkflow>('videoIngestWorkflow', {
+      taskQueue: taskQueue('core', config.TASK_QUEUE_PREFIX),
+      workflowId: workflowId.ingest(input.lessonId),
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      typedSearchAttributes: [
+        { key: searchAttributes.courseId, value: input.courseId },
+        { key: searchAttributes.lessonId, value: input.lessonId },
+      ],
+      staticSummary: `Video ingest of lesson ${input.lessonId} (course ${input.courseId})`,
+    });
+  } catch (err) {
+    if (err instanceof WorkflowExecutionAlreadyStartedError) return;
+    throw err;
+  }
+}
+
+/** Live progress of a running ingest, or undefined when there is none to ask (never started, finished long ago, unreachable). */
+export async function ingestProgress(temporal: Client, lessonId: string): Promise<IngestProgress | undefined> {
+  try {
+    return await temporal.workflow.getHandle(workflowId.ingest(lessonId)).query(ingestProgressQuery);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Requests cancellation of the lesson's ingest; nothing to do when none is running. */
+export async function cancelIngest(temporal: Client, lessonId: string): Promise<void> {
+  const handle = temporal.workflow.getHandle(workflowId.ingest(lessonId));
+  try {
+    const { status } = await handle.describe();
+    if (status.name !== 'RUNNING') return;
+    await handle.cancel();
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return;
+    throw err;
+  }
+}
