@@ -1,6 +1,8 @@
 import type { Deps } from '../src/deps';
 import type { Pool } from '../src/temporal/shared';
+import { createCheckoutActivities } from './checkout';
 import { createNotificationActivities } from './notifications';
+import { createStripeCheckoutActivities } from './stripe-checkout';
 
 /**
  * Activities grouped by the pool (task queue) that runs them. Workflows import these factories as types
@@ -8,8 +10,8 @@ import { createNotificationActivities } from './notifications';
  */
 export function createActivitiesByPool(deps: Deps): Record<Pool, object> {
   return {
-    core: { ...createNotificationActivities(deps) },
-    payments: {},
+    core: { ...createNotificationActivities(deps), ...createCheckoutActivities(deps) },
+    payments: { ...createStripeCheckoutActivities(deps) },
     media: {},
   };
 }

@@ -35,6 +35,8 @@ const schema = z.object({
   FFMPEG_PATH: z.string().optional(),
   FFPROBE_PATH: z.string().optional(),
   ESCROW_HOLD: duration.default('7d'),
+  /** How long a checkout waits for payment; its Stripe Checkout Session expires then (Stripe allows 30 min–24 h). */
+  CHECKOUT_SESSION_TTL: duration.default('24h'),
   AUTO_APPROVE_COURSES: z
     .enum(['true', 'false'])
     .default('false')
