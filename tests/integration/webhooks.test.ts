@@ -4,12 +4,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../../src/config';
+import type Stripe from 'stripe';
 import { estimateStripeFee } from '../../src/domain/money';
+import { receiveStripeEvent } from '../../src/webhooks';
+import type { WebhookHandlers } from '../../src/webhooks/types';
 import { checkoutStateQuery } from '../../src/temporal/shared';
 import { startTestApi, type TestApi } from '../support/api';
 import { checkoutOutcome, checkoutWorkflowId, startCheckout, terminateEscrows } from '../support/checkout';
 import { createCourse, createUser } from '../support/fixtures';
 import { checkoutSessionEvent, deliver, otherEvent, sign, type StripeTestEvent } from '../support/stripe-webhooks';
+
+// Workflows, Stripe and the shared Temporal server: seconds per test on a busy machine.
+jest.setTimeout(60_000);
 
 let t: TestApi;
 const config = loadConfig(process.env);
@@ -103,6 +109,29 @@ describe('inbox', () => {
       expect(res.body).toEqual({ received: true, outcome: 'ignored' });
       expect(await inboxRow(evt.id)).toMatchObject({ type, workflow_id: null, handled_at: expect.any(Date) });
     }
+  });
+
+  test('an event whose hand-over failed stays unhandled, and the next delivery hands it over', async () => {
+    const evt = otherEvent('invoice.paid') as unknown as Stripe.Event;
+    const calls: string[] = [];
+    const down: WebhookHandlers = {
+      'invoice.paid': async () => {
+        calls.push('down');
+        throw new Error('Temporal unavailable');
+      },
+    };
+    const up: WebhookHandlers = {
+      'invoice.paid': async () => {
+        calls.push('up');
+        return { workflowId: 'wf-invoice' };
+      },
+    };
+    await expect(receiveStripeEvent(t.deps, evt, down)).rejects.toThrow('Temporal unavailable');
+    expect(await inboxRow(evt.id)).toMatchObject({ handled_at: null, workflow_id: null });
+    expect(await receiveStripeEvent(t.deps, evt, up)).toEqual({ outcome: 'handled', workflowId: 'wf-invoice' });
+    expect(await receiveStripeEvent(t.deps, evt, up)).toEqual({ outcome: 'duplicate' });
+    expect(calls).toEqual(['down', 'up']);
+    expect(await inboxRow(evt.id)).toMatchObject({ workflow_id: 'wf-invoice', handled_at: expect.any(Date) });
   });
 
   test('a Checkout Session that is not one of ours is acknowledged and changes nothing', async () => {

@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
 import { z } from 'zod';
 import { receiveStripeEvent } from '../../webhooks';
-import { badRequest, HttpProblem } from '../problem';
+import { badRequest, HttpProblem, unavailable } from '../problem';
 import { defineRoute, readRawBody, type RouteModule } from '../route';
 
 const WebhookAck = z
@@ -33,6 +33,7 @@ export const webhookRoutes: RouteModule = (router, registry, deps) => {
       responses: {
         200: WebhookAck,
         401: { description: 'Missing, invalid or stale Stripe signature' },
+        503: { description: 'Not handed over this time; Stripe retries the delivery' },
       },
     },
     async (ctx) => {
@@ -50,7 +51,14 @@ export const webhookRoutes: RouteModule = (router, registry, deps) => {
         }
         throw badRequest('Malformed event payload');
       }
-      const { outcome } = await receiveStripeEvent(deps, event);
+      let outcome: Awaited<ReturnType<typeof receiveStripeEvent>>['outcome'];
+      try {
+        ({ outcome } = await receiveStripeEvent(deps, event));
+      } catch (err) {
+        // Not handed over (database or Temporal unreachable): not 2xx, so Stripe delivers it again later.
+        ctx.state.log.error({ err, eventId: event.id, type: event.type }, 'stripe webhook not handed over');
+        throw unavailable('The event could not be processed right now; it will be retried', 30);
+      }
       ctx.state.log.info({ eventId: event.id, type: event.type, outcome }, 'stripe webhook');
       return { received: true as const, outcome };
     },
