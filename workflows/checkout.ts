@@ -1,4 +1,5 @@
 import {
+  allHandlersFinished,
   ApplicationFailure,
   CancellationScope,
   condition,
@@ -119,6 +120,7 @@ export async function checkoutWorkflow(input: CheckoutInput): Promise<CheckoutRe
     failureReason = reason;
     enter('failed');
     upsertSearchAttributes([{ key: searchAttributes.saleStatus, value: 'failed' }]);
+    await condition(allHandlersFinished); // waiting requests get their answer before the workflow closes
     return { status: 'failed', transactionId: input.transactionId, failureReason: reason };
   }
 
@@ -140,6 +142,7 @@ export async function checkoutWorkflow(input: CheckoutInput): Promise<CheckoutRe
     });
     enter('completed');
     upsertSearchAttributes([{ key: searchAttributes.saleStatus, value: 'completed' }]);
+    await condition(allHandlersFinished);
     return { status: 'completed', transactionId: sale.transactionId, revenueRecordId: sale.revenueRecordId, enrollmentId: sale.enrollmentId };
   }
 
