@@ -103,7 +103,8 @@ export async function beginCheckout(deps: ApiDeps, buyer: AuthUser, courseId: st
       const type = failureType(err);
       if (type === CHECKOUT_FAILURES.closed) continue;
       if (type === CHECKOUT_FAILURES.paymentProcessing) throw conflict('A payment for this course is already being processed');
-      if (type === CHECKOUT_FAILURES.sessionPending || type === CHECKOUT_FAILURES.sessionFailed) throw unavailable(PAYMENT_UNAVAILABLE, 5);
+      // Retry-After: the session normally exists within a second or two, and the retry joins this attempt.
+      if (type === CHECKOUT_FAILURES.sessionPending || type === CHECKOUT_FAILURES.sessionFailed) throw unavailable(PAYMENT_UNAVAILABLE, 2);
       throw err;
     }
   }
