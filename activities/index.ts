@@ -1,10 +1,12 @@
 import type { Deps } from '../src/deps';
 import type { Pool } from '../src/temporal/shared';
+import { createCheckoutActivities } from './checkout';
 import { createEscrowActivities } from './escrow';
 import { createIngestActivities } from './ingest';
 import { createMediaActivities } from './media';
 import { createNotificationActivities } from './notifications';
 import { createRefundActivities } from './refunds';
+import { createStripeCheckoutActivities } from './stripe-checkout';
 import { createStripeRefundActivities } from './stripe-refunds';
 
 /**
@@ -15,11 +17,12 @@ export function createActivitiesByPool(deps: Deps): Record<Pool, object> {
   return {
     core: {
       ...createNotificationActivities(deps),
+      ...createCheckoutActivities(deps),
       ...createEscrowActivities(deps),
       ...createRefundActivities(deps),
       ...createIngestActivities(deps),
     },
-    payments: { ...createStripeRefundActivities(deps) },
+    payments: { ...createStripeCheckoutActivities(deps), ...createStripeRefundActivities(deps) },
     media: { ...createMediaActivities(deps) },
   };
 }

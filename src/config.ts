@@ -37,6 +37,8 @@ const schema = z.object({
   ESCROW_HOLD: duration.default('7d'),
   /** How long a course listing's total is remembered per query, per instance; 0s counts every first page. */
   SEARCH_TOTAL_TTL: duration.default('30s'),
+  /** How long a checkout waits for payment; its Stripe Checkout Session expires then (Stripe allows 30 min–24 h). */
+  CHECKOUT_SESSION_TTL: duration.default('24h'),
   AUTO_APPROVE_COURSES: z
     .enum(['true', 'false'])
     .default('false')

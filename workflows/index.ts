@@ -3,3 +3,4 @@ export * from './notifications';
 export * from './escrow';
 export * from './refund';
 export * from './ingest';
+export * from './checkout';

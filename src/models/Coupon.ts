@@ -28,6 +28,8 @@ export class Coupon extends TimestampedModel {
   declare current_uses: number;
   /** null = never expires. */
   declare expires_at: Date | null;
+  /** Set when the instructor deletes it: it no longer applies, the row stays for the transactions that used it. */
+  declare deleted_at: Date | null;
 
   declare creator?: User;
   declare course?: Course | null;

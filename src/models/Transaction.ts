@@ -19,7 +19,8 @@ export class Transaction extends TimestampedModel {
   declare course_id: string;
   declare buyer_id: string;
   declare coupon_id: string | null;
-  declare stripe_checkout_session_id: string;
+  /** Null while the checkout attempt's Stripe session is being created. */
+  declare stripe_checkout_session_id: string | null;
   /** Set when the payment completes. */
   declare stripe_payment_intent_id: string | null;
   declare stripe_charge_id: string | null;
@@ -34,6 +35,8 @@ export class Transaction extends TimestampedModel {
   declare status: TransactionStatus;
   declare payment_method: string | null;
   declare completed_at: Date | null;
+  /** Why a failed attempt ended without a sale: expired, payment_failed, superseded, checkout_error. */
+  declare failure_reason: string | null;
   declare refunded_at: Date | null;
   /** The Stripe refund that returned the money (null when a lost dispute took it back). */
   declare stripe_refund_id: string | null;

@@ -418,16 +418,19 @@ describe('database migrations', () => {
       'transactions_amount_gross_positive',
     );
 
+    // one open (pending) checkout attempt per buyer and course
+    await expectPgError(db('transactions').insert(transactionRow(course.id, buyer.id)), UNIQUE, 'idx_transactions_open_checkout');
+
     const session = `cs_test_${uid()}`;
-    await db('transactions').insert(transactionRow(course.id, buyer.id, { stripe_checkout_session_id: session }));
+    await db('transactions').insert(transactionRow(course.id, (await makeUser()).id, { stripe_checkout_session_id: session }));
     await expectPgError(
-      db('transactions').insert(transactionRow(course.id, buyer.id, { stripe_checkout_session_id: session })),
+      db('transactions').insert(transactionRow(course.id, (await makeUser()).id, { stripe_checkout_session_id: session })),
       UNIQUE,
       'idx_transactions_checkout_session',
     );
 
     // pending rows have no payment intent yet; once set it is unique
-    await db('transactions').insert([transactionRow(course.id, buyer.id), transactionRow(course.id, buyer.id)]);
+    await db('transactions').insert([transactionRow(course.id, (await makeUser()).id), transactionRow(course.id, (await makeUser()).id)]);
     const pi = `pi_${uid()}`;
     const paid = { status: 'completed', stripe_payment_intent_id: pi, stripe_fee_cents: 259, completed_at: new Date() };
     await db('transactions').insert(transactionRow(course.id, buyer.id, paid));

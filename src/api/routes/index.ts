@@ -1,6 +1,8 @@
 import type { RouteModule } from '../route';
 import { auditRoutes } from './audit';
 import { authRoutes } from './auth';
+import { checkoutRoutes } from './checkout';
+import { couponRoutes } from './coupons';
 import { courseRoutes } from './courses';
 import { enrollmentRoutes } from './enrollments';
 import { healthRoutes } from './health';
@@ -9,6 +11,8 @@ import { opsRoutes } from './ops';
 import { refundRoutes } from './refunds';
 import { reviewRoutes } from './reviews';
 import { searchRoutes } from './search';
+import { transactionRoutes } from './transactions';
+import { webhookRoutes } from './webhooks';
 
 /**
  * Every feature's routes, in registration order. A new feature adds one line here:
@@ -21,6 +25,10 @@ export const routeModules: RouteModule[] = [
   searchRoutes,
   courseRoutes,
   lessonRoutes,
+  couponRoutes,
+  checkoutRoutes,
+  webhookRoutes,
+  transactionRoutes,
   refundRoutes,
   auditRoutes,
   enrollmentRoutes,
