@@ -31,7 +31,7 @@ interface Summary {
   title: string;
   instructor: { id: string; name: string };
   pricingModel: string;
-  price: number;
+  priceCents: number;
   rating: number;
   ratingCount: number;
   enrollmentCount: number;
@@ -191,7 +191,7 @@ describe('course discovery API', () => {
         title: 'C',
         instructor: { id: owner.id, name: 'Filter Instructor' },
         pricingModel: 'one_time',
-        price: 49.99,
+        priceCents: 4999,
         rating: 4.5,
         ratingCount: 2,
         enrollmentCount: 2,
@@ -200,7 +200,7 @@ describe('course discovery API', () => {
         difficulty: 'intermediate',
         publishedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
       });
-      expect(page.courses.find((x) => x.title === 'F')).toMatchObject({ pricingModel: 'subscription', price: 14.99 });
+      expect(page.courses.find((x) => x.title === 'F')).toMatchObject({ pricingModel: 'subscription', priceCents: 1499 });
     });
 
     it('by category and difficulty: one value, several (comma or repeated), or both filters', async () => {
@@ -318,7 +318,7 @@ describe('course discovery API', () => {
         // The order really is the sort: non-increasing / non-decreasing in the main key across all pages.
         const rows = pages.flatMap((p) => p.courses);
         const key = (c: Summary) =>
-          sort === 'highest_rated' ? c.rating : sort === 'most_popular' ? c.enrollmentCount : sort.startsWith('price') ? c.price : 0;
+          sort === 'highest_rated' ? c.rating : sort === 'most_popular' ? c.enrollmentCount : sort.startsWith('price') ? c.priceCents : 0;
         const sign = sort === 'price_asc' ? 1 : -1;
         for (let i = 1; i < rows.length; i++) expect(sign * (key(rows[i]) - key(rows[i - 1]))).toBeGreaterThanOrEqual(0);
       },
@@ -455,6 +455,6 @@ describe('course discovery API', () => {
       );
       expect(op.responses['200']).toBeDefined();
     }
-    expect(doc.components.schemas.CourseSummary.properties.price.description).toMatch(/US dollars/);
+    expect(doc.components.schemas.CourseSummary.properties.priceCents.description).toMatch(/US cents/);
   });
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { centsToDollars, dollarsToCents } from '../../domain/money';
+import { dollarsToCents } from '../../domain/money';
 import { COURSE_CATEGORIES, COURSE_DIFFICULTY_LEVELS, COURSE_PRICING_MODELS } from '../../models/Course';
 import { parseDuration } from '../../domain/time';
 import { searchCourses, type CourseHit, type CourseSearch } from '../../search/search';
@@ -170,9 +170,8 @@ export function toCourseSearch(v: ParsedQuery): CourseSearch {
 // --- response -----------------------------------------------------------------------------------
 
 /**
- * Money in the API is in US dollars, as the spec states every amount a client sends or reads (course price
- * 9–499, this filter 0–500, coupon values): a JSON number with at most two decimals, converted exactly from
- * the integer cents the database keeps.
+ * Money the API returns is integer US cents (`*Cents`), as on every other resource; the price filter above
+ * takes dollars because the spec words it so ("Price range must be 0-500").
  */
 
 export const CourseSummarySchema = z
@@ -181,9 +180,9 @@ export const CourseSummarySchema = z
     title: z.string(),
     instructor: z.object({ id: z.uuid(), name: z.string() }),
     pricingModel: z.enum(COURSE_PRICING_MODELS),
-    price: z.number().openapi({
-      description: 'US dollars (two decimals at most): the one-time price, or the monthly price when pricingModel is subscription',
-      example: 79.99,
+    priceCents: z.number().int().openapi({
+      description: 'US cents: the one-time price, or the monthly price when pricingModel is subscription',
+      example: 7999,
     }),
     rating: z.number().openapi({ description: 'Average review rating, 0–5 (0 while unrated)', example: 4.6 }),
     ratingCount: z.number().int(),
@@ -214,7 +213,7 @@ function toSummary(hit: CourseHit): z.input<typeof CourseSummarySchema> {
     title: hit.title,
     instructor: hit.instructor,
     pricingModel: hit.pricingModel,
-    price: centsToDollars(hit.listPriceCents),
+    priceCents: hit.listPriceCents,
     rating: hit.ratingAverage,
     ratingCount: hit.ratingCount,
     enrollmentCount: hit.enrollmentCount,
