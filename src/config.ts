@@ -27,6 +27,8 @@ const schema = z.object({
   /** Set to talk to stripe-mock (or any Stripe-compatible host): http://127.0.0.1:12111 */
   STRIPE_API_BASE: z.string().url().optional(),
   STRIPE_REQUESTS_PER_SECOND: z.coerce.number().positive().default(100),
+  /** How long one Stripe request may take before the client gives up on it (and the activity's retry takes over). */
+  STRIPE_TIMEOUT_MS: z.coerce.number().int().positive().default(20_000),
   S3_ENDPOINT: z.string().url().optional(),
   S3_REGION: z.string().default('us-east-1'),
   S3_BUCKET: z.string().default('edustream-course-videos'),

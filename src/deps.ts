@@ -28,7 +28,7 @@ export function createStripe(config: Config): Stripe {
   return new Stripe(config.STRIPE_SECRET_KEY, {
     // Our own retries live in Temporal activity retry policies; the SDK's own stay short.
     maxNetworkRetries: 1,
-    timeout: 20_000,
+    timeout: config.STRIPE_TIMEOUT_MS,
     ...(base && {
       host: base.hostname,
       port: Number(base.port || (base.protocol === 'https:' ? 443 : 80)),

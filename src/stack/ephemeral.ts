@@ -17,6 +17,11 @@ export interface EphemeralSystem {
   /** The worker process; tests may kill and restart it (see restartWorker). */
   worker: ChildProcess;
   restartWorker(): Promise<void>;
+  /**
+   * Stops the system's own Postgres (started when `baseEnv` names none) and starts it again with its data;
+   * `whileDown` runs during the outage. Fault tests use it; a shared Postgres is never restarted.
+   */
+  restartPostgres(whileDown?: () => Promise<void>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -70,6 +75,7 @@ export async function startEphemeralSystem(
         if (worker) await stopProcess(worker, 10_000);
         await startWorker();
       },
+      restartPostgres: (whileDown) => stack.restart('postgres', whileDown),
       stop,
     };
   } catch (err) {

@@ -17,6 +17,8 @@ export interface Stack {
   env: Record<string, string>;
   urls: Record<string, string>;
   stop(): Promise<void>;
+  /** Restarts a part this stack started (one the environment provides is not ours to restart). */
+  restart(name: string, whileDown?: () => Promise<void>): Promise<void>;
 }
 
 const DEFAULT_PORTS = { postgres: 54329, temporal: 7233, temporalUi: 8233, stripeMock: 12111, stripeMockHttps: 12112, s3: 4569 };
@@ -60,6 +62,11 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     env: Object.assign({}, ...started.map((s) => s.env)),
     urls: Object.assign({}, ...started.map((s) => s.urls ?? {})),
     stop,
+    async restart(name, whileDown) {
+      const service = started.find((s) => s.name === name);
+      if (!service?.restart) throw new Error(`${name} was not started by this stack, or cannot be restarted`);
+      await service.restart(whileDown);
+    },
   };
 }
 

@@ -12,6 +12,8 @@ export interface Service {
   env: Record<string, string>;
   urls?: Record<string, string>;
   stop(): Promise<void>;
+  /** Stops the part and starts it again with its state kept; `whileDown` runs in between (fault tests). */
+  restart?(whileDown?: () => Promise<void>): Promise<void>;
 }
 
 type Log = (line: string) => void;
@@ -59,7 +61,8 @@ export async function startPostgres(opts: { dataDir: string; port: number; persi
     port: opts.port,
     user: 'postgres',
     password: 'postgres',
-    persistent: opts.persistent,
+    // Its non-persistent mode deletes the data on every stop, which a restart must not: we delete it on ours.
+    persistent: true,
     // As root, Postgres refuses to run; the package then runs it as a dedicated user.
     createPostgresUser: runningAsRoot,
     onLog: () => undefined,
@@ -73,7 +76,23 @@ export async function startPostgres(opts: { dataDir: string; port: number; persi
   if (exists.rowCount === 0) await client.query(`create database "${opts.database}"`);
   await client.end();
   const url = `postgres://postgres:postgres@127.0.0.1:${opts.port}/${opts.database}`;
-  return { name: 'postgres', env: { DATABASE_URL: url }, urls: { postgres: url }, stop: () => pg.stop() };
+  return {
+    name: 'postgres',
+    env: { DATABASE_URL: url },
+    urls: { postgres: url },
+    async stop() {
+      await pg.stop();
+      if (!opts.persistent) fs.rmSync(databaseDir, { recursive: true, force: true });
+    },
+    async restart(whileDown) {
+      await pg.stop(); // a fast shutdown: open sessions are terminated, as in a failover
+      try {
+        await whileDown?.();
+      } finally {
+        await pg.start();
+      }
+    },
+  };
 }
 
 export async function startTemporal(opts: {

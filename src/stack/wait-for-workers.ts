@@ -6,7 +6,9 @@ import { taskQueue } from '../../src/temporal/shared';
 
 /**
  * Waits until the worker polls the core queue for workflow and activity tasks (its other pools' workers are
- * created together with it and start at the same moment), or fails with the worker's log.
+ * created together with it and start at the same moment), or fails with the worker's log. Pollers are told
+ * apart by identity (the SDK's default is `<pid>@<host>`): a restarted worker's predecessor stays listed
+ * for a while after it stopped polling.
  */
 export async function waitForWorkers(env: NodeJS.ProcessEnv, worker: ChildProcess, logFile: string, timeoutMs = 120_000): Promise<void> {
   const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
@@ -14,7 +16,7 @@ export async function waitForWorkers(env: NodeJS.ProcessEnv, worker: ChildProces
   const { TASK_QUEUE_TYPE_WORKFLOW, TASK_QUEUE_TYPE_ACTIVITY } = temporal.api.enums.v1.TaskQueueType;
   const polled = async (name: string, taskQueueType: temporal.api.enums.v1.TaskQueueType) => {
     const res = await connection.workflowService.describeTaskQueue({ namespace, taskQueue: { name }, taskQueueType });
-    return (res.pollers?.length ?? 0) > 0;
+    return (res.pollers ?? []).some((poller) => poller.identity?.startsWith(`${worker.pid}@`));
   };
   const deadline = Date.now() + timeoutMs;
   try {
