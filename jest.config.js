@@ -1,9 +1,12 @@
 // @ts-check
 /**
- * Two projects:
+ * Three projects:
  *  - unit:     pure rules, no services (`npm run test:unit` = `jest --selectProjects unit`);
  *  - services: workflow, integration and end-to-end tests; the global setup starts (or connects to)
- *              Postgres, Temporal, S3 and stripe-mock once for the whole run (tests/support).
+ *              Postgres, Temporal, S3 and stripe-mock once for the whole run (tests/support);
+ *  - faults:   Stripe failing, the worker killed, Postgres restarted (tests/faults), each scenario on a system
+ *              of its own; minutes, so `npm test` leaves them out (`jest --ignoreProjects faults`) and CI runs them
+ *              with `npm run test:faults` (= `jest --selectProjects faults`).
  * TypeScript is compiled by SWC (types are checked by `npm run typecheck`, not here).
  */
 
@@ -52,6 +55,13 @@ module.exports = {
         '<rootDir>/tests/workflows/**/*.test.ts',
         '<rootDir>/tests/e2e/**/*.test.ts',
       ],
+      globalSetup: '<rootDir>/tests/support/global-setup.ts',
+      globalTeardown: '<rootDir>/tests/support/global-teardown.ts',
+    },
+    {
+      ...common,
+      displayName: 'faults',
+      testMatch: ['<rootDir>/tests/faults/**/*.test.ts'],
       globalSetup: '<rootDir>/tests/support/global-setup.ts',
       globalTeardown: '<rootDir>/tests/support/global-teardown.ts',
     },

@@ -27,6 +27,8 @@ export interface FaultProxy {
   url: string;
   forwarded: ForwardedRequest[];
   injected: { errors: number; timeouts: number };
+  /** Changes the fault rates from the next request on (an outage: `{ errorRate: 1 }`; then back). */
+  setFaults(rates: Partial<Pick<FaultProxyOptions, 'errorRate' | 'timeoutRate'>>): void;
   close(): Promise<void>;
 }
 
@@ -46,15 +48,16 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   const target = new URL(opts.target);
   const forwarded: ForwardedRequest[] = [];
   const injected = { errors: 0, timeouts: 0 };
+  const rates = { errorRate: opts.errorRate, timeoutRate: opts.timeoutRate };
   const server = http.createServer((req, res) => {
     const roll = random();
-    if (roll < opts.errorRate) {
+    if (roll < rates.errorRate) {
       injected.errors++;
       res.writeHead(500, { 'Content-Type': 'application/json', 'Request-Id': 'req_fault' });
       res.end(JSON.stringify({ error: { type: 'api_error', message: 'injected fault' } }));
       return;
     }
-    if (roll < opts.errorRate + opts.timeoutRate) {
+    if (roll < rates.errorRate + rates.timeoutRate) {
       injected.timeouts++;
       setTimeout(() => req.socket.destroy(), opts.hangMs).unref();
       return;
@@ -81,6 +84,7 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     url: `http://127.0.0.1:${port}`,
     forwarded,
     injected,
+    setFaults: (next) => Object.assign(rates, next),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
