@@ -1,6 +1,7 @@
 import type { Deps } from '../src/deps';
 import type { Pool } from '../src/temporal/shared';
 import { createNotificationActivities } from './notifications';
+import { createPayoutActivities, createPayoutPaymentActivities } from './payouts';
 
 /**
  * Activities grouped by the pool (task queue) that runs them. Workflows import these factories as types
@@ -8,8 +9,8 @@ import { createNotificationActivities } from './notifications';
  */
 export function createActivitiesByPool(deps: Deps): Record<Pool, object> {
   return {
-    core: { ...createNotificationActivities(deps) },
-    payments: {},
+    core: { ...createNotificationActivities(deps), ...createPayoutActivities(deps) },
+    payments: { ...createPayoutPaymentActivities(deps) },
     media: {},
   };
 }

@@ -1,2 +1,3 @@
 // Every workflow the core worker runs. This file and everything it imports is bundled for the workflow sandbox.
 export * from './notifications';
+export * from './payouts';
