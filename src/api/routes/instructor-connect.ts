@@ -2,7 +2,7 @@ import Stripe from 'stripe';
 import { z } from 'zod';
 import { User } from '../../models/User';
 import { startConnectOnboarding } from '../../payouts/connect';
-import { badRequest, unauthorized, unavailable } from '../problem';
+import { unauthorized, unavailable } from '../problem';
 import { defineRoute, Timestamp, type RouteModule } from '../route';
 
 export const INSTRUCTOR_ONLY = 'Instructor-only endpoint';
@@ -21,16 +21,11 @@ const ConnectOnboarding = ConnectStatus.extend({
   expiresAt: Timestamp,
 }).openapi('ConnectOnboarding');
 
-const ConnectBody = z
-  .object({
-    country: z
-      .string()
-      .regex(/^[A-Z]{2}$/, 'Expected an ISO 3166-1 alpha-2 country code, e.g. US')
-      .default('US')
-      .openapi({ description: 'Country of the account; used only when the account is created' }),
-  })
-  .optional()
-  .openapi('ConnectRequest');
+/**
+ * Express accounts are opened in the US: the marketplace charges and pays out in USD, and paying recipients
+ * abroad needs Stripe's cross-border recipient agreement, which this platform has not set up.
+ */
+const ACCOUNT_COUNTRY = 'US';
 
 export const instructorConnectRoutes: RouteModule = (router, registry, deps) => {
   defineRoute(
@@ -46,21 +41,17 @@ export const instructorConnectRoutes: RouteModule = (router, registry, deps) => 
       tags: ['instructor'],
       auth: ['instructor'],
       forbiddenMessage: INSTRUCTOR_ONLY,
-      body: ConnectBody,
       responses: {
         200: ConnectOnboarding,
         201: { description: 'The account was created', schema: ConnectOnboarding },
         503: { description: 'Stripe could not be reached; try again' },
       },
     },
-    async (ctx, { user, body }) => {
+    async (ctx, { user }) => {
       let onboarding;
       try {
-        onboarding = await startConnectOnboarding(deps, user, body?.country ?? 'US');
+        onboarding = await startConnectOnboarding(deps, user, ACCOUNT_COUNTRY);
       } catch (err) {
-        if (err instanceof Stripe.errors.StripeInvalidRequestError && err.param === 'country') {
-          throw badRequest(`Stripe cannot open an account for this country: ${err.message}`, { field: 'country', in: 'body' });
-        }
         if (err instanceof Stripe.errors.StripeError) {
           ctx.state.log.error({ err }, 'Stripe Connect onboarding failed');
           throw unavailable('Stripe could not be reached; try again shortly', 30);
