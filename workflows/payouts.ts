@@ -46,7 +46,7 @@ const ledger = proxyActivities<ReturnType<typeof createPayoutActivities>>({ star
  */
 const payoutLedger = proxyLocalActivities<ReturnType<typeof createPayoutActivities>>({ startToCloseTimeout: '30 seconds', retry: ledgerRetry });
 
-export const PAYOUT_RUN_DEFAULTS = { concurrency: 200, pageSize: 500 };
+const PAYOUT_RUN_DEFAULTS = { concurrency: 200, pageSize: 500 };
 /** The run's result lists this many failures at most (all of them are in the children's histories and the audit log). */
 const MAX_LISTED_FAILURES = 100;
 
