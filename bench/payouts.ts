@@ -11,6 +11,8 @@
  * 150,000 history events, which on a shared file-backed dev server measures the neighbours more than the run
  * (and slows them down). Postgres and stripe-mock come from the environment when it names them.
  */
+import fs from 'node:fs';
+import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { loadConfig } from '../src/config';
 import { closeDeps, connectTemporal, createDeps } from '../src/deps';
@@ -44,6 +46,31 @@ async function paced(total: number, rate: number, inFlight: number, task: (i: nu
   return performance.now() - start;
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); undefined elsewhere. */
+function cpuSeconds(pid: number | undefined): number | undefined {
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return undefined;
+  }
+}
+
+/** Our own child process running `name` (the private Temporal dev server), if any. */
+function childPid(name: string): number | undefined {
+  try {
+    for (const entry of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const [comm, rest] = [stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), stat.slice(stat.lastIndexOf(')') + 2)];
+      if (comm === name && Number(rest.split(' ')[1]) === process.pid) return Number(entry);
+    }
+  } catch {
+    // not Linux: no CPU figures
+  }
+  return undefined;
+}
+
 async function main(): Promise<void> {
   const n = argNumber('n', 10_000, 1_000);
   const rate = argNumber('rate', 100, 100);
@@ -74,6 +101,8 @@ async function main(): Promise<void> {
     );
 
     log('payout run');
+    const temporalPid = childPid('temporal');
+    const cpuBefore = { worker: cpuSeconds(system.worker.pid), temporal: cpuSeconds(temporalPid) };
     const started = performance.now();
     const handle = await startPayoutRun(temporal, config, { period: payPeriodOf(new Date()) });
     const progress = setInterval(() => {
@@ -84,6 +113,13 @@ async function main(): Promise<void> {
     }, 10_000);
     const result = await handle.result().finally(() => clearInterval(progress));
     const runMs = performance.now() - started;
+    // CPU the run cost per payout: where the time goes when the machine, not Stripe's rate, is the limit.
+    const cpuMsPerPayout = (pid: number | undefined, before: number | undefined) => {
+      const after = cpuSeconds(pid);
+      return after === undefined || before === undefined ? undefined : Math.round(((after - before) * 1000 * 10) / n) / 10;
+    };
+    const workerCpu = cpuMsPerPayout(system.worker.pid, cpuBefore.worker);
+    const temporalCpu = cpuMsPerPayout(temporalPid, cpuBefore.temporal);
 
     const completed = await deps.knex('instructor_payouts').whereIn('instructor_id', instructorIds).where({ status: 'completed' }).count<{ n: number }[]>('* as n');
     const violations = await checkPayoutLedger(deps.knex, instructorIds);
@@ -116,6 +152,10 @@ async function main(): Promise<void> {
         paid: result.paid,
         paid_cents: result.paidCents,
         continued_as_new: result.continuedAsNew,
+        worker_cpu_ms_per_payout: workerCpu,
+        temporal_cpu_ms_per_payout: temporalCpu,
+        load_average_1m: Math.round(os.loadavg()[0] * 10) / 10,
+        cores: os.cpus().length,
       },
     });
   } finally {
