@@ -33,6 +33,11 @@ const common = {
 
 /** @type {import('@jest/types').Config.InitialOptions} */
 module.exports = {
+  // Service tests share one database and one worker process, and some (fuzzing, ledger checks) look at
+  // the whole database: test files run one at a time.
+  maxWorkers: 1,
+  // Service tests wait on workflows and real services; Jest ignores a testTimeout set inside `projects`.
+  testTimeout: 60_000,
   projects: [
     {
       ...common,
@@ -49,7 +54,6 @@ module.exports = {
       ],
       globalSetup: '<rootDir>/tests/support/global-setup.ts',
       globalTeardown: '<rootDir>/tests/support/global-teardown.ts',
-      testTimeout: 60_000,
     },
   ],
 };

@@ -1,6 +1,9 @@
 import type { Deps } from '../src/deps';
 import type { Pool } from '../src/temporal/shared';
+import { createEscrowActivities } from './escrow';
 import { createNotificationActivities } from './notifications';
+import { createRefundActivities } from './refunds';
+import { createStripeRefundActivities } from './stripe-refunds';
 import { createPayoutActivities, createPayoutPaymentActivities } from './payouts';
 
 /**
@@ -9,8 +12,13 @@ import { createPayoutActivities, createPayoutPaymentActivities } from './payouts
  */
 export function createActivitiesByPool(deps: Deps): Record<Pool, object> {
   return {
-    core: { ...createNotificationActivities(deps), ...createPayoutActivities(deps) },
-    payments: { ...createPayoutPaymentActivities(deps) },
+    core: {
+      ...createNotificationActivities(deps),
+      ...createEscrowActivities(deps),
+      ...createRefundActivities(deps),
+      ...createPayoutActivities(deps),
+    },
+    payments: { ...createStripeRefundActivities(deps), ...createPayoutPaymentActivities(deps) },
     media: {},
   };
 }

@@ -40,9 +40,16 @@ const schema = z.object({
   FFMPEG_PATH: z.string().optional(),
   FFPROBE_PATH: z.string().optional(),
   ESCROW_HOLD: duration.default('7d'),
+  /** How long a course listing's total is remembered per query, per instance; 0s counts every first page. */
+  SEARCH_TOTAL_TTL: duration.default('30s'),
   AUTO_APPROVE_COURSES: z
     .enum(['true', 'false'])
     .default('false')
+    .transform((v) => v === 'true'),
+  /** Per-endpoint request limits (MKT-030). Off only for load tests and test suites that share one client IP. */
+  RATE_LIMITS_ENABLED: z
+    .enum(['true', 'false'])
+    .default('true')
     .transform((v) => v === 'true'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SMTP_URL: z.string().optional(),

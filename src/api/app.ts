@@ -8,6 +8,7 @@ import type { ApiDeps } from '../deps';
 import { authMiddleware } from './auth';
 import { buildOpenApiDocument, docsRoutes, type OpenApiDocument } from './docs';
 import { problemMiddleware } from './problem';
+import { createRateLimiter } from './rate-limit';
 import { createApiRegistry, type AppContextExtensions, type AppRouter, type AppState, type RouteModule } from './route';
 import { routeModules as defaultRouteModules } from './routes';
 
@@ -75,6 +76,7 @@ export function buildApi(deps: ApiDeps, options: CreateAppOptions = {}): Api {
   const app: App = new Koa<AppState, AppContextExtensions>();
   app.proxy = options.proxy ?? false;
   app.context.deps = deps;
+  app.context.rateLimiter = createRateLimiter(deps.knex, deps.config.RATE_LIMITS_ENABLED);
   // Errors are rendered by problemMiddleware; what reaches Koa (e.g. a stream failing mid-response) is only logged.
   app.on('error', (err: unknown) => deps.log.error({ err }, 'response error'));
 

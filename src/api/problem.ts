@@ -135,6 +135,9 @@ function fromPostgres(code: string, err: unknown): HttpProblem | undefined {
       return badRequest('A value has an invalid format (e.g. an id that is not a UUID)');
     case '22001': // string_data_right_truncation
       return badRequest('A value is too long');
+    case '22021': // character_not_in_repertoire: a NUL byte in text
+    case '22P05': // untranslatable_character
+      return badRequest('A text value contains a character that cannot be stored (e.g. a NUL byte)');
     case '22003': // numeric_value_out_of_range
       return badRequest('A numeric value is out of range');
     case '23502': // not_null_violation

@@ -12,6 +12,7 @@ import type pino from 'pino';
 import { z } from 'zod';
 import type { ApiDeps } from '../deps';
 import { assertRole, assertUser, type AuthUser, type Role } from './auth';
+import type { RateLimiter, RateLimitPolicy } from './rate-limit';
 import {
   badRequest,
   conflict,
@@ -39,6 +40,7 @@ export interface AppState {
 /** Properties on `app.context` (shared by all requests). */
 export interface AppContextExtensions {
   deps: ApiDeps;
+  rateLimiter: RateLimiter;
 }
 
 export type AppContext = RouterContext<AppState, AppContextExtensions>;
@@ -133,6 +135,8 @@ export interface RouteSpec<
   body?: B;
   /** Keys in lower case (Node lower-cases incoming header names). */
   headers?: H;
+  /** Which request budget this route spends (rate-limit.ts); routes under /api/ default to 'general'. `false`: none. */
+  rateLimit?: RateLimitPolicy | false;
   responses: R;
   /**
    * Idempotency scope (e.g. 'course.create'): honours the `Idempotency-Key` header, stores the
@@ -202,6 +206,9 @@ export function defineRoute<
         : spec.auth === 'user'
           ? assertUser(ctx.state.user)
           : assertRole(ctx.state.user, spec.auth, spec.forbiddenMessage);
+
+    const policy = spec.rateLimit ?? (spec.path.startsWith('/api/') ? 'general' : false);
+    if (policy) await ctx.rateLimiter.consume(policy, { user, ip: ctx.ip });
 
     if (spec.body && ctx.request.is('application/json', '+json') === false) {
       throw unsupportedMediaType('Content-Type must be application/json');

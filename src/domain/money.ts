@@ -228,6 +228,15 @@ export function formatUsd(cents: number): string {
 }
 
 /**
+ * Cents as the dollar number the API shows clients (7900 → 79, 6320 → 63.2). Exact for display: every
+ * whole number of cents / 100 prints as its two-decimal value. Never compute with the result.
+ */
+export function centsToDollars(cents: number): number {
+  assertCents(cents);
+  return cents / 100;
+}
+
+/**
  * Parses a dollar amount as typed by a person or sent by a client — 79, "79", "79.00", 4.99, "4.9" —
  * into cents, exactly: the decimal string is parsed digit by digit, never multiplied as a float.
  * Rejects negatives, more than two decimals ("4.999", 0.1 + 0.2), exponents, signs, separators and

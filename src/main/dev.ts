@@ -49,6 +49,10 @@ async function main(): Promise<void> {
     children.push(child);
   }
   const api = `http://127.0.0.1:${config.PORT}`;
+  if (!servicesOnly && !(await becomesReady(`${api}/readyz`, 60_000))) {
+    console.error(`[dev] the API did not answer ${api}/readyz within 60s`);
+    return shutdown(1);
+  }
   console.log(
     [
       '',
@@ -63,6 +67,16 @@ async function main(): Promise<void> {
       '',
     ].join('\n'),
   );
+}
+
+async function becomesReady(url: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const ok = await fetch(url).then((r) => r.ok, () => false);
+    if (ok) return true;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return false;
 }
 
 main().catch((err: unknown) => {

@@ -1,6 +1,6 @@
 import { loadConfig } from '../config';
 import { closeDeps, connectTemporal, createDeps } from '../deps';
-import { ensurePayoutSchedule } from '../payouts/run';
+import { ensureSchedules } from '../temporal/schedules';
 import { createWorkers, parsePools } from '../temporal/worker';
 import { runMain } from './run-main';
 
@@ -10,17 +10,14 @@ runMain(async () => {
   const flag = process.argv.indexOf('--pools');
   const pools = parsePools(flag >= 0 ? (process.argv[flag + 1] ?? '') : config.WORKER_POOLS);
   const deps = createDeps(config, 'worker');
+  if (pools.includes('core')) {
+    // The workers that run scheduled workflows keep their Schedules in step with this code.
+    const client = await connectTemporal(config);
+    await ensureSchedules(client, config);
+    await client.connection.close();
+  }
   const { workers, connection } = await createWorkers(deps, pools);
   deps.log.info({ pools, address: config.TEMPORAL_ADDRESS, prefix: config.TASK_QUEUE_PREFIX }, 'worker started');
-  if (pools.includes('core')) {
-    // The monthly payout Schedule starts workflows on the core queue: whoever serves it keeps the Schedule current.
-    const client = await connectTemporal(config);
-    try {
-      deps.log.info({ schedule: await ensurePayoutSchedule(client, config) }, 'payout schedule ready');
-    } finally {
-      await client.connection.close();
-    }
-  }
   // Worker.run() installs SIGINT/SIGTERM handlers that drain in-flight tasks before resolving.
   await Promise.all(workers.map((w) => w.run()));
   await connection.close();

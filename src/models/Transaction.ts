@@ -35,6 +35,8 @@ export class Transaction extends TimestampedModel {
   declare payment_method: string | null;
   declare completed_at: Date | null;
   declare refunded_at: Date | null;
+  /** The Stripe refund that returned the money (null when a lost dispute took it back). */
+  declare stripe_refund_id: string | null;
 
   declare course?: Course;
   declare buyer?: User;

@@ -14,6 +14,7 @@ export const AUDIT_ACTIONS = [
   'coupon_applied',
   'dispute_opened',
   'dispute_closed',
+  'refund_failed',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
@@ -32,6 +33,8 @@ export class TransactionAuditLog extends BaseModel {
   declare actor_id: string | null;
   declare metadata: Record<string, unknown>;
   declare ip_address: string | null;
+  /** Set by writers that may be retried: the entry is appended once per key. */
+  declare dedupe_key: string | null;
   declare created_at: Date;
 
   declare transaction?: Transaction | null;

@@ -1,10 +1,10 @@
 /**
- * Starting and inspecting payout runs from outside Temporal: the Schedule (created at worker start-up), the
- * admin endpoint, the CLI and the benchmark all go through here, so they start the same workflow the same way.
+ * Starting payout runs from outside Temporal: the Schedule (kept by src/temporal/schedules.ts at worker
+ * start-up), the admin endpoint, the CLI and the benchmark all go through here, so they start the same
+ * workflow the same way.
  */
 import {
   type Client,
-  ScheduleAlreadyRunning,
   ScheduleOverlapPolicy,
   type ScheduleOptions,
   type ScheduleOptionsStartWorkflowAction,
@@ -58,27 +58,6 @@ export function payoutScheduleOptions(config: Config): ScheduleOptions<ScheduleO
     policies: PAYOUT_SCHEDULE_POLICIES,
     state: { note: 'Pays every instructor whose payable balance is at least $50.00 for the previous month.' },
   };
-}
-
-/**
- * Creates the monthly payout Schedule, or brings an existing one up to date (calendar, action, policies) —
- * safe for every worker to call at start-up. A paused schedule stays paused: that is an operator's decision.
- */
-export async function ensurePayoutSchedule(client: Client, config: Config): Promise<'created' | 'updated'> {
-  const options = payoutScheduleOptions(config);
-  try {
-    await client.schedule.create(options);
-    return 'created';
-  } catch (err) {
-    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-  }
-  await client.schedule.getHandle(options.scheduleId).update((previous) => ({
-    ...previous,
-    spec: options.spec,
-    action: options.action,
-    policies: options.policies,
-  }));
-  return 'updated';
 }
 
 /**

@@ -4,7 +4,10 @@
  * workflow bundle imports this file.
  */
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { REFUND_REFUSAL_CODES } from '../domain/refunds';
+import type { SaleStatus } from '../domain/sale-status';
+import type { UserRole } from '../models/User';
 
 /** Worker pools. Each pool is one task queue; a worker process serves any subset (`--pools`). */
 export const POOLS = ['core', 'payments', 'media'] as const;
@@ -15,14 +18,19 @@ export function taskQueue(pool: Pool, prefix = ''): string {
   return `${prefix}edustream-${pool}`;
 }
 
+/** `replayName` for `Worker.runReplayHistories`: its task queue is `<name>-<n>`, which siblingQueue accepts. */
+export const REPLAY_WORKER_NAME = 'edustream-replay';
+
 /**
  * The queue of another pool as seen from inside a workflow, derived from the workflow's own (core) queue,
  * so that the prefix chosen by configuration reaches workflow code without reading the environment.
  */
 export function siblingQueue(coreQueue: string, pool: Pool): string {
   const suffix = taskQueue('core');
-  if (!coreQueue.endsWith(suffix)) throw new Error(`not a core task queue: ${coreQueue}`);
-  return taskQueue(pool, coreQueue.slice(0, -suffix.length));
+  if (coreQueue.endsWith(suffix)) return taskQueue(pool, coreQueue.slice(0, -suffix.length));
+  // A replay worker (replay tests) runs on a made-up queue, and replay does not compare the queue a command names.
+  if (coreQueue.startsWith(`${REPLAY_WORKER_NAME}-`)) return taskQueue(pool);
+  throw new Error(`not a core task queue: ${coreQueue}`);
 }
 
 /** Workflow ids from business keys: a retry, a double click or a duplicated webhook lands on the same workflow. */
@@ -30,6 +38,8 @@ export const workflowId = {
   notificationFlush: (requestId: string) => `notifications-flush-${requestId}`,
   /** One escrow timer per sale. */
   escrow: (transactionId: string) => `escrow-${transactionId}`,
+  /** One refund per sale: concurrent requests, the dashboard's refund and a lost dispute all land here. */
+  refund: (transactionId: string) => `refund-${transactionId}`,
 };
 
 /**
@@ -58,6 +68,115 @@ export const searchAttributes = {
   payoutsPaid: defineSearchAttributeKey('EduPayoutsPaid', SearchAttributeType.INT),
   payoutsFailed: defineSearchAttributeKey('EduPayoutsFailed', SearchAttributeType.INT),
 };
+
+// --- escrow and refunds (workflows/escrow.ts, workflows/refund.ts) ---------------------------------------
+
+export type { SaleStatus } from '../domain/sale-status';
+
+/** Where a sale's share is, as the escrow workflow last saw it in the database (its `escrow.state` query). */
+export interface EscrowState {
+  transactionId: string;
+  status: SaleStatus;
+  releaseAt: string;
+  /** The hold has run out (the share is payable unless something stopped it). */
+  holdOver: boolean;
+  dispute: { id: string; state: 'open' | 'won' | 'lost' } | null;
+  /** Set once the sale was refunded (by request, at Stripe, or by a lost dispute). */
+  refunded: SaleRefunded | null;
+}
+
+/** Stripe events carry their event id: the workflow ignores one it has already seen. */
+export interface DisputeOpened {
+  eventId: string;
+  disputeId: string;
+}
+export interface DisputeClosed {
+  eventId: string;
+  disputeId: string;
+  outcome: 'won' | 'lost';
+}
+/** Sent by the refund workflow once the refund is final. */
+export interface SaleRefunded {
+  share: 'cancelled' | 'clawed_back';
+}
+
+export const escrowSignals = {
+  disputeOpened: defineSignal<[DisputeOpened]>('escrow.disputeOpened'),
+  disputeClosed: defineSignal<[DisputeClosed]>('escrow.disputeClosed'),
+  saleRefunded: defineSignal<[SaleRefunded]>('escrow.saleRefunded'),
+  /** A refund failed after it had set the share aside; the escrow looks at the share again. */
+  refundReverted: defineSignal<[]>('escrow.refundReverted'),
+};
+export const escrowStateQuery = defineQuery<EscrowState>('escrow.state');
+
+/** Where a refund came from: the API (we call Stripe), Stripe itself (dashboard refund), or a lost dispute. */
+export type RefundSource = 'api' | 'stripe' | 'dispute_lost';
+
+/**
+ * Input of `refundWorkflow`: the sale as it was when the workflow started (read by the API or the webhook
+ * handler). The update validator decides from these facts plus what the workflow itself has seen.
+ */
+export interface RefundInput {
+  transactionId: string;
+  buyerId: string;
+  instructorId: string;
+  courseId: string;
+  status: 'pending' | 'completed' | 'failed' | 'refunded';
+  paidAt: string | null;
+  shareStatus: string | null;
+  stripePaymentIntentId: string | null;
+  stripeChargeId: string | null;
+}
+
+/** `POST /api/transactions/:id/refund`, as an Update: the caller waits for the refund's outcome. */
+export interface RefundRequest {
+  actorId: string;
+  actorRole: UserRole;
+  /** When the API received the request (the 30-day window is checked against it). */
+  requestedAt: string;
+  ipAddress: string | null;
+  reason: string | null;
+}
+
+export interface RefundResult {
+  transactionId: string;
+  status: 'refunded';
+  refundedAt: string;
+  stripeRefundId: string | null;
+  /** What happened to the instructor's share: cancelled before payout, or clawed back from the next one. */
+  instructorShare: SaleRefunded['share'];
+  source: RefundSource;
+}
+
+/** Failure types (ApplicationFailure.type) the refund update can end with: the rule's refusals and Stripe's. */
+export const REFUND_FAILURE_CODES = [...REFUND_REFUSAL_CODES, 'payment_provider_refused', 'payment_provider_unavailable'] as const;
+export type RefundFailureCode = (typeof REFUND_FAILURE_CODES)[number];
+
+export type RefundOutcome =
+  | { status: 'refunded'; result: RefundResult }
+  | { status: 'refused'; code: RefundFailureCode; message: string }
+  /** Started by a request the validator refused, and nothing else came. */
+  | { status: 'idle' };
+
+export interface StripeRefunded {
+  eventId: string;
+  refundId: string | null;
+}
+export interface DisputeLost {
+  eventId: string;
+  disputeId: string;
+}
+
+export const refundUpdates = {
+  request: defineUpdate<RefundResult, [RefundRequest]>('refund.request'),
+};
+export const refundSignals = {
+  /** `charge.refunded`: the money was returned at Stripe (dashboard, or the echo of our own refund). */
+  stripeRefunded: defineSignal<[StripeRefunded]>('refund.stripeRefunded'),
+  /** `charge.dispute.closed` lost: Stripe took the money back; the sale is undone like a refund. */
+  disputeLost: defineSignal<[DisputeLost]>('refund.disputeLost'),
+};
+export const refundStateQuery = defineQuery<{ source: RefundSource | null; outcome: RefundOutcome | null }>('refund.state');
 
 // --- payouts -------------------------------------------------------------------------------------
 

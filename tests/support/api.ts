@@ -18,10 +18,10 @@ export interface TestApi {
 /**
  * The API as production builds it — loadConfig(process.env) + createDeps + connectTemporal + createApp —
  * against the services the jest global setup exported (DATABASE_URL, TEMPORAL_ADDRESS, ...).
- * `options.routeModules` lets a test mount extra routes next to the real ones.
+ * `options.routeModules` lets a test mount extra routes next to the real ones; `options.env` overrides settings.
  */
-export async function startTestApi(options: CreateAppOptions = {}): Promise<TestApi> {
-  const config = loadConfig(process.env);
+export async function startTestApi(options: CreateAppOptions & { env?: NodeJS.ProcessEnv } = {}): Promise<TestApi> {
+  const config = loadConfig({ ...process.env, ...options.env });
   const base = createDeps(config, 'api-test');
   let deps: ApiDeps;
   try {

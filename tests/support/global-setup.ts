@@ -8,7 +8,9 @@ import { startEphemeralSystem, type EphemeralSystem } from '../../src/stack/ephe
 export default async function globalSetup(): Promise<void> {
   const started = Date.now();
   const log = (line: string) => process.stderr.write(`[test-stack] ${line}\n`);
-  const system = await startEphemeralSystem(process.env, log, { NODE_ENV: 'test' });
+  // Every test file calls the API from 127.0.0.1: per-IP limits would throttle the suite, so only the
+  // rate-limit tests turn them on (startTestApi({ env: { RATE_LIMITS_ENABLED: 'true' } })).
+  const system = await startEphemeralSystem(process.env, log, { NODE_ENV: 'test', RATE_LIMITS_ENABLED: 'false' });
   Object.assign(process.env, system.env, { EDUSTREAM_TEST_DATA_DIR: system.dataDir, EDUSTREAM_WORKER_LOG: system.workerLog });
   (globalThis as { __edustream?: EphemeralSystem }).__edustream = system;
   log(`ready in ${((Date.now() - started) / 1000).toFixed(1)}s (logs: ${system.dataDir}/logs)`);

@@ -84,6 +84,7 @@ export const authRoutes: RouteModule = (router, registry, deps) => {
     {
       method: 'post',
       path: '/api/auth/register',
+      rateLimit: 'credentials',
       summary: 'Create a student or instructor account',
       tags: ['auth'],
       auth: 'public',
@@ -116,6 +117,7 @@ export const authRoutes: RouteModule = (router, registry, deps) => {
     {
       method: 'post',
       path: '/api/auth/login',
+      rateLimit: 'credentials',
       summary: 'Exchange email and password for a token',
       tags: ['auth'],
       auth: 'public',

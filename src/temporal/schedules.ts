@@ -1,0 +1,36 @@
+import { Client, ScheduleAlreadyRunning, ScheduleOptions, ScheduleOverlapPolicy } from '@temporalio/client';
+import type { Config } from '../config';
+import { payoutScheduleOptions } from '../payouts/run';
+import { taskQueue } from './shared';
+
+/** Every Schedule the system runs. Ids carry TASK_QUEUE_PREFIX so deployments sharing a namespace stay apart. */
+export function scheduleDefinitions(config: Config): ScheduleOptions[] {
+  const queue = taskQueue('core', config.TASK_QUEUE_PREFIX);
+  return [
+    {
+      scheduleId: `${config.TASK_QUEUE_PREFIX}notifications-relay`,
+      spec: { intervals: [{ every: '1 minute' }] },
+      action: { type: 'startWorkflow', workflowType: 'flushNotificationsWorkflow', args: [500], taskQueue: queue, workflowExecutionTimeout: '5 minutes' },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
+    },
+    // 00:00 UTC on the 1st of each month: pays the month before.
+    payoutScheduleOptions(config),
+  ];
+}
+
+/** Creates each Schedule, or brings an existing one up to date: safe on every start-up. */
+export async function ensureSchedules(client: Client, config: Config): Promise<void> {
+  for (const options of scheduleDefinitions(config)) {
+    try {
+      await client.schedule.create(options);
+    } catch (err) {
+      if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+      await client.schedule.getHandle(options.scheduleId).update((previous) => ({
+        ...previous,
+        spec: options.spec,
+        action: options.action,
+        policies: { ...previous.policies, ...options.policies },
+      }));
+    }
+  }
+}

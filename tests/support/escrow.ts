@@ -1,0 +1,98 @@
+/**
+ * Sales with their escrow workflow started the way checkout fulfilment starts it (by name, id from the
+ * transaction), and small helpers to watch workflows and Stripe events the way the webhook route delivers them.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
+import type { Knex } from 'knex';
+import type Stripe from 'stripe';
+import type { Config } from '../../src/config';
+import type { RecordedSale } from '../../src/sales/record-sale';
+import { taskQueue, workflowId, type EscrowInput, type EscrowState } from '../../src/temporal/shared';
+import { createCourse, createSale, createUser, type CourseFixture, type FixtureUser } from './fixtures';
+
+export interface SaleScenario {
+  instructor: FixtureUser;
+  buyer: FixtureUser;
+  course: CourseFixture;
+  sale: RecordedSale;
+  escrow: WorkflowHandle;
+}
+
+/** A $79 sale held for `holdMs`, its escrow workflow started as checkout starts it. */
+export async function saleWithEscrow(
+  knex: Knex,
+  config: Config,
+  client: Client,
+  opts: { holdMs: number; completedAt?: Date; priceCents?: number },
+): Promise<SaleScenario> {
+  const instructor = await createUser(knex, config, 'instructor');
+  const buyer = await createUser(knex, config, 'student');
+  const course = await createCourse(knex, instructor.id, { priceCents: opts.priceCents ?? 7900 });
+  const sale = await createSale(knex, { buyerId: buyer.id, courseId: course.id, grossCents: course.priceCents, holdMs: opts.holdMs, completedAt: opts.completedAt });
+  const escrow = await startEscrow(client, config, sale, course.id);
+  return { instructor, buyer, course, sale, escrow };
+}
+
+export function startEscrow(client: Client, config: Config, sale: RecordedSale, courseId: string): Promise<WorkflowHandle> {
+  const input: EscrowInput = {
+    transactionId: sale.transactionId,
+    revenueRecordId: sale.revenueRecordId,
+    instructorId: sale.instructorId,
+    courseId,
+    releaseAt: sale.releaseAt,
+  };
+  return client.workflow.start('escrowWorkflow', {
+    workflowId: workflowId.escrow(sale.transactionId),
+    taskQueue: taskQueue('core', config.TASK_QUEUE_PREFIX),
+    args: [input],
+  });
+}
+
+/** Polls `probe` until it returns a value that is not undefined (or `timeoutMs` passes). */
+export async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+export function escrowState(handle: WorkflowHandle): Promise<EscrowState> {
+  return handle.query<EscrowState>('escrow.state');
+}
+
+/** Events of a workflow's history, all runs of the id (the latest run first if several). */
+export async function historyEvents(client: Client, id: string, runId?: string): Promise<temporal.api.history.v1.IHistoryEvent[]> {
+  const history = await client.workflow.getHandle(id, runId).fetchHistory();
+  return history.events ?? [];
+}
+
+/** How many times a workflow run scheduled the activity `type`. */
+export async function activityCount(client: Client, id: string, type: string, runId?: string): Promise<number> {
+  const events = await historyEvents(client, id, runId);
+  return events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === type).length;
+}
+
+/** A Stripe event as the webhook route hands it to a handler (verified, parsed). */
+export function stripeEvent<T extends Stripe.Event['type']>(type: T, object: Record<string, unknown>): Stripe.Event {
+  return {
+    id: `evt_test_${randomUUID().replace(/-/g, '')}`,
+    object: 'event',
+    api_version: '2025-01-27.acacia',
+    created: Math.floor(Date.now() / 1000),
+    livemode: false,
+    pending_webhooks: 1,
+    request: { id: null, idempotency_key: null },
+    type,
+    data: { object },
+  } as unknown as Stripe.Event;
+}
+
+export async function paymentIntentOf(knex: Knex, transactionId: string): Promise<string> {
+  const row = await knex('transactions').where({ id: transactionId }).first('stripe_payment_intent_id');
+  return row.stripe_payment_intent_id as string;
+}
