@@ -17,7 +17,7 @@ import { performance } from 'node:perf_hooks';
 import { loadConfig } from '../src/config';
 import { closeDeps, connectTemporal, createDeps } from '../src/deps';
 import { payPeriodOf } from '../src/domain/time';
-import { checkPayoutLedger } from '../src/payouts/ledger';
+import { checkLedger } from '../src/ledger/check';
 import { startPayoutRun } from '../src/payouts/run';
 import { startEphemeralSystem } from '../src/stack/ephemeral';
 import { payoutIds, payoutRunProgressQuery } from '../src/temporal/shared';
@@ -122,9 +122,9 @@ async function main(): Promise<void> {
     const temporalCpu = cpuMsPerPayout(temporalPid, cpuBefore.temporal);
 
     const completed = await deps.knex('instructor_payouts').whereIn('instructor_id', instructorIds).where({ status: 'completed' }).count<{ n: number }[]>('* as n');
-    const violations = await checkPayoutLedger(deps.knex, instructorIds);
+    const { violations } = await checkLedger(deps.knex, { instructorIds });
     if (result.paid !== n || completed[0].n !== n || violations.length > 0) {
-      throw new Error(`run did not pay everyone exactly once: paid ${result.paid}, completed ${completed[0].n} of ${n}; ${violations.slice(0, 5).join('; ')}`);
+      throw new Error(`run did not pay everyone exactly once: paid ${result.paid}, completed ${completed[0].n} of ${n}; ${violations.slice(0, 5).map((v) => v.detail).join('; ')}`);
     }
 
     const floorS = n / rate;

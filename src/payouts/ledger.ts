@@ -10,6 +10,7 @@
  * gathers the numbers it is applied to.
  */
 import type { Knex } from 'knex';
+import { appendAudit } from '../audit/log';
 import { formatUsd, isPayoutDue, payableBalance, PAYOUT_MINIMUM_CENTS, sumCents } from '../domain/money';
 import { payPeriodBounds, type PayPeriod } from '../domain/time';
 
@@ -300,62 +301,11 @@ async function releasePayout(trx: Knex.Transaction, payout: PayoutRow, reason: s
   });
 }
 
-async function audit(trx: Knex.Transaction, payoutId: string, action: 'payout_initiated' | 'payout_completed' | 'payout_failed', metadata: object): Promise<void> {
-  await trx('transaction_audit_logs').insert({ payout_id: payoutId, action, actor_id: null, metadata });
+/** Each step writes its entry once by construction (the payout's status guards the transaction it is in). */
+async function audit(trx: Knex.Transaction, payoutId: string, action: 'payout_initiated' | 'payout_completed' | 'payout_failed', metadata: Record<string, unknown>): Promise<void> {
+  await appendAudit(trx, { action, payoutId, actorId: null, metadata });
 }
 
 export async function notify(trx: Knex | Knex.Transaction, userId: string, kind: string, dedupeKey: string, payload: Record<string, unknown>): Promise<void> {
   await trx('notifications').insert({ user_id: userId, kind, payload, dedupe_key: dedupeKey }).onConflict('dedupe_key').ignore();
-}
-
-/**
- * Payout invariants, checkable at any time (DESIGN §3, §9); returns what is violated (empty = consistent):
- * a completed payout's shares are all `paid` and sum to its gross, its adjustments are `applied` and sum to
- * its deduction; a processing payout's are attached and not yet paid; nothing is attached to a failed one;
- * a `paid` share belongs to a completed payout. (One payout per instructor and period is a unique index.)
- */
-export async function checkPayoutLedger(knex: Knex, instructorIds?: string[]): Promise<string[]> {
-  const scoped = (column: string) => (instructorIds ? { sql: `${column} = any(?::uuid[])`, bindings: [instructorIds] } : { sql: 'true', bindings: [] });
-  const violations: string[] = [];
-  const inScope = scoped('p.instructor_id');
-  const payouts: { rows: Record<string, number | string>[] } = await knex.raw(
-    `SELECT p.id, p.status, p.gross_cents, p.adjustments_cents, p.total_amount_cents,
-            coalesce(r.paid, 0) AS paid_cents, coalesce(r.unpaid, 0) AS unpaid_cents, coalesce(r.other, 0) AS other_shares,
-            coalesce(a.applied, 0) AS applied_cents, coalesce(a.outstanding, 0) AS outstanding_cents
-     FROM instructor_payouts p
-     LEFT JOIN (SELECT payout_id,
-                       sum(instructor_amount_cents) FILTER (WHERE status = 'paid') AS paid,
-                       sum(instructor_amount_cents) FILTER (WHERE status = 'payable') AS unpaid,
-                       count(*) FILTER (WHERE status NOT IN ('paid', 'payable')) AS other
-                FROM revenue_records WHERE payout_id IS NOT NULL GROUP BY payout_id) r ON r.payout_id = p.id
-     LEFT JOIN (SELECT payout_id,
-                       sum(amount_cents) FILTER (WHERE status = 'applied') AS applied,
-                       sum(amount_cents) FILTER (WHERE status = 'outstanding') AS outstanding
-                FROM revenue_adjustments WHERE payout_id IS NOT NULL GROUP BY payout_id) a ON a.payout_id = p.id
-     WHERE ${inScope.sql}`,
-    inScope.bindings,
-  );
-  for (const p of payouts.rows) {
-    const expect = (ok: boolean, what: string) => ok || violations.push(`payout ${p.id} (${p.status}): ${what}`);
-    expect(p.total_amount_cents === Number(p.gross_cents) - Number(p.adjustments_cents), 'total ≠ gross − adjustments');
-    expect(p.other_shares === 0, 'has shares that are neither payable nor paid');
-    if (p.status === 'completed') {
-      expect(p.paid_cents === p.gross_cents && p.unpaid_cents === 0, `paid shares ${p.paid_cents} ≠ gross ${p.gross_cents}`);
-      expect(p.applied_cents === p.adjustments_cents && p.outstanding_cents === 0, `applied adjustments ${p.applied_cents} ≠ ${p.adjustments_cents}`);
-    } else if (p.status === 'processing' || p.status === 'pending') {
-      expect(p.unpaid_cents === p.gross_cents && p.paid_cents === 0, `attached shares ${p.unpaid_cents} ≠ gross ${p.gross_cents}`);
-      expect(p.outstanding_cents === p.adjustments_cents && p.applied_cents === 0, `attached adjustments ${p.outstanding_cents} ≠ ${p.adjustments_cents}`);
-    } else {
-      expect(p.paid_cents === 0 && p.unpaid_cents === 0 && p.applied_cents === 0 && p.outstanding_cents === 0, 'failed payout still holds shares or adjustments');
-    }
-  }
-  const shareScope = scoped('r.instructor_id');
-  const strays = await knex('revenue_records as r')
-    .leftJoin('instructor_payouts as p', 'p.id', 'r.payout_id')
-    .where('r.status', 'paid')
-    .whereRaw("(p.id IS NULL OR p.status <> 'completed')")
-    .whereRaw(shareScope.sql, shareScope.bindings)
-    .pluck('r.id');
-  for (const id of strays) violations.push(`revenue record ${id} is paid but not in a completed payout`);
-  return violations;
 }

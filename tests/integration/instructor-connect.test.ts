@@ -7,7 +7,8 @@ import { loadConfig } from '../../src/config';
 import { payoutWebhookHandlers } from '../../src/webhooks/payouts';
 import { startTestApi, type TestApi } from '../support/api';
 import { createUser } from '../support/fixtures';
-import { connectAccount, stripeEvent } from '../support/payouts';
+import { stripeEvent } from '../support/escrow';
+import { connectAccount } from '../support/payouts';
 
 const config = loadConfig(process.env);
 let api: TestApi;
@@ -67,7 +68,7 @@ describe('account.updated webhook', () => {
     payouts_enabled: payoutsEnabled,
     capabilities: { transfers },
   });
-  const deliver = (object: object, created: Date) => payoutWebhookHandlers['account.updated']!(api.deps, stripeEvent('account.updated', object, { created }));
+  const deliver = (object: Record<string, unknown>, created: Date) => payoutWebhookHandlers['account.updated']!(api.deps, stripeEvent('account.updated', object, { created }));
 
   it('records whether the account can receive transfers and pay out, ignoring events older than what it has', async () => {
     const instructor = await createUser(knex, config, 'instructor');

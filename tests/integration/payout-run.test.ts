@@ -7,16 +7,16 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
-import type Stripe from 'stripe';
 import { loadConfig } from '../../src/config';
 import { nextPayoutRunAt } from '../../src/domain/time';
-import { checkPayoutLedger } from '../../src/payouts/ledger';
+import { checkLedger } from '../../src/ledger/check';
 import { payoutScheduleOptions } from '../../src/payouts/run';
 import { payoutIds, type PayoutRunProgress } from '../../src/temporal/shared';
 import { payoutWebhookHandlers } from '../../src/webhooks/payouts';
 import { startTestApi, type TestApi } from '../support/api';
 import { createUser, type FixtureUser } from '../support/fixtures';
-import { clawBack, createPayee, sellCourse, stripeEvent } from '../support/payouts';
+import { stripeEvent } from '../support/escrow';
+import { createPayee, sellCourse } from '../support/payouts';
 
 jest.setTimeout(120_000);
 
@@ -33,8 +33,10 @@ beforeAll(async () => {
   admin = await createUser(knex, config, 'admin');
 });
 afterAll(async () => {
-  // Every payout these tests made is consistent with its shares and adjustments.
-  expect(await checkPayoutLedger(knex, instructors)).toEqual([]);
+  // The money invariants (DESIGN §3) hold for every sale and payout these tests made.
+  const ledger = await checkLedger(knex, { instructorIds: instructors });
+  expect(ledger.violations).toEqual([]);
+  expect(ledger).toMatchObject({ ok: true, unaccountedCents: 0 });
   // The test worker's Schedule would outlive this run on a shared Temporal server, firing into a dead queue.
   await temporal.schedule.getHandle(payoutIds.schedule(config.TASK_QUEUE_PREFIX)).delete().catch(() => undefined);
   await api?.close();
@@ -161,7 +163,10 @@ describe('monthly payout run', () => {
     const instructor = await payee();
     const paid = await sellCourse(knex, config, instructor.id, { count: 2, grossCents: 7900 });
     await run('2026-05-01');
-    const adjustmentId = await clawBack(knex, paid[0]); // $55.30 to recover
+    // The buyer gets their money back after the payout (through the refund API): $55.30 to recover.
+    const refund = await api.request.post(`/api/transactions/${paid[0].transactionId}/refund`).set(admin.auth).send({ reason: 'test' });
+    expect(refund.body).toMatchObject({ status: 'refunded', instructorShare: 'clawed_back' });
+    const { id: adjustmentId } = await knex('revenue_adjustments').where({ revenue_record_id: paid[0].revenueRecordId }).first('id');
 
     await sellCourse(knex, config, instructor.id, { count: 1, grossCents: 14900 }); // $104.30 → $49.00 after the clawback
     await run('2026-06-01');
@@ -200,13 +205,13 @@ describe('monthly payout run', () => {
     const sales = await sellCourse(knex, config, instructor.id, { count: 1, grossCents: 9900 }); // $69.30
     await run('2026-03-01');
     const [payout] = await payoutsOf(instructor.id);
-    const transfer = { id: payout.stripe_transfer_id, object: 'transfer', amount: 6930, amount_reversed: 6930, reversed: false, metadata: { payout_id: payout.id } };
+    const transfer = { id: payout.stripe_transfer_id, object: 'transfer', amount: 6930, amount_reversed: 6930, reversed: false, metadata: { payout_id: payout.id } } as const;
 
     // A partial reversal cannot be pinned on a sale: left to an operator, the ledger unchanged.
     await payoutWebhookHandlers['transfer.reversed']!(api.deps, stripeEvent('transfer.reversed', { ...transfer, amount_reversed: 1000 }));
     expect((await payoutsOf(instructor.id))[0].status).toBe('completed');
 
-    const reversed = stripeEvent('transfer.reversed', { ...transfer, reversed: true } as Partial<Stripe.Transfer>);
+    const reversed = stripeEvent('transfer.reversed', { ...transfer, reversed: true });
     await payoutWebhookHandlers['transfer.reversed']!(api.deps, reversed);
     await payoutWebhookHandlers['transfer.reversed']!(api.deps, reversed); // redelivered
     expect((await payoutsOf(instructor.id))[0]).toMatchObject({ status: 'failed', failure_reason: expect.stringContaining('reversed') });

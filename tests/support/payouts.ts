@@ -1,11 +1,9 @@
 /**
  * Payout test data: instructors with a Connect account that can receive transfers, and sales whose escrow
- * hold has ended (`payable`, as the escrow workflow leaves them). Plus Stripe events as the webhook route
- * hands them to the payout handlers.
+ * hold has ended (`payable`, as the escrow workflow leaves them).
  */
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
-import type Stripe from 'stripe';
 import type { Config } from '../../src/config';
 import { estimateStripeFee, splitRevenue } from '../../src/domain/money';
 import type { RecordedSale } from '../../src/sales/record-sale';
@@ -51,11 +49,12 @@ export async function sellCourse(
 }
 
 /**
- * A refund after payout as the refund workflow records it: the sale refunded, its paid share clawed back by an
- * outstanding adjustment to deduct from the next payout.
+ * A refund after payout as the refund workflow leaves it, for tests without the API: the sale refunded, the
+ * buyer's access revoked, the paid share clawed back by an outstanding adjustment the next payout deducts.
  */
 export async function clawBack(knex: Knex, sale: RecordedSale): Promise<string> {
   await knex('transactions').where({ id: sale.transactionId }).update({ status: 'refunded', refunded_at: knex.fn.now() });
+  await knex('enrollments').where({ id: sale.enrollmentId }).update({ status: 'revoked', revoked_at: knex.fn.now() });
   const [row] = await knex('revenue_adjustments')
     .insert({
       instructor_id: sale.instructorId,
@@ -106,24 +105,4 @@ export async function seedPayees(knex: Knex, opts: { count: number; grossCents: 
     { tag, count: opts.count, gross: opts.grossCents, buyer: buyer.id, fee: estimateStripeFee(opts.grossCents), instructorCents, platformCents },
   );
   return rows.map((r) => r.instructor_id);
-}
-
-/** A Stripe event as the webhook route hands it over (verified, recorded in the inbox). */
-export function stripeEvent<T extends Stripe.Event['type']>(
-  type: T,
-  object: object,
-  opts: { account?: string; created?: Date } = {},
-): Stripe.Event {
-  return {
-    id: `evt_${randomUUID().replace(/-/g, '')}`,
-    object: 'event',
-    api_version: '2025-01-01',
-    created: Math.floor((opts.created ?? new Date()).getTime() / 1000),
-    livemode: false,
-    pending_webhooks: 1,
-    request: { id: null, idempotency_key: null },
-    type,
-    data: { object },
-    ...(opts.account && { account: opts.account }),
-  } as unknown as Stripe.Event;
 }
