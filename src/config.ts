@@ -29,6 +29,11 @@ const schema = z.object({
   STRIPE_REQUESTS_PER_SECOND: z.coerce.number().positive().default(100),
   /** How long one Stripe request may take before the client gives up on it (and the activity's retry takes over). */
   STRIPE_TIMEOUT_MS: z.coerce.number().int().positive().default(20_000),
+  /** Where Stripe sends an instructor after Connect onboarding, and when an onboarding link has expired. */
+  CONNECT_RETURN_URL: z.string().url().optional(),
+  CONNECT_REFRESH_URL: z.string().url().optional(),
+  /** Instructors a payout run pays at once; enough to keep the Stripe request rate busy. */
+  PAYOUT_RUN_CONCURRENCY: z.coerce.number().int().positive().default(200),
   S3_ENDPOINT: z.string().url().optional(),
   S3_REGION: z.string().default('us-east-1'),
   S3_BUCKET: z.string().default('edustream-course-videos'),
