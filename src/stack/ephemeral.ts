@@ -4,6 +4,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
+import { loadConfig } from '../config';
+import { connectTemporal } from '../deps';
+import { deleteSchedules } from '../temporal/schedules';
 import { startStack } from './index';
 import { prepareStack } from './bootstrap';
 import { spawnEntry, stopProcess } from './processes';
@@ -40,8 +43,11 @@ export async function startEphemeralSystem(
   const workerLog = path.join(dataDir, 'logs', 'worker.log');
   let worker: ChildProcess | undefined;
   let scratch: { drop(): Promise<void> } | undefined;
+  /** Set once a worker has run: it creates the system's Schedules, on a Temporal server that may outlive the system. */
+  let scheduled: NodeJS.ProcessEnv | undefined;
   const stop = async () => {
     if (worker) await stopProcess(worker, 10_000);
+    if (scheduled) await removeSchedules(scheduled).catch(() => undefined);
     await scratch?.drop().catch(() => undefined);
     await stack.stop();
   };
@@ -60,6 +66,7 @@ export async function startEphemeralSystem(
     }
     await prepareStack(env, log);
     const startWorker = async () => {
+      scheduled = env;
       worker = spawnEntry('worker.ts', [], env, workerLog);
       await waitForWorkers(env, worker, workerLog);
     };
@@ -81,6 +88,16 @@ export async function startEphemeralSystem(
   } catch (err) {
     await stop();
     throw err;
+  }
+}
+
+async function removeSchedules(env: NodeJS.ProcessEnv): Promise<void> {
+  const config = loadConfig(env);
+  const client = await connectTemporal(config);
+  try {
+    await deleteSchedules(client, config);
+  } finally {
+    await client.connection.close();
   }
 }
 

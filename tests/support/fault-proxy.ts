@@ -1,16 +1,23 @@
 /**
- * A fault-injecting HTTP proxy for Stripe (stripe-mock behind it): a share of requests fail with a 5xx
- * Stripe-style error, a share hang past the client's timeout, the rest pass through. It records every
- * forwarded request so tests can prove retries reused their idempotency keys (nothing was doubled).
+ * A fault-injecting HTTP proxy for Stripe (stripe-mock behind it). Of the requests, a share fail with a 5xx
+ * Stripe-style error, a share hang past the client's timeout without reaching Stripe, and a share reach
+ * Stripe but lose the answer (the worst case: Stripe acted, the caller cannot know); the rest pass through.
+ * It records every request that reached Stripe, so tests can prove retries reused their idempotency keys
+ * (nothing was doubled).
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-export interface FaultProxyOptions {
-  target: string;
+export interface FaultRates {
   errorRate: number;
   timeoutRate: number;
-  /** How long a "timeout" request hangs before its socket is destroyed. */
+  /** Forwarded to Stripe, the answer never delivered (the connection hangs, then breaks). */
+  lostReplyRate?: number;
+}
+
+export interface FaultProxyOptions extends FaultRates {
+  target: string;
+  /** How long a hanging request (timeout, lost reply) hangs before its socket is destroyed. */
   hangMs: number;
   /** Deterministic faults: a seeded generator instead of Math.random. */
   seed?: number;
@@ -21,14 +28,16 @@ export interface ForwardedRequest {
   path: string;
   idempotencyKey?: string;
   status: number;
+  /** The caller never got this answer (a lost-reply fault). */
+  replyLost: boolean;
 }
 
 export interface FaultProxy {
   url: string;
   forwarded: ForwardedRequest[];
-  injected: { errors: number; timeouts: number };
+  injected: { errors: number; timeouts: number; lostReplies: number };
   /** Changes the fault rates from the next request on (an outage: `{ errorRate: 1 }`; then back). */
-  setFaults(rates: Partial<Pick<FaultProxyOptions, 'errorRate' | 'timeoutRate'>>): void;
+  setFaults(rates: Partial<FaultRates>): void;
   close(): Promise<void>;
 }
 
@@ -47,8 +56,9 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   const random = mulberry32(opts.seed ?? 42);
   const target = new URL(opts.target);
   const forwarded: ForwardedRequest[] = [];
-  const injected = { errors: 0, timeouts: 0 };
-  const rates = { errorRate: opts.errorRate, timeoutRate: opts.timeoutRate };
+  const injected = { errors: 0, timeouts: 0, lostReplies: 0 };
+  const rates: Required<FaultRates> = { errorRate: opts.errorRate, timeoutRate: opts.timeoutRate, lostReplyRate: opts.lostReplyRate ?? 0 };
+  const hang = (req: http.IncomingMessage) => setTimeout(() => req.socket.destroy(), opts.hangMs).unref();
   const server = http.createServer((req, res) => {
     const roll = random();
     if (roll < rates.errorRate) {
@@ -59,9 +69,10 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     }
     if (roll < rates.errorRate + rates.timeoutRate) {
       injected.timeouts++;
-      setTimeout(() => req.socket.destroy(), opts.hangMs).unref();
+      hang(req);
       return;
     }
+    const replyLost = roll < rates.errorRate + rates.timeoutRate + rates.lostReplyRate;
     const upstream = http.request(
       { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
       (upstreamRes) => {
@@ -70,7 +81,14 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
           path: (req.url ?? '').split('?')[0],
           idempotencyKey: req.headers['idempotency-key'] as string | undefined,
           status: upstreamRes.statusCode ?? 0,
+          replyLost,
         });
+        if (replyLost) {
+          injected.lostReplies++;
+          upstreamRes.resume();
+          hang(req);
+          return;
+        }
         res.writeHead(upstreamRes.statusCode ?? 502, upstreamRes.headers);
         upstreamRes.pipe(res);
       },

@@ -10,9 +10,10 @@ import { problemTypes } from '../../src/api/problem';
 import { loadConfig, type Config } from '../../src/config';
 import { checkLedger, type LedgerReport } from '../../src/ledger/check';
 import { startEphemeralSystem, type EphemeralSystem } from '../../src/stack/ephemeral';
+import type { PayoutRunProgress } from '../../src/temporal/shared';
 import { startTestApi, type TestApi } from './api';
 import { checkoutOutcome, type CheckoutAnswer } from './checkout';
-import { startFaultProxy, type FaultProxy } from './fault-proxy';
+import { startFaultProxy, type FaultProxy, type FaultRates } from './fault-proxy';
 import type { FixtureUser } from './fixtures';
 import { checkoutSessionEvent, deliver } from './stripe-webhooks';
 
@@ -51,10 +52,7 @@ export interface FaultSystem {
   close(): Promise<void>;
 }
 
-export interface FaultSystemOptions {
-  /** Shares of Stripe requests answered with a 500, and left hanging past the client's timeout. */
-  errorRate?: number;
-  timeoutRate?: number;
+export interface FaultSystemOptions extends Partial<FaultRates> {
   seed?: number;
   /** What the system reuses (default process.env: the services the global setup provides). */
   baseEnv?: NodeJS.ProcessEnv;
@@ -70,6 +68,7 @@ export async function startFaultSystem(name: string, options: FaultSystemOptions
     target,
     errorRate: options.errorRate ?? 0,
     timeoutRate: options.timeoutRate ?? 0,
+    lostReplyRate: options.lostReplyRate ?? 0,
     hangMs: 3 * STRIPE_TIMEOUT_MS,
     seed: options.seed,
   });
@@ -136,12 +135,19 @@ export async function untilFinal(
   }
 }
 
+export interface Sale {
+  buyer: FixtureUser;
+  buyerId: string;
+  courseId: string;
+  transactionId: string;
+}
+
 /**
  * A purchase as a buyer and Stripe make it: `POST /api/checkout/create` (one Idempotency-Key across retries),
- * then the signed `checkout.session.completed` delivered until acknowledged (Stripe redelivers the same event),
- * then the checkout workflow's outcome. Returns the completed transaction's id.
+ * then the signed `checkout.session.completed` delivered until acknowledged (Stripe redelivers the same event).
+ * Returns the checkout attempt; the sale is recorded by its workflow (`purchased`).
  */
-export async function buy(f: FaultSystem, buyer: FixtureUser, courseId: string): Promise<string> {
+export async function pay(f: FaultSystem, buyer: FixtureUser, courseId: string): Promise<string> {
   const key = randomUUID();
   const created = await untilFinal(f.traffic, 'checkout', () =>
     f.t.request.post('/api/checkout/create').set(buyer.auth).set('Idempotency-Key', key).send({ courseId }),
@@ -155,9 +161,31 @@ export async function buy(f: FaultSystem, buyer: FixtureUser, courseId: string):
   });
   const ack = await untilFinal(f.traffic, 'webhook', () => deliver(f.t.request, paid));
   if (ack.status !== 200) throw new Error(`webhook: ${ack.status} ${JSON.stringify(ack.body)}`);
-  const outcome = await checkoutOutcome(f.t, checkout.checkoutId);
-  if (outcome.status !== 'completed') throw new Error(`checkout ${checkout.checkoutId} ended ${JSON.stringify(outcome)}`);
-  return outcome.transactionId;
+  return checkout.checkoutId;
+}
+
+/** The sale a paid checkout attempt recorded, once its workflow has finished. */
+export async function purchased(f: FaultSystem, buyer: FixtureUser, courseId: string, checkoutId: string): Promise<Sale> {
+  const outcome = await checkoutOutcome(f.t, checkoutId);
+  if (outcome.status !== 'completed') throw new Error(`checkout ${checkoutId} ended ${JSON.stringify(outcome)}`);
+  return { buyer, buyerId: buyer.id, courseId, transactionId: outcome.transactionId };
+}
+
+/** `pay`, then `purchased`. */
+export async function buy(f: FaultSystem, buyer: FixtureUser, courseId: string): Promise<Sale> {
+  return purchased(f, buyer, courseId, await pay(f, buyer, courseId));
+}
+
+/** Starts the period's payout run as an operator does (`POST /api/admin/payout-runs`); returns its workflow id. */
+export async function startPayoutRun(f: FaultSystem, admin: FixtureUser, period: string): Promise<string> {
+  const res = await untilFinal(f.traffic, 'payout-run', () => f.t.request.post('/api/admin/payout-runs').set(admin.auth).send({ period }));
+  if (res.status !== 202) throw new Error(`payout run: ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body.workflowId as string;
+}
+
+/** The run's result, once it (and every continue-as-new run after it) has finished. */
+export function payoutRunResult(f: FaultSystem, workflowId: string): Promise<PayoutRunProgress> {
+  return f.t.deps.temporal.workflow.getHandle(workflowId).result() as Promise<PayoutRunProgress>;
 }
 
 const refundProblem = (code: string) => `urn:edustream:problem:${code}`;
@@ -195,14 +223,25 @@ export interface Doubled {
   count: number;
 }
 
+export interface Expected {
+  sales: Pick<Sale, 'buyerId' | 'courseId' | 'transactionId'>[];
+  /** Transactions refunded through the API. */
+  refunded?: string[];
+  /** Instructors paid for `period`. */
+  payouts?: { period: string; instructorIds: string[] };
+}
+
 /**
- * Everything that must exist once per business key and the count found where it is not one: per sale its
- * transaction, enrollment, revenue record and purchase audit; per refunded sale its refund audit and one
- * Stripe refund (requests grouped by idempotency key, each key derived from the sale); per checkout one
- * Checkout Session key. `[]` when nothing was doubled (or lost).
+ * Everything that must exist once per business key, and the count found where it is not one: per sale its
+ * transaction, enrollment, revenue record and purchase audit, and one Checkout Session at Stripe; per refunded
+ * sale its refund audit and one Stripe refund; per instructor and period one completed payout and one Stripe
+ * transfer. At Stripe, requests are grouped by idempotency key, each derived from the business key: the same
+ * key twice is one object (Stripe answers a retry with the first result), two keys for one object are two.
+ * `[]` when nothing was doubled (or lost).
  */
-export async function findDoubled(f: FaultSystem, sales: { buyerId: string; courseId: string; transactionId: string }[], refunded: string[]): Promise<Doubled[]> {
+export async function findDoubled(f: FaultSystem, expected: Expected): Promise<Doubled[]> {
   const { knex } = f;
+  const { sales, refunded = [], payouts } = expected;
   const ids = sales.map((s) => s.transactionId);
   const found: Doubled[] = [];
   const expectOne = (what: string, counts: Map<string, number>, keys: string[]) => {
@@ -235,6 +274,16 @@ export async function findDoubled(f: FaultSystem, sales: { buyerId: string; cour
   const attempts = (await knex('transactions').whereIn('id', ids).pluck('id')) as string[];
   expectOne('Stripe Checkout Session per sale', keyed('checkout-session:', '/v1/checkout/sessions'), attempts);
   expectOne('Stripe refund per refunded sale', keyed('refund-', '/v1/refunds'), refunded);
+
+  if (payouts) {
+    const { period, instructorIds } = payouts;
+    const rows = (await knex('instructor_payouts').where({ payout_period: period }).select('id', 'instructor_id', 'status')) as { id: string; instructor_id: string; status: string }[];
+    const perInstructor = new Map<string, number>();
+    for (const row of rows) if (row.status === 'completed') perInstructor.set(row.instructor_id, (perInstructor.get(row.instructor_id) ?? 0) + 1);
+    for (const row of rows) if (row.status !== 'completed') found.push({ what: `payout left ${row.status}`, key: row.id, count: 1 });
+    expectOne('completed payout per instructor', perInstructor, instructorIds);
+    expectOne('Stripe transfer per payout', keyed('payout-transfer-', '/v1/transfers'), rows.map((r) => r.id));
+  }
   return found;
 }
 
