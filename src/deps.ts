@@ -49,12 +49,13 @@ export function createS3(config: Config): S3Client {
 }
 
 export function createDeps(config: Config, name: string): Deps {
+  const log = createLogger(config, name);
   return {
     config,
-    knex: createKnex(config.DATABASE_URL),
+    knex: createKnex(config.DATABASE_URL, log),
     stripe: createStripe(config),
     s3: createS3(config),
-    log: createLogger(config, name),
+    log,
   };
 }
 

@@ -101,6 +101,7 @@ export function unavailable(detail = 'Service temporarily unavailable', retryAft
 
 interface ErrorLike {
   name?: unknown;
+  cause?: unknown;
   message?: unknown;
   code?: unknown;
   status?: unknown;
@@ -157,9 +158,31 @@ function fromPostgres(code: string, err: unknown): HttpProblem | undefined {
     case '55P03': // lock_not_available
     case '57014': // query_canceled (statement timeout)
       return unavailable('The request could not be completed right now, please retry', 1);
+    case '57P01': // admin_shutdown: the server is stopping or restarting (a failover)
+    case '57P02': // crash_shutdown
+    case '57P03': // cannot_connect_now: starting up or shutting down
+    case '53300': // too_many_connections
+      return dependencyUnavailable();
     default:
-      return undefined;
+      // Class 08, connection exceptions: the connection broke under the request.
+      return code.startsWith('08') ? dependencyUnavailable() : undefined;
   }
+}
+
+const dependencyUnavailable = () => unavailable('The service is temporarily unavailable, please retry', 1);
+
+/** Socket errors reaching a dependency (Postgres, S3, …): the same request may well succeed a moment later. */
+const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** A dependency could not be reached, or the connection to it broke — this error, or one it wraps. */
+function isConnectionFailure(err: unknown, depth = 0): boolean {
+  const e = asErrorLike(err);
+  if (e.name === 'KnexTimeoutError') return true;
+  if (typeof e.code === 'string' && CONNECTION_ERROR_CODES.has(e.code)) return true;
+  // pg gives no code when the server drops a connection mid-query (knex puts the SQL in front of the message).
+  if (typeof e.message === 'string' && /Connection (terminated|ended) unexpectedly/.test(e.message)) return true;
+  const inner = e.nativeError ?? e.cause;
+  return inner !== undefined && depth < 3 && isConnectionFailure(inner, depth + 1);
 }
 
 /** Turns anything thrown into a problem; `internal` marks the ones whose cause must not be shown. */
@@ -193,9 +216,6 @@ export function toProblem(err: unknown): { problem: HttpProblem; internal: boole
   }
 
   const name = typeof e.name === 'string' ? e.name : '';
-  if (name === 'KnexTimeoutError' || e.code === 'ECONNREFUSED') {
-    return { problem: unavailable('The service is temporarily unavailable, please retry', 1), internal: true };
-  }
   if (name === 'ValidationError' && status === 400 && typeof e.message === 'string') {
     // objection's jsonSchema validation: messages name the property, nothing internal.
     return { problem: badRequest(e.message), internal: false };
@@ -210,6 +230,8 @@ export function toProblem(err: unknown): { problem: HttpProblem; internal: boole
     const detail = e.expose === true && typeof e.message === 'string' ? e.message : undefined;
     return { problem: new HttpProblem(status, detail), internal: false };
   }
+
+  if (isConnectionFailure(err)) return { problem: dependencyUnavailable(), internal: true };
 
   return {
     problem: new HttpProblem(500, 'An unexpected error occurred. Quote the request id when reporting it.'),

@@ -19,9 +19,23 @@ export function knexConfig(databaseUrl: string): Knex.Config {
   };
 }
 
+/** Where knex reports what it sees (a pooled connection dropped, a deprecation); its default is console.log. */
+export interface KnexLogger {
+  debug(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
 /** One knex pool per process; objection models are bound to it. */
-export function createKnex(databaseUrl: string): Knex {
-  const knex = knexFactory(knexConfig(databaseUrl));
+export function createKnex(databaseUrl: string, logger?: KnexLogger): Knex {
+  const text = (message: unknown) => (typeof message === 'string' ? message : JSON.stringify(message));
+  const log: Knex.Config['log'] = logger && {
+    debug: (message) => logger.debug(text(message)),
+    warn: (message) => logger.warn(text(message)),
+    error: (message) => logger.error(text(message)),
+    deprecate: (method, alternative) => logger.warn(`knex: ${method} is deprecated, use ${alternative}`),
+  };
+  const knex = knexFactory({ ...knexConfig(databaseUrl), ...(log && { log }) });
   Model.knex(knex);
   return knex;
 }

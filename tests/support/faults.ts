@@ -142,18 +142,21 @@ export interface Sale {
   transactionId: string;
 }
 
-/**
- * A purchase as a buyer and Stripe make it: `POST /api/checkout/create` (one Idempotency-Key across retries),
- * then the signed `checkout.session.completed` delivered until acknowledged (Stripe redelivers the same event).
- * Returns the checkout attempt; the sale is recorded by its workflow (`purchased`).
- */
-export async function pay(f: FaultSystem, buyer: FixtureUser, courseId: string): Promise<string> {
+/** `POST /api/checkout/create` as a buyer's client sends it: one Idempotency-Key across its retries. */
+export async function openCheckout(f: FaultSystem, buyer: FixtureUser, courseId: string): Promise<CheckoutAnswer> {
   const key = randomUUID();
   const created = await untilFinal(f.traffic, 'checkout', () =>
     f.t.request.post('/api/checkout/create').set(buyer.auth).set('Idempotency-Key', key).send({ courseId }),
   );
   if (created.status !== 201 && created.status !== 200) throw new Error(`checkout: ${created.status} ${JSON.stringify(created.body)}`);
-  const checkout = created.body as CheckoutAnswer;
+  return created.body as CheckoutAnswer;
+}
+
+/**
+ * Stripe telling us the buyer paid: the signed `checkout.session.completed`, delivered until acknowledged
+ * (Stripe redelivers the same event). Returns the checkout attempt; its workflow records the sale (`purchased`).
+ */
+export async function completePayment(f: FaultSystem, checkout: CheckoutAnswer): Promise<string> {
   const paid = checkoutSessionEvent('checkout.session.completed', {
     sessionId: checkout.sessionId,
     transactionId: checkout.checkoutId,
@@ -171,9 +174,22 @@ export async function purchased(f: FaultSystem, buyer: FixtureUser, courseId: st
   return { buyer, buyerId: buyer.id, courseId, transactionId: outcome.transactionId };
 }
 
-/** `pay`, then `purchased`. */
+/** A whole purchase: checkout, payment, the recorded sale. */
 export async function buy(f: FaultSystem, buyer: FixtureUser, courseId: string): Promise<Sale> {
-  return purchased(f, buyer, courseId, await pay(f, buyer, courseId));
+  return purchased(f, buyer, courseId, await completePayment(f, await openCheckout(f, buyer, courseId)));
+}
+
+/** `kill -9` of the system's worker process (no draining, no goodbye); resolves once it is gone. */
+export async function killWorker(f: FaultSystem): Promise<void> {
+  const worker = f.system.worker;
+  const exited = new Promise((resolve) => worker.once('exit', resolve));
+  worker.kill('SIGKILL');
+  await exited;
+}
+
+/** The environment without DATABASE_URL: a system started from it runs a Postgres of its own. */
+export function withoutDatabase(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => name !== 'DATABASE_URL'));
 }
 
 /** Starts the period's payout run as an operator does (`POST /api/admin/payout-runs`); returns its workflow id. */
