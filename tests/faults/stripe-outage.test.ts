@@ -17,6 +17,7 @@ import {
   refund,
   reportFigures,
   serverErrors,
+  sharesReleased,
   startFaultSystem,
   startPayoutRun,
   type FaultSystem,
@@ -63,10 +64,7 @@ test('with Stripe flaky (30% errors, timeouts, lost answers) and for a while dow
 
   // Flaky: the eight sales kept become payable after the hold; the month's run pays each instructor 4 × $55.30.
   const kept = [...first.slice(4), ...second];
-  await waitFor(async () => {
-    const payable = await f.knex('revenue_records').whereIn('transaction_id', kept.map((s) => s.transactionId)).where({ status: 'payable' }).count<{ n: number }>('* as n').first();
-    return payable?.n === kept.length || undefined;
-  }, 'the kept sales to be released', 60_000);
+  await sharesReleased(f, kept);
   const period = payPeriodOf(new Date());
   const run = await payoutRunResult(f, await startPayoutRun(f, admin, period));
   expect(run).toMatchObject({ paid: 2, paidCents: 2 * 4 * SHARE_CENTS, failed: 0, done: true });

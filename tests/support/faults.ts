@@ -13,6 +13,7 @@ import { startEphemeralSystem, type EphemeralSystem } from '../../src/stack/ephe
 import type { PayoutRunProgress } from '../../src/temporal/shared';
 import { startTestApi, type TestApi } from './api';
 import { checkoutOutcome, type CheckoutAnswer } from './checkout';
+import { waitFor } from './escrow';
 import { startFaultProxy, type FaultProxy, type FaultRates } from './fault-proxy';
 import type { FixtureUser } from './fixtures';
 import { checkoutSessionEvent, deliver } from './stripe-webhooks';
@@ -108,6 +109,14 @@ export async function startFaultSystem(name: string, options: FaultSystemOptions
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Counts an answer to `operation` in the scenario's traffic; returns it. */
+export function counted(traffic: Traffic, operation: string, res: Response): Response {
+  traffic.requests++;
+  const statuses = (traffic.statuses[operation] ??= {});
+  statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+  return res;
+}
+
 /**
  * Sends a request until its answer is final, as a well-behaved client does: a 503, a 409 "your earlier
  * request with this Idempotency-Key is still running", and whatever `alsoRetry` accepts are sent again after
@@ -121,10 +130,7 @@ export async function untilFinal(
 ): Promise<Response> {
   const deadline = Date.now() + (options.deadlineMs ?? 150_000);
   for (let attempt = 1; ; attempt++) {
-    const res = await send();
-    traffic.requests++;
-    const statuses = (traffic.statuses[operation] ??= {});
-    statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+    const res = counted(traffic, operation, await send());
     const retry =
       res.status === 503 || (res.status === 409 && res.body?.type === problemTypes.idempotencyInProgress) || options.alsoRetry?.(res) === true;
     if (!retry) return res;
@@ -179,6 +185,22 @@ export async function buy(f: FaultSystem, buyer: FixtureUser, courseId: string):
   return purchased(f, buyer, courseId, await completePayment(f, await openCheckout(f, buyer, courseId)));
 }
 
+/** How many times activities of `type` were retried in these workflows (the attempt that finished, minus one). */
+export async function activityRetries(f: FaultSystem, workflowIds: string[], type: string): Promise<number> {
+  let retries = 0;
+  for (const id of workflowIds) {
+    const history = await f.t.deps.temporal.workflow.getHandle(id).fetchHistory();
+    const scheduled = new Map<string, string>();
+    for (const event of history.events ?? []) {
+      const name = event.activityTaskScheduledEventAttributes?.activityType?.name;
+      if (name) scheduled.set(String(event.eventId), name);
+      const started = event.activityTaskStartedEventAttributes;
+      if (started && scheduled.get(String(started.scheduledEventId)) === type) retries += (started.attempt ?? 1) - 1;
+    }
+  }
+  return retries;
+}
+
 /** `kill -9` of the system's worker process (no draining, no goodbye); resolves once it is gone. */
 export async function killWorker(f: FaultSystem): Promise<void> {
   const worker = f.system.worker;
@@ -190,6 +212,15 @@ export async function killWorker(f: FaultSystem): Promise<void> {
 /** The environment without DATABASE_URL: a system started from it runs a Postgres of its own. */
 export function withoutDatabase(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(env).filter(([name]) => name !== 'DATABASE_URL'));
+}
+
+/** Waits until the sales' instructor shares are payable (their escrow hold, short in these systems, is over). */
+export async function sharesReleased(f: FaultSystem, sales: Pick<Sale, 'transactionId'>[]): Promise<void> {
+  const ids = sales.map((s) => s.transactionId);
+  await waitFor(async () => {
+    const payable = await f.knex('revenue_records').whereIn('transaction_id', ids).where({ status: 'payable' }).count<{ n: number }>('* as n').first();
+    return payable?.n === ids.length || undefined;
+  }, `${ids.length} shares to be released`, 60_000);
 }
 
 /** Starts the period's payout run as an operator does (`POST /api/admin/payout-runs`); returns its workflow id. */
