@@ -58,6 +58,9 @@ interface World {
   coupon: { id: string; code: string };
   /** Published; the student bought it and watched half of it, so may review it, and has not yet. */
   unreviewed: CourseFixture;
+  /** Archived after the student bought it: still the student's (and its managers'), hidden from everyone else. */
+  archived: CourseFixture;
+  archivedLessonId: string;
   /** The instructor's draft, with ready lessons. */
   draft: CourseFixture;
   draftLessonId: string;
@@ -238,6 +241,11 @@ const MATRIX: Record<string, Case[]> = {
       reveals: [reveals<{ lessons: LessonView[] }>('a paid lesson’s playback URL', MAY_PLAY, (b) => b.lessons.some((l) => !l.isPreview && l.playbackUrl !== null))],
     },
     { on: 'the draft', call: (w) => ({ method: 'get', path: `/api/courses/${w.draft.id}` }), expect: ['hidden', 'hidden', 'hidden', 200, 'hidden', 200] },
+    {
+      on: 'the archived course the student bought',
+      call: (w) => ({ method: 'get', path: `/api/courses/${w.archived.id}` }),
+      expect: ['hidden', 200, 'hidden', 200, 'hidden', 200],
+    },
   ],
   'PUT /api/courses/{id}': [
     {
@@ -249,6 +257,11 @@ const MATRIX: Record<string, Case[]> = {
       on: 'the draft',
       call: (w) => ({ method: 'put', path: `/api/courses/${w.draft.id}`, body: { description: 'Edited by the matrix.' } }),
       expect: [401, 403, 403, 200, 'hidden', 200],
+    },
+    {
+      on: 'the archived course',
+      call: (w) => ({ method: 'put', path: `/api/courses/${w.archived.id}`, body: { description: 'Edited by the matrix.' } }),
+      expect: [401, 403, 403, 410, 'hidden', 410],
     },
   ],
   'DELETE /api/courses/{id}': [
@@ -386,6 +399,11 @@ const MATRIX: Record<string, Case[]> = {
       on: 'a lesson of the draft',
       call: (w) => ({ method: 'get', path: `/api/courses/${w.draft.id}/lessons/${w.draftLessonId}/playback` }),
       expect: ['hidden', 'hidden', 'hidden', 200, 'hidden', 200],
+    },
+    {
+      on: 'a paid lesson of the archived course the student bought',
+      call: (w) => ({ method: 'get', path: `/api/courses/${w.archived.id}/lessons/${w.archivedLessonId}/playback` }),
+      expect: ['hidden', 200, 'hidden', 200, 'hidden', 200],
     },
     {
       on: "a paid lesson addressed under the other instructor's course",
@@ -540,6 +558,8 @@ const MATRIX: Record<string, Case[]> = {
   'GET /api/courses/{id}/reviews': [
     { on: 'the published course', call: (w) => ({ method: 'get', path: `/api/courses/${w.course.id}/reviews` }), expect: [200, 200, 200, 200, 200, 200] },
     { on: 'the draft', call: (w) => ({ method: 'get', path: `/api/courses/${w.draft.id}/reviews` }), expect: ['hidden', 'hidden', 'hidden', 200, 'hidden', 200] },
+    // The route's rule: an archived course keeps its (once public) reviews public.
+    { on: 'the archived course', call: (w) => ({ method: 'get', path: `/api/courses/${w.archived.id}/reviews` }), expect: [200, 200, 200, 200, 200, 200] },
   ],
   'PUT /api/reviews/{id}/helpful': [
     {
@@ -696,6 +716,11 @@ async function buildWorld(): Promise<World> {
   const unreviewedSale = await createSale(knex, { buyerId: student.id, courseId: unreviewed.id, grossCents: unreviewed.priceCents });
   await must(as(student).put(`/api/enrollments/${unreviewedSale.enrollmentId}/progress/${firstHalf.id}`, { progressSeconds: durationSeconds }), 200, 'watching half');
 
+  const archived = await createCourse(knex, instructor.id);
+  const [, archivedLesson] = await createReadyLessons(knex, archived.id, 3, { previews: 1, durationSeconds });
+  await createSale(knex, { buyerId: student.id, courseId: archived.id, grossCents: archived.priceCents });
+  await knex('courses').where({ id: archived.id }).update({ status: 'archived', deleted_at: knex.fn.now() });
+
   const draft = await createCourse(knex, instructor.id, { status: 'draft', title: `Matrix ${searchWord} draft` });
   const [draftLesson] = await createReadyLessons(knex, draft.id, 3, { previews: 1, durationSeconds });
 
@@ -722,6 +747,8 @@ async function buildWorld(): Promise<World> {
     reviewId: (review.body as Item).id,
     coupon: { id: (coupon.body as Item).id, code: (coupon.body as { code: string }).code },
     unreviewed,
+    archived,
+    archivedLessonId: archivedLesson.id,
     draft,
     draftLessonId: draftLesson.id,
     workshop,
@@ -795,6 +822,18 @@ describe('authorization matrix', () => {
       expect(failures).toEqual([]);
     });
   }
+
+  it('replays a response stored under an Idempotency-Key only to the user who sent it', async () => {
+    const key = `matrix-${randomUUID()}`;
+    const create = (user: FixtureUser) => api.request.post('/api/courses').set(user.auth).set('Idempotency-Key', key).send(validCourse);
+    const first = await create(world.users.instructor);
+    const sameKeyOtherUser = await create(world.users.otherInstructor);
+    const replay = await create(world.users.instructor);
+    expect([first.status, sameKeyOtherUser.status, replay.status]).toEqual([201, 201, 201]);
+    expect(sameKeyOtherUser.body).toMatchObject({ instructorId: world.users.otherInstructor.id });
+    expect((sameKeyOtherUser.body as Item).id).not.toBe((first.body as Item).id);
+    expect((replay.body as Item).id).toBe((first.body as Item).id);
+  });
 
   it('leaves none of the workflows it started running', async () => {
     const { knex, temporal } = api.deps;
