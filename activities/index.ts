@@ -5,6 +5,7 @@ import { createEscrowActivities } from './escrow';
 import { createIngestActivities } from './ingest';
 import { createMediaActivities } from './media';
 import { createNotificationActivities } from './notifications';
+import { createPayoutActivities, createPayoutPaymentActivities } from './payouts';
 import { createRefundActivities } from './refunds';
 import { createStripeCheckoutActivities } from './stripe-checkout';
 import { createStripeRefundActivities } from './stripe-refunds';
@@ -21,8 +22,9 @@ export function createActivitiesByPool(deps: Deps): Record<Pool, object> {
       ...createEscrowActivities(deps),
       ...createRefundActivities(deps),
       ...createIngestActivities(deps),
+      ...createPayoutActivities(deps),
     },
-    payments: { ...createStripeCheckoutActivities(deps), ...createStripeRefundActivities(deps) },
+    payments: { ...createStripeCheckoutActivities(deps), ...createStripeRefundActivities(deps), ...createPayoutPaymentActivities(deps) },
     media: { ...createMediaActivities(deps) },
   };
 }

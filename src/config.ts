@@ -27,6 +27,11 @@ const schema = z.object({
   /** Set to talk to stripe-mock (or any Stripe-compatible host): http://127.0.0.1:12111 */
   STRIPE_API_BASE: z.string().url().optional(),
   STRIPE_REQUESTS_PER_SECOND: z.coerce.number().positive().default(100),
+  /** Where Stripe sends an instructor after Connect onboarding, and when an onboarding link has expired. */
+  CONNECT_RETURN_URL: z.string().url().optional(),
+  CONNECT_REFRESH_URL: z.string().url().optional(),
+  /** Instructors a payout run pays at once; enough to keep the Stripe request rate busy. */
+  PAYOUT_RUN_CONCURRENCY: z.coerce.number().int().positive().default(200),
   S3_ENDPOINT: z.string().url().optional(),
   S3_REGION: z.string().default('us-east-1'),
   S3_BUCKET: z.string().default('edustream-course-videos'),

@@ -4,3 +4,4 @@ export * from './escrow';
 export * from './refund';
 export * from './ingest';
 export * from './checkout';
+export * from './payouts';

@@ -85,3 +85,15 @@ export function payPeriodBounds(period: PayPeriod): { start: Date; end: Date } {
     end: new Date(Date.UTC(year, monthIndex + 1, 1)),
   };
 }
+
+/**
+ * When the next monthly payout run is scheduled after `now`: 00:00 UTC on the 1st of the next month
+ * (the Schedule's calendar). At exactly 2026-03-01T00:00Z that is 2026-04-01T00:00Z — the run of the
+ * current instant is already happening.
+ */
+export function nextPayoutRunAt(now: Date): Date {
+  if (Number.isNaN(now.getTime())) {
+    throw new RangeError('nextPayoutRunAt: invalid date');
+  }
+  return new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
+}

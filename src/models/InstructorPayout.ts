@@ -22,6 +22,8 @@ export class InstructorPayout extends TimestampedModel {
   declare adjustments_cents: number;
   declare total_amount_cents: number;
   declare stripe_transfer_id: string | null;
+  /** The Connect account (acct_…) the transfer goes to, captured when the payout is created. */
+  declare stripe_destination_account: string | null;
   declare status: PayoutStatus;
   declare initiated_at: Date | null;
   declare completed_at: Date | null;

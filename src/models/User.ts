@@ -24,6 +24,8 @@ export class User extends TimestampedModel {
   declare stripe_connect_account_id: string | null;
   declare connect_transfers_enabled: boolean;
   declare connect_payouts_enabled: boolean;
+  /** Creation time of the `account.updated` event the two flags come from (older events are ignored). */
+  declare connect_status_at: Date | null;
 
   declare courses?: Course[];
   declare enrollments?: Enrollment[];

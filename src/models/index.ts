@@ -21,6 +21,7 @@ export {
 export { Coupon, COUPON_DISCOUNT_TYPES, type CouponDiscountType } from './Coupon';
 export { Transaction, TRANSACTION_STATUSES, type TransactionStatus } from './Transaction';
 export { InstructorPayout, PAYOUT_STATUSES, type PayoutStatus } from './InstructorPayout';
+export { InstructorBankPayout, BANK_PAYOUT_STATUSES, type BankPayoutStatus } from './InstructorBankPayout';
 export { RevenueRecord, REVENUE_RECORD_STATUSES, type RevenueRecordStatus } from './RevenueRecord';
 export {
   RevenueAdjustment,

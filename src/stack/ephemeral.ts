@@ -5,6 +5,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { startStack } from './index';
+import { loadConfig } from '../config';
+import { connectTemporal } from '../deps';
 import { prepareStack } from './bootstrap';
 import { spawnEntry, stopProcess } from './processes';
 import { waitForWorkers } from './wait-for-workers';
@@ -35,19 +37,23 @@ export async function startEphemeralSystem(
   const workerLog = path.join(dataDir, 'logs', 'worker.log');
   let worker: ChildProcess | undefined;
   let scratch: { drop(): Promise<void> } | undefined;
+  const env: NodeJS.ProcessEnv = {
+    ...baseEnv,
+    ...stack.env,
+    LOG_LEVEL: baseEnv.LOG_LEVEL ?? 'warn',
+    TASK_QUEUE_PREFIX: `t${runId}-`,
+    ...overrides,
+  };
   const stop = async () => {
-    if (worker) await stopProcess(worker, 10_000);
+    if (worker) {
+      await stopProcess(worker, 10_000);
+      // On a shared Temporal server, the Schedules the worker created would keep firing at queues nobody polls.
+      await deleteSchedules(env).catch(() => undefined);
+    }
     await scratch?.drop().catch(() => undefined);
     await stack.stop();
   };
   try {
-    const env: NodeJS.ProcessEnv = {
-      ...baseEnv,
-      ...stack.env,
-      LOG_LEVEL: baseEnv.LOG_LEVEL ?? 'warn',
-      TASK_QUEUE_PREFIX: `t${runId}-`,
-      ...overrides,
-    };
     if (baseEnv.DATABASE_URL) {
       const db = await createScratchDatabase(baseEnv.DATABASE_URL, `edustream_scratch_${runId}`);
       scratch = db;
@@ -75,6 +81,20 @@ export async function startEphemeralSystem(
   } catch (err) {
     await stop();
     throw err;
+  }
+}
+
+/** Deletes the Schedules this run created (their ids start with its task-queue prefix). */
+async function deleteSchedules(env: NodeJS.ProcessEnv): Promise<void> {
+  const prefix = env.TASK_QUEUE_PREFIX;
+  if (!prefix) return;
+  const client = await connectTemporal(loadConfig(env));
+  try {
+    for await (const schedule of client.schedule.list()) {
+      if (schedule.scheduleId.startsWith(prefix)) await client.schedule.getHandle(schedule.scheduleId).delete();
+    }
+  } finally {
+    await client.connection.close();
   }
 }
 

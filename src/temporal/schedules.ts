@@ -1,5 +1,6 @@
 import { Client, ScheduleAlreadyRunning, ScheduleOptions, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Config } from '../config';
+import { payoutScheduleOptions } from '../payouts/run';
 import { taskQueue } from './shared';
 
 /** Every Schedule the system runs. Ids carry TASK_QUEUE_PREFIX so deployments sharing a namespace stay apart. */
@@ -12,6 +13,8 @@ export function scheduleDefinitions(config: Config): ScheduleOptions[] {
       action: { type: 'startWorkflow', workflowType: 'flushNotificationsWorkflow', args: [500], taskQueue: queue, workflowExecutionTimeout: '5 minutes' },
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
     },
+    // 00:00 UTC on the 1st of each month: pays the month before.
+    payoutScheduleOptions(config),
   ];
 }
 

@@ -1,11 +1,12 @@
 import type Stripe from 'stripe';
 import type { ApiDeps } from '../deps';
 import { checkoutWebhooks } from './checkout';
+import { payoutWebhookHandlers } from './payouts';
 import { refundWebhookHandlers } from './refunds';
 import type { WebhookHandlers } from './types';
 
 /** Every domain's handlers. A domain adds its map here — one line; an event type belongs to one domain only. */
-const domains: WebhookHandlers[] = [checkoutWebhooks, refundWebhookHandlers];
+const domains: WebhookHandlers[] = [checkoutWebhooks, refundWebhookHandlers, payoutWebhookHandlers];
 
 /** Joins per-domain maps; two domains claiming one event type is a wiring bug, caught at start-up. */
 export function joinHandlers(maps: WebhookHandlers[]): WebhookHandlers {

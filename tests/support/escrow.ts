@@ -77,18 +77,26 @@ export async function activityCount(client: Client, id: string, type: string, ru
   return events.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === type).length;
 }
 
-/** A Stripe event as the webhook route hands it to a handler (verified, parsed). */
-export function stripeEvent<T extends Stripe.Event['type']>(type: T, object: Record<string, unknown>): Stripe.Event {
+/**
+ * A Stripe event as the webhook route hands it to a handler (verified, parsed). `account` marks an event of a
+ * connected account (Connect); `created` sets when Stripe made it (events arrive out of order).
+ */
+export function stripeEvent<T extends Stripe.Event['type']>(
+  type: T,
+  object: Record<string, unknown>,
+  opts: { account?: string; created?: Date } = {},
+): Stripe.Event {
   return {
     id: `evt_test_${randomUUID().replace(/-/g, '')}`,
     object: 'event',
     api_version: '2025-01-27.acacia',
-    created: Math.floor(Date.now() / 1000),
+    created: Math.floor((opts.created ?? new Date()).getTime() / 1000),
     livemode: false,
     pending_webhooks: 1,
     request: { id: null, idempotency_key: null },
     type,
     data: { object },
+    ...(opts.account && { account: opts.account }),
   } as unknown as Stripe.Event;
 }
 

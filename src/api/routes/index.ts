@@ -1,4 +1,5 @@
 import type { RouteModule } from '../route';
+import { adminPayoutRoutes } from './admin-payouts';
 import { auditRoutes } from './audit';
 import { authRoutes } from './auth';
 import { checkoutRoutes } from './checkout';
@@ -7,6 +8,8 @@ import { courseRoutes } from './courses';
 import { enrollmentRoutes } from './enrollments';
 import { healthRoutes } from './health';
 import { lessonRoutes } from './lessons';
+import { instructorConnectRoutes } from './instructor-connect';
+import { instructorEarningsRoutes } from './instructor-earnings';
 import { opsRoutes } from './ops';
 import { refundRoutes } from './refunds';
 import { reviewRoutes } from './reviews';
@@ -33,4 +36,7 @@ export const routeModules: RouteModule[] = [
   auditRoutes,
   enrollmentRoutes,
   reviewRoutes,
+  instructorConnectRoutes,
+  instructorEarningsRoutes,
+  adminPayoutRoutes,
 ];
