@@ -20,7 +20,7 @@ import type { Knex } from 'knex';
 import type { Response } from 'supertest';
 import { findCertificate } from '../../src/learning/certificates';
 import type { RecordedSale } from '../../src/sales/record-sale';
-import { cancelCheckoutUpdate, workflowId } from '../../src/temporal/shared';
+import { cancelCheckoutUpdate, payoutIds, workflowId } from '../../src/temporal/shared';
 import { startTestApi, uniqueEmail, type TestApi } from '../support/api';
 import { changedTables, databaseFingerprint } from '../support/db-fingerprint';
 import { createCourse, createReadyLessons, createSale, createUser, FIXTURE_PASSWORD, type CourseFixture, type FixtureUser } from '../support/fixtures';
@@ -113,6 +113,9 @@ function freshObjects(knex: Knex, users: Record<SignedIn, FixtureUser>) {
     },
   };
 }
+
+/** The month the payout-run rows dry-run (started once while the world is built). */
+const DRY_RUN_PERIOD = '2020-01-01';
 
 const couponCode = () => `MATRIX${randomUUID().replace(/-/g, '').slice(0, 12).toUpperCase()}`;
 
@@ -569,6 +572,58 @@ const MATRIX: Record<string, Case[]> = {
       expect: [401, 403, 200, 200, 200, 200],
     },
   ],
+  // --- instructor earnings and payouts: an instructor's own, nobody else's (not even an admin's through these routes)
+  'POST /api/instructor/connect': [
+    { on: "the caller's payout account", call: () => ({ method: 'post', path: '/api/instructor/connect' }), expect: [401, 403, 403, 201, 201, 403] },
+  ],
+  'GET /api/instructor/connect': [
+    { on: "the caller's payout account", call: () => ({ method: 'get', path: '/api/instructor/connect' }), expect: [401, 403, 403, 200, 200, 403] },
+  ],
+  'GET /api/instructor/earnings': [
+    {
+      on: "the caller's earnings",
+      call: () => ({ method: 'get', path: '/api/instructor/earnings' }),
+      expect: [401, 403, 403, 200, 200, 403],
+      reveals: [reveals<{ counts: { sales: number } }>("the instructor's sales", ['instructor'], (b) => b.counts.sales > 0)],
+    },
+  ],
+  'GET /api/instructor/earnings/courses': [
+    {
+      on: "the caller's courses",
+      call: () => ({ method: 'get', path: '/api/instructor/earnings/courses' }),
+      expect: [401, 403, 403, 200, 200, 403],
+      reveals: [reveals<{ courses: { courseId: string }[] }>("the instructor's course", ['instructor'], (b, w) => b.courses.some((c) => c.courseId === w.course.id))],
+    },
+  ],
+  'GET /api/instructor/earnings/pending': [
+    {
+      on: "the caller's unpaid shares",
+      call: () => ({ method: 'get', path: '/api/instructor/earnings/pending', query: { limit: '100' } }),
+      expect: [401, 403, 403, 200, 200, 403],
+      reveals: [
+        reveals<{ items: { transactionId: string }[] }>("the share of the student's purchase", ['instructor'], (b, w) => b.items.some((i) => i.transactionId === w.sale.transactionId)),
+      ],
+    },
+  ],
+  'GET /api/instructor/payouts': [
+    { on: "the caller's payouts", call: () => ({ method: 'get', path: '/api/instructor/payouts' }), expect: [401, 403, 403, 200, 200, 403] },
+  ],
+  'POST /api/admin/payout-runs': [
+    {
+      // A dry run: it counts who would be paid and pays nobody.
+      on: 'a dry run of a past month',
+      call: () => ({ method: 'post', path: '/api/admin/payout-runs', body: { period: DRY_RUN_PERIOD, dryRun: true } }),
+      expect: [401, 403, 403, 403, 403, 202],
+    },
+  ],
+  'GET /api/admin/payout-runs/{period}': [
+    {
+      on: 'the dry run of a past month',
+      call: () => ({ method: 'get', path: `/api/admin/payout-runs/${DRY_RUN_PERIOD}`, query: { dryRun: 'true' } }),
+      expect: [401, 403, 403, 403, 403, 200],
+    },
+  ],
+
   'DELETE /api/reviews/{id}': [
     {
       on: "a fresh review of the student's",
@@ -732,6 +787,8 @@ async function buildWorld(): Promise<World> {
     'a direct upload',
   );
 
+  await must(as(users.admin).post('/api/admin/payout-runs', { period: DRY_RUN_PERIOD, dryRun: true }), 202, 'a dry payout run');
+
   const rival = await createCourse(knex, users.otherInstructor.id);
   await createReadyLessons(knex, rival.id, 3, { durationSeconds });
 
@@ -843,7 +900,11 @@ describe('authorization matrix', () => {
     await Promise.all(open.map((id) => temporal.workflow.getHandle(id).executeUpdate(cancelCheckoutUpdate, { args: ['superseded'] })));
 
     const purchases: { id: string; checkout_workflow_id: string | null }[] = await knex('transactions').whereIn('buyer_id', buyers).select('id', 'checkout_workflow_id');
-    const started = [...purchases.flatMap((t) => (t.checkout_workflow_id ? [t.checkout_workflow_id] : [])), ...purchases.map((t) => workflowId.refund(t.id))];
+    const started = [
+      ...purchases.flatMap((t) => (t.checkout_workflow_id ? [t.checkout_workflow_id] : [])),
+      ...purchases.map((t) => workflowId.refund(t.id)),
+      payoutIds.run(api.deps.config.TASK_QUEUE_PREFIX, DRY_RUN_PERIOD, true),
+    ];
     const stillRunning: string[] = [];
     for (const id of started) {
       const handle = temporal.workflow.getHandle(id);
