@@ -664,8 +664,7 @@ async function send(call: Call, who: Persona): Promise<Response> {
 }
 
 function expected(cell: Cell): string {
-  const verdict = verdictOf(cell);
-  return `${statusOf(cell)} (${verdict})`;
+  return `${statusOf(cell)} (${verdictOf(cell)})`;
 }
 
 function excerpt(res: Response): string {
