@@ -18,7 +18,7 @@ import path from 'node:path';
 import { formatUsd } from '../domain/money';
 import { payPeriodBounds, payPeriodOf, type PayPeriod } from '../domain/time';
 import { makeTestVideo } from '../media/test-pattern';
-import { workflowId } from '../temporal/shared';
+import { payoutIds, workflowId } from '../temporal/shared';
 import { accountOnboardedEvent, checkoutSessionEvent, signEvent, type SimulatedStripeEvent } from '../webhooks/simulated-events';
 
 export class StoryError extends Error {
@@ -81,7 +81,7 @@ export interface StoryResult {
   learning: { enrollmentId: string; completionPercent: number; certificateId: string; certificateBytes: number; reviewId: string; rating: number };
   holdMs: number;
   deferredRun: PayoutRunFigures;
-  paidRun: PayoutRunFigures & { payout: { id: string; amountCents: number; grossCents: number; stripeTransferId: string; status: string } };
+  paidRun: PayoutRunFigures & { payout: { id: string; workflowId: string; amountCents: number; grossCents: number; stripeTransferId: string; status: string } };
   /** The instructor's payouts after the story (one). */
   payoutCount: number;
 }
@@ -414,6 +414,7 @@ export async function runMarketplaceStory(opts: StoryOptions): Promise<StoryResu
       ...paidRunFigures,
       payout: {
         id: payout.id,
+        workflowId: payoutIds.instructorPayout(instructor.id, periods.paid),
         amountCents: payout.amount.cents,
         grossCents: payout.gross.cents,
         stripeTransferId: payout.stripeTransferId,

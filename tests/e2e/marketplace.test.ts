@@ -126,6 +126,7 @@ it('MKT-035: publish, find, buy with PYTHON20, learn, certify, review; payout de
     story.fullPrice.escrowWorkflowId,
     story.deferredRun.workflowId,
     story.paidRun.workflowId,
+    story.paidRun.payout.workflowId,
   ];
   const statuses = await Promise.all(ids.map(async (id) => (await t.deps.temporal.workflow.getHandle(id).describe()).status.name));
   expect(statuses).toEqual(ids.map(() => 'COMPLETED'));
