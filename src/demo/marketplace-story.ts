@@ -106,6 +106,8 @@ function check(condition: unknown, message: string): asserts condition {
   if (!condition) throw new StoryError(message);
 }
 
+const holdText = (ms: number) => (ms >= 86_400_000 ? `${+(ms / 86_400_000).toFixed(1)} days` : `${Math.round(ms / 1000)} s`);
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The last two months that have ended: the first run pays the earlier, the next ("a month later") the later. */
@@ -337,13 +339,13 @@ export async function runMarketplaceStory(opts: StoryOptions): Promise<StoryResu
   const holdMs = Date.parse(discounted.releaseAt) - Date.parse(discounted.completedAt);
   if (holdMs > opts.maxHoldMs) {
     throw new StoryError(
-      `the API holds instructor shares for ${Math.round(holdMs / 1000)} s (ESCROW_HOLD), too long to wait for. ` +
+      `the API holds instructor shares for ${holdText(holdMs)} (ESCROW_HOLD), too long to wait for. ` +
         'Restart the dev stack with a short hold, e.g. ESCROW_HOLD=20s npm run dev, and run the demo again.',
     );
   }
 
   async function released(sale: SaleFigures): Promise<void> {
-    log(`waiting for the escrow hold of ${Math.round(holdMs / 1000)} s to pass (workflow ${sale.escrowWorkflowId}) …`);
+    log(`waiting for the escrow hold of ${holdText(holdMs)} to pass (workflow ${sale.escrowWorkflowId}) …`);
     await until(`the escrow of ${sale.transactionId}`, async () => {
       const tx = await call('GET', `/api/transactions/${sale.transactionId}`, { token: instructor.token });
       return tx.revenue.status === 'payable' ? true : undefined;

@@ -71,7 +71,7 @@ async function main(): Promise<void> {
 
 function summary(s: StoryResult, link: (workflowId: string) => string, seconds: number): string {
   const sale = (label: string, f: SaleFigures) =>
-    `  ${label.padEnd(22)} gross ${formatUsd(f.grossCents)}  discount ${formatUsd(f.discountCents)}  paid ${formatUsd(f.netCents)}` +
+    `  ${label.padEnd(30)} gross ${formatUsd(f.grossCents)}  discount ${formatUsd(f.discountCents)}  paid ${formatUsd(f.netCents)}` +
     `  → instructor ${formatUsd(f.instructorCents)} / platform ${formatUsd(f.platformCents)}  (Stripe fee ${formatUsd(f.stripeFeeCents)})`;
   const workflow = (label: string, id: string) => [`  ${label}`, `    ${id}`, `    ${link(id)}`];
   return [
@@ -82,7 +82,7 @@ function summary(s: StoryResult, link: (workflowId: string) => string, seconds: 
     `Sales`,
     sale(`${s.coupon.code} (20% off)`, s.discounted),
     sale('full price', s.fullPrice),
-    `Escrow hold            ${Math.round(s.holdMs / 1000)} s per sale`,
+    `Escrow hold                    ${Math.round(s.holdMs / 1000)} s per sale`,
     `Payout runs`,
     `  ${s.deferredRun.period}  deferred: ${formatUsd(s.discounted.instructorCents)} is under the $50.00 minimum`,
     `  ${s.paidRun.period}  paid ${formatUsd(s.paidRun.payout.amountCents)} = ${formatUsd(s.discounted.instructorCents)} + ${formatUsd(s.fullPrice.instructorCents)} in one transfer (${s.paidRun.payout.stripeTransferId})`,
