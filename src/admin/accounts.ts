@@ -25,13 +25,14 @@ export async function createOrPromoteAdmin(knex: Knex, req: AdminRequest): Promi
   if (req.resetPassword && !req.password) throw new AdminRequestError('--reset-password needs --password');
   const existing = await User.query(knex).findOne({ email: req.email });
   if (existing) {
+    const previousRole = existing.role; // before the patch: objection updates the instance it patches
     const passwordHash = req.resetPassword && req.password ? await hashPassword(req.password) : undefined;
     await existing.$query(knex).patch({
       role: 'admin',
       ...(passwordHash && { password_hash: passwordHash }),
       ...(req.name && { name: req.name }),
     });
-    return { outcome: existing.role === 'admin' ? 'unchanged' : 'promoted', id: existing.id, previousRole: existing.role, passwordReset: Boolean(passwordHash) };
+    return { outcome: previousRole === 'admin' ? 'unchanged' : 'promoted', id: existing.id, previousRole, passwordReset: Boolean(passwordHash) };
   }
   if (!req.password) throw new AdminRequestError('--password is required to create a new admin');
   if (!req.name) throw new AdminRequestError('--name is required to create a new admin');
