@@ -6,9 +6,11 @@ import {
   type RetryPolicy,
   condition,
   isCancellation,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  sleep,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { createIngestActivities } from '../activities/ingest';
@@ -31,6 +33,9 @@ const core = proxyActivities<ReturnType<typeof createIngestActivities>>({
 });
 
 export const PROCESSING_CANCELLED_MESSAGE = 'Processing was cancelled';
+/** Workflows started before the second clean-up sweep existed replay without it. */
+const SWEEP_TWICE_PATCH = 'ingest-cancel-sweep-twice';
+const LATE_UPLOAD_GRACE = '3 seconds';
 /** The lesson row's percent is written in steps this large (each write is an activity). */
 const PERSIST_STEP_PERCENT = 5;
 
@@ -129,6 +134,12 @@ export async function videoIngestWorkflow(input: IngestInput): Promise<IngestPro
       await CancellationScope.nonCancellable(async () => {
         const lessonExists = await core.failIngest({ ...ref, reason: PROCESSING_CANCELLED_MESSAGE });
         await core.deleteVideoObjects({ videoKey: input.videoKey, keepOriginal: lessonExists });
+        if (patched(SWEEP_TWICE_PATCH)) {
+          // An upload aborted by the cancellation may still land at the store a moment later (its body was
+          // already sent): sweep once more after that moment.
+          await sleep(LATE_UPLOAD_GRACE);
+          await core.deleteVideoObjects({ videoKey: input.videoKey, keepOriginal: lessonExists });
+        }
       });
       progress = { ...progress, stage: 'cancelled' };
       throw err;

@@ -1,10 +1,9 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { hashPassword } from '../api/auth';
+import { AdminRequestError, createOrPromoteAdmin } from '../admin/accounts';
 import { EmailSchema, PasswordSchema } from '../api/routes/auth';
 import { loadConfig } from '../config';
 import { closeDeps, createDeps } from '../deps';
-import { User } from '../models/User';
 import { runMain } from './run-main';
 
 const USAGE = `Usage: npm run create-admin -- --email <email> --password <password> --name <name> [--reset-password]
@@ -55,29 +54,18 @@ async function main(): Promise<void> {
   const args = parse();
   const deps = createDeps(loadConfig(), 'create-admin');
   try {
-    const existing = await User.query(deps.knex).findOne({ email: args.email });
-    if (existing) {
-      const previousRole = existing.role;
-      let passwordHash: string | undefined;
-      if (args['reset-password'] && args.password) passwordHash = await hashPassword(args.password);
-      await existing.$query(deps.knex).patch({
-        role: 'admin',
-        ...(passwordHash && { password_hash: passwordHash }),
-        ...(args.name && { name: args.name }),
-      });
-      const what = previousRole === 'admin' ? 'was already an admin' : `promoted from ${previousRole} to admin`;
-      const pw = args['reset-password'] ? 'password reset' : args.password ? 'password unchanged (pass --reset-password to set it)' : 'password unchanged';
-      console.log(`${args.email} ${what} (id ${existing.id}); ${pw}.`);
+    const result = await createOrPromoteAdmin(deps.knex, {
+      email: args.email,
+      password: args.password,
+      name: args.name,
+      resetPassword: args['reset-password'],
+    }).catch((err: unknown) => (err instanceof AdminRequestError ? fail(err.message) : Promise.reject(err)));
+    if (result.outcome === 'created') {
+      console.log(`Created admin ${args.email} (id ${result.id}).`);
     } else {
-      if (!args.password) fail('--password is required to create a new admin');
-      if (!args.name) fail('--name is required to create a new admin');
-      const user = await User.query(deps.knex).insert({
-        email: args.email,
-        password_hash: await hashPassword(args.password),
-        name: args.name,
-        role: 'admin',
-      });
-      console.log(`Created admin ${args.email} (id ${user.id}).`);
+      const what = result.outcome === 'unchanged' ? 'was already an admin' : `promoted from ${result.previousRole} to admin`;
+      const pw = result.passwordReset ? 'password reset' : args.password ? 'password unchanged (pass --reset-password to set it)' : 'password unchanged';
+      console.log(`${args.email} ${what} (id ${result.id}); ${pw}.`);
     }
   } finally {
     await closeDeps(deps);

@@ -4,10 +4,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
+import { startStack } from './index';
 import { loadConfig } from '../config';
 import { connectTemporal } from '../deps';
-import { deleteSchedules } from '../temporal/schedules';
-import { startStack } from './index';
 import { prepareStack } from './bootstrap';
 import { spawnEntry, stopProcess } from './processes';
 import { waitForWorkers } from './wait-for-workers';
@@ -43,22 +42,23 @@ export async function startEphemeralSystem(
   const workerLog = path.join(dataDir, 'logs', 'worker.log');
   let worker: ChildProcess | undefined;
   let scratch: { drop(): Promise<void> } | undefined;
-  /** Set once a worker has run: it creates the system's Schedules, on a Temporal server that may outlive the system. */
-  let scheduled: NodeJS.ProcessEnv | undefined;
+  const env: NodeJS.ProcessEnv = {
+    ...baseEnv,
+    ...stack.env,
+    LOG_LEVEL: baseEnv.LOG_LEVEL ?? 'warn',
+    TASK_QUEUE_PREFIX: `t${runId}-`,
+    ...overrides,
+  };
   const stop = async () => {
-    if (worker) await stopProcess(worker, 10_000);
-    if (scheduled) await removeSchedules(scheduled).catch(() => undefined);
+    if (worker) {
+      await stopProcess(worker, 10_000);
+      // On a shared Temporal server, the Schedules the worker created would keep firing at queues nobody polls.
+      await deleteSchedules(env).catch(() => undefined);
+    }
     await scratch?.drop().catch(() => undefined);
     await stack.stop();
   };
   try {
-    const env: NodeJS.ProcessEnv = {
-      ...baseEnv,
-      ...stack.env,
-      LOG_LEVEL: baseEnv.LOG_LEVEL ?? 'warn',
-      TASK_QUEUE_PREFIX: `t${runId}-`,
-      ...overrides,
-    };
     if (baseEnv.DATABASE_URL) {
       const db = await createScratchDatabase(baseEnv.DATABASE_URL, `edustream_scratch_${runId}`);
       scratch = db;
@@ -66,7 +66,6 @@ export async function startEphemeralSystem(
     }
     await prepareStack(env, log);
     const startWorker = async () => {
-      scheduled = env;
       worker = spawnEntry('worker.ts', [], env, workerLog);
       await waitForWorkers(env, worker, workerLog);
     };
@@ -91,11 +90,15 @@ export async function startEphemeralSystem(
   }
 }
 
-async function removeSchedules(env: NodeJS.ProcessEnv): Promise<void> {
-  const config = loadConfig(env);
-  const client = await connectTemporal(config);
+/** Deletes the Schedules this run created (their ids start with its task-queue prefix). */
+async function deleteSchedules(env: NodeJS.ProcessEnv): Promise<void> {
+  const prefix = env.TASK_QUEUE_PREFIX;
+  if (!prefix) return;
+  const client = await connectTemporal(loadConfig(env));
   try {
-    await deleteSchedules(client, config);
+    for await (const schedule of client.schedule.list()) {
+      if (schedule.scheduleId.startsWith(prefix)) await client.schedule.getHandle(schedule.scheduleId).delete();
+    }
   } finally {
     await client.connection.close();
   }

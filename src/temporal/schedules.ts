@@ -1,4 +1,4 @@
-import { Client, ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOptions, ScheduleOverlapPolicy } from '@temporalio/client';
+import { Client, ScheduleAlreadyRunning, ScheduleOptions, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Config } from '../config';
 import { payoutScheduleOptions } from '../payouts/run';
 import { taskQueue } from './shared';
@@ -31,17 +31,6 @@ export async function ensureSchedules(client: Client, config: Config): Promise<v
         action: options.action,
         policies: { ...previous.policies, ...options.policies },
       }));
-    }
-  }
-}
-
-/** Deletes this deployment's Schedules (its TASK_QUEUE_PREFIX): a throw-away system leaves none behind. */
-export async function deleteSchedules(client: Client, config: Config): Promise<void> {
-  for (const { scheduleId } of scheduleDefinitions(config)) {
-    try {
-      await client.schedule.getHandle(scheduleId).delete();
-    } catch (err) {
-      if (!(err instanceof ScheduleNotFoundError)) throw err;
     }
   }
 }

@@ -2,10 +2,10 @@
  * Sales with their escrow workflow started the way checkout fulfilment starts it (by name, id from the
  * transaction), and small helpers to watch workflows and Stripe events the way the webhook route delivers them.
  */
-import { randomUUID } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import type { Knex } from 'knex';
+import { simulatedEvent } from '../../src/webhooks/simulated-events';
 import type Stripe from 'stripe';
 import type { Config } from '../../src/config';
 import type { RecordedSale } from '../../src/sales/record-sale';
@@ -86,18 +86,8 @@ export function stripeEvent<T extends Stripe.Event['type']>(
   object: Record<string, unknown>,
   opts: { account?: string; created?: Date } = {},
 ): Stripe.Event {
-  return {
-    id: `evt_test_${randomUUID().replace(/-/g, '')}`,
-    object: 'event',
-    api_version: '2025-01-27.acacia',
-    created: Math.floor((opts.created ?? new Date()).getTime() / 1000),
-    livemode: false,
-    pending_webhooks: 1,
-    request: { id: null, idempotency_key: null },
-    type,
-    data: { object },
-    ...(opts.account && { account: opts.account }),
-  } as unknown as Stripe.Event;
+  const created = opts.created && Math.floor(opts.created.getTime() / 1000);
+  return simulatedEvent(type, object, { account: opts.account, created }) as unknown as Stripe.Event;
 }
 
 export async function paymentIntentOf(knex: Knex, transactionId: string): Promise<string> {

@@ -2,26 +2,14 @@
  * Test videos made on the spot with the real ffmpeg (lavfi test patterns), plus helpers to wait for a
  * lesson's ingest and to inspect the bucket.
  */
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type supertest from 'supertest';
-import { ffmpegPaths } from '../../src/stack/tools';
+import { makeTestVideo, type VideoSpec } from '../../src/media/test-pattern';
 
-const run = promisify(execFile);
-
-export interface VideoSpec {
-  seconds: number;
-  width?: number;
-  height?: number;
-  fps?: number;
-  audio?: boolean;
-  /** 'mov' writes a QuickTime file (brand `qt  `). */
-  container?: 'mp4' | 'mov';
-}
+export type { VideoSpec };
 
 let scratch: string | undefined;
 export function scratchDir(): string {
@@ -30,16 +18,8 @@ export function scratchDir(): string {
 }
 
 /** A test-pattern video (with a sine tone unless `audio: false`), cached per spec for the test file's lifetime. */
-export async function makeVideo(spec: VideoSpec): Promise<string> {
-  const { seconds, width = 320, height = 240, fps = 25, audio = true, container = 'mp4' } = spec;
-  const file = path.join(scratchDir(), `${seconds}s-${width}x${height}-${fps}fps-${audio ? 'a' : 'na'}.${container}`);
-  if (fs.existsSync(file)) return file;
-  const args = ['-hide_banner', '-v', 'error', '-y', '-f', 'lavfi', '-i', `testsrc=size=${width}x${height}:rate=${fps}:duration=${seconds}`];
-  if (audio) args.push('-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`);
-  args.push('-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p');
-  if (audio) args.push('-c:a', 'aac', '-shortest');
-  await run(ffmpegPaths().ffmpeg, [...args, file]);
-  return file;
+export function makeVideo(spec: VideoSpec): Promise<string> {
+  return makeTestVideo(scratchDir(), spec);
 }
 
 /** Starts like an MP4 (so it passes the signature check) but is cut off before the index: ffprobe cannot read it. */

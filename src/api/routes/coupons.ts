@@ -5,7 +5,8 @@ import { couponDiscount, normalizeCouponCode } from '../../domain/coupons';
 import { applyCoupon, dollarsToCents, isMoneyRuleError } from '../../domain/money';
 import { Coupon } from '../../models/Coupon';
 import { assertOwnerOrAdmin } from '../auth';
-import { badRequest, conflict, forbidden, notFound } from '../problem';
+import { COURSE_ARCHIVED, manageCourse } from '../course-access';
+import { badRequest, conflict, notFound } from '../problem';
 import { defineRoute, IdParams, Timestamp, type RouteModule } from '../route';
 
 const CouponCode = z
@@ -115,15 +116,15 @@ export const couponRoutes: RouteModule = (router, registry, deps) => {
         201: CouponSchema,
         404: { description: 'Course not found' },
         409: { description: 'Coupon code already exists' },
+        410: { description: COURSE_ARCHIVED },
       },
     },
     async (ctx, { body, user }) => {
       const columns = discountColumns(body.discountType, body.discountValue);
       const courseId = body.courseId ?? null;
       if (courseId) {
-        const course = await knex('courses').where({ id: courseId }).whereNull('deleted_at').first('instructor_id', 'price_cents');
-        if (!course) throw notFound('Course not found');
-        if (course.instructor_id !== user.id) throw forbidden('You can only create coupons for your own courses');
+        // The course rule of every course route: 403 for another instructor's published course, 404 for one not visible to them.
+        const course = await manageCourse(knex, courseId, user, { message: 'You can only create coupons for your own courses' });
         if (course.price_cents !== null) {
           // Known price: refuse now a coupon that could never be used (nothing or less than Stripe's minimum left).
           try {

@@ -10,6 +10,7 @@ import {
 import { findEnrollmentSummary } from '../../learning/enrollments';
 import { toPlainText } from '../../lib/plain-text';
 import { assertOwnerOrAdmin } from '../auth';
+import { viewCourse } from '../course-access';
 import { conflict, forbidden, notFound } from '../problem';
 import { defineRoute, IdParams, Timestamp, type RouteModule } from '../route';
 
@@ -154,8 +155,8 @@ export const reviewRoutes: RouteModule = (router, registry, deps) => {
     async (ctx, { user, params, body }) => {
       const enrollment = await findEnrollmentSummary(knex, { courseId: params.id, studentId: user.id });
       if (!enrollment || enrollment.status !== 'active') {
-        const course = await knex('courses').where({ id: params.id }).first('id');
-        throw course ? forbidden(REVIEW_MESSAGES.notPurchased) : notFound(REVIEW_MESSAGES.courseNotFound);
+        await viewCourse(knex, params.id, user); // 404 for a course the caller may not see: a draft is not revealed
+        throw forbidden(REVIEW_MESSAGES.notPurchased);
       }
       if (!canReview(enrollment.completed_lessons, enrollment.total_lessons)) throw forbidden(REVIEW_MESSAGES.notEnoughProgress);
 
