@@ -11,9 +11,6 @@ import { checkoutOutcome, startCheckout, terminateEscrows } from '../support/che
 import { createCourse, createReadyLessons, createUser } from '../support/fixtures';
 import { checkoutSessionEvent, deliver } from '../support/stripe-webhooks';
 
-// Workflows, Stripe and the shared Temporal server: seconds per test on a busy machine.
-jest.setTimeout(60_000);
-
 let t: TestApi;
 const sales: string[] = [];
 const config = loadConfig(process.env);

@@ -10,8 +10,6 @@ import { startTestApi, type TestApi } from '../support/api';
 import { saleWithEscrow, type SaleScenario } from '../support/escrow';
 import { createUser, type FixtureUser } from '../support/fixtures';
 
-jest.setTimeout(60_000);
-
 describe('audit log', () => {
   const config = loadConfig(process.env);
   let t: TestApi;

@@ -7,9 +7,6 @@ import { checkoutOutcome, startCheckout } from '../support/checkout';
 import { createCourse, createUser } from '../support/fixtures';
 import { loadConfig } from '../../src/config';
 
-// Workflows, Stripe and the shared Temporal server: seconds per test on a busy machine.
-jest.setTimeout(60_000);
-
 let t: TestApi;
 const previousTtl = process.env.CHECKOUT_SESSION_TTL;
 

@@ -10,9 +10,6 @@ import { checkoutOutcome, checkoutWorkflowId, startCheckout, terminateEscrows } 
 import { createCourse, createSale, createUser, type FixtureUser } from '../support/fixtures';
 import { checkoutSessionEvent, deliver } from '../support/stripe-webhooks';
 
-// Workflows, Stripe and the shared Temporal server: seconds per test on a busy machine.
-jest.setTimeout(60_000);
-
 let t: TestApi;
 const config = loadConfig(process.env);
 const sales: string[] = [];

@@ -10,8 +10,6 @@ import { refreshCourseRatings } from '../../src/seed/seed';
 import { startTestApi, type TestApi } from '../support/api';
 import { createSale, createUser, type FixtureUser } from '../support/fixtures';
 
-jest.setTimeout(60_000);
-
 interface CourseInput {
   title?: string;
   description?: string;

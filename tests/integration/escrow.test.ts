@@ -9,9 +9,6 @@ import { searchAttributes, type EscrowState } from '../../src/temporal/shared';
 import { startTestApi, type TestApi } from '../support/api';
 import { historyEvents, saleWithEscrow, waitFor } from '../support/escrow';
 
-// Holds of a few seconds, and workflows that wait for them.
-jest.setTimeout(60_000);
-
 describe('escrow workflow', () => {
   const config = loadConfig(process.env);
   let t: TestApi;

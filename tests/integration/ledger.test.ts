@@ -11,8 +11,6 @@ import { createKnex } from '../../src/db/knex';
 import { checkLedger, type LedgerReport } from '../../src/ledger/check';
 import { createCourse, createSale, createUser } from '../support/fixtures';
 
-jest.setTimeout(60_000);
-
 const root = path.resolve(__dirname, '../..');
 
 /** `npm run verify -- <args>` as an operator runs it (tsx, the environment's DATABASE_URL). */

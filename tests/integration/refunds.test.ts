@@ -15,9 +15,6 @@ import { startTestApi, type TestApi } from '../support/api';
 import { activityCount, saleWithEscrow, waitFor, type SaleScenario } from '../support/escrow';
 import { createUser, type FixtureUser } from '../support/fixtures';
 
-// Holds of a few seconds, and workflows that wait for them.
-jest.setTimeout(60_000);
-
 const HOUR = 60 * 60 * 1000;
 const DAY = 24 * HOUR;
 

@@ -14,9 +14,6 @@ import type { WebhookHandler } from '../../src/webhooks/types';
 import { startTestApi, type TestApi } from '../support/api';
 import { activityCount, escrowState, paymentIntentOf, saleWithEscrow, stripeEvent, waitFor, type SaleScenario } from '../support/escrow';
 
-// Holds of a few seconds, and workflows that wait for them.
-jest.setTimeout(60_000);
-
 const HOUR = 60 * 60 * 1000;
 
 describe('refunds and disputes from Stripe', () => {

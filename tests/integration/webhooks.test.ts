@@ -14,9 +14,6 @@ import { checkoutOutcome, checkoutWorkflowId, startCheckout, terminateEscrows } 
 import { createCourse, createUser } from '../support/fixtures';
 import { checkoutSessionEvent, deliver, otherEvent, sign, type StripeTestEvent } from '../support/stripe-webhooks';
 
-// Workflows, Stripe and the shared Temporal server: seconds per test on a busy machine.
-jest.setTimeout(60_000);
-
 let t: TestApi;
 const config = loadConfig(process.env);
 const sales: string[] = [];
