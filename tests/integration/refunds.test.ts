@@ -12,7 +12,7 @@ import { findSale } from '../../src/sales/facts';
 import { requestRefund } from '../../src/sales/workflow-client';
 import { workflowId, type EscrowState, type RefundOutcome } from '../../src/temporal/shared';
 import { startTestApi, type TestApi } from '../support/api';
-import { activityCount, saleWithEscrow, waitFor, type SaleScenario } from '../support/escrow';
+import { activityCount, markPaidOut, saleWithEscrow, waitFor, type SaleScenario } from '../support/escrow';
 import { createUser, type FixtureUser } from '../support/fixtures';
 
 const HOUR = 60 * 60 * 1000;
@@ -92,26 +92,14 @@ describe('refunds', () => {
     const s = await scenario(1000);
     expect(await s.escrow.result()).toMatchObject({ status: 'payable' });
     // The monthly run paid this share out (written directly: payouts are another workflow's business).
-    const [payout] = await knex('instructor_payouts')
-      .insert({
-        instructor_id: s.instructor.id,
-        payout_period: '2026-10-01',
-        gross_cents: 5530,
-        total_amount_cents: 5530,
-        status: 'completed',
-        stripe_transfer_id: `tr_test_${randomUUID()}`,
-        initiated_at: knex.fn.now(),
-        completed_at: knex.fn.now(),
-      })
-      .returning('id');
-    await knex('revenue_records').where({ id: s.sale.revenueRecordId }).update({ status: 'paid', payout_id: payout.id });
+    const payoutId = await markPaidOut(knex, s);
     await expectBooksExact(s);
 
     const res = await refund(s, admin);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ instructorShare: 'clawed_back' });
     // The transfer happened: the share stays paid, and the adjustment takes it back.
-    expect(await row('revenue_records', { id: s.sale.revenueRecordId })).toMatchObject({ status: 'paid', payout_id: payout.id });
+    expect(await row('revenue_records', { id: s.sale.revenueRecordId })).toMatchObject({ status: 'paid', payout_id: payoutId });
     const adjustment = await row('revenue_adjustments', { transaction_id: s.sale.transactionId });
     expect(adjustment).toMatchObject({ instructor_id: s.instructor.id, revenue_record_id: s.sale.revenueRecordId, amount_cents: 5530, status: 'outstanding', payout_id: null });
     await expectRefunded(s, admin);
@@ -192,10 +180,7 @@ describe('refunds', () => {
     it('after payout: the clawback is withdrawn', async () => {
       const s = await scenario(500);
       expect(await s.escrow.result()).toMatchObject({ status: 'payable' });
-      const [payout] = await knex('instructor_payouts')
-        .insert({ instructor_id: s.instructor.id, payout_period: '2026-10-01', gross_cents: 5530, total_amount_cents: 5530, status: 'completed', stripe_transfer_id: `tr_${s.sale.transactionId}`, completed_at: knex.fn.now() })
-        .returning('id');
-      await knex('revenue_records').where({ id: s.sale.revenueRecordId }).update({ status: 'paid', payout_id: payout.id });
+      await markPaidOut(knex, s);
       await unrefundable(s);
       expect((await refund(s, admin)).status).toBe(502);
       expect(await knex('revenue_adjustments').where({ transaction_id: s.sale.transactionId })).toEqual([]);

@@ -12,7 +12,7 @@ import { workflowId, type EscrowState, type RefundOutcome } from '../../src/temp
 import { refundWebhookHandlers } from '../../src/webhooks/refunds';
 import type { WebhookHandler } from '../../src/webhooks/types';
 import { startTestApi, type TestApi } from '../support/api';
-import { activityCount, escrowState, paymentIntentOf, saleWithEscrow, stripeEvent, waitFor, type SaleScenario } from '../support/escrow';
+import { activityCount, escrowState, markPaidOut, paymentIntentOf, saleWithEscrow, stripeEvent, waitFor, type SaleScenario } from '../support/escrow';
 
 const HOUR = 60 * 60 * 1000;
 
@@ -168,10 +168,7 @@ describe('refunds and disputes from Stripe', () => {
   it('a dispute lost after payout: the paid share is clawed back', async () => {
     const s = await scenario(500);
     expect(await s.escrow.result()).toMatchObject({ status: 'payable' });
-    const [payout] = await knex('instructor_payouts')
-      .insert({ instructor_id: s.instructor.id, payout_period: '2026-10-01', gross_cents: 5530, total_amount_cents: 5530, status: 'completed', stripe_transfer_id: `tr_${s.sale.transactionId}`, completed_at: knex.fn.now() })
-      .returning('id');
-    await knex('revenue_records').where({ id: s.sale.revenueRecordId }).update({ status: 'paid', payout_id: payout.id });
+    await markPaidOut(knex, s);
 
     // The escrow workflow has ended; the dispute starts a new run of it, which cannot freeze a paid share.
     await deliver(await disputeEvent(s, 'charge.dispute.created', 'needs_response'));

@@ -90,6 +90,27 @@ export function stripeEvent<T extends Stripe.Event['type']>(
   return simulatedEvent(type, object, { account: opts.account, created }) as unknown as Stripe.Event;
 }
 
+/**
+ * The state a completed monthly payout leaves a sale in: a completed payout of its share (period 2026-10-01)
+ * and the share `paid` under it. Returns the payout id.
+ */
+export async function markPaidOut(knex: Knex, s: SaleScenario): Promise<string> {
+  const [payout] = await knex('instructor_payouts')
+    .insert({
+      instructor_id: s.instructor.id,
+      payout_period: '2026-10-01',
+      gross_cents: s.sale.instructorCents,
+      total_amount_cents: s.sale.instructorCents,
+      status: 'completed',
+      stripe_transfer_id: `tr_test_${s.sale.transactionId}`,
+      initiated_at: knex.fn.now(),
+      completed_at: knex.fn.now(),
+    })
+    .returning<{ id: string }[]>('id');
+  await knex('revenue_records').where({ id: s.sale.revenueRecordId }).update({ status: 'paid', payout_id: payout.id });
+  return payout.id;
+}
+
 export async function paymentIntentOf(knex: Knex, transactionId: string): Promise<string> {
   const row = await knex('transactions').where({ id: transactionId }).first('stripe_payment_intent_id');
   return row.stripe_payment_intent_id as string;
