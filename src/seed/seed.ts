@@ -15,9 +15,9 @@ import { Loader, TableWriter } from './writer';
  * salt. Everything happens before `now` and every sale is past its escrow hold, so no row waits for a
  * workflow that does not exist.
  *
- * Counters: enrollment_count is maintained by the enrollments triggers as the rows go in; rating_average /
- * rating_count are recomputed from course_reviews at the end (exactly what a review trigger keeps, so it is
- * correct with or without one).
+ * Counters and completions are the database's: the triggers keep enrollment_count (enrollments), the
+ * ratings (course_reviews) and each enrollment's completion (course_progress) as the batches go in, once
+ * per statement. The seed still writes completed_at itself, as the moment the last lesson was watched.
  */
 export interface SeedOptions {
   /** Published courses; drafts (~4%), courses in review (~1%) and archived ones (~2%) come on top. */
@@ -224,14 +224,16 @@ export async function seedMarketplace(knex: Knex, options: SeedOptions, onProgre
           if (random.chance(0.5) && lessonIds.length > 0) {
             const watched = random.int(1, lessonIds.length);
             let t = completedAt;
+            let lastDone = false;
             for (let i = 0; i < watched; i++) {
               t += random.int(1, 72) * 3600 * 1000;
-              const done = i < watched - 1 || random.chance(0.7);
-              const seconds = done ? durations[i] : random.int(0, durations[i] - 1);
-              progress.add({ id: random.uuid(), enrollment_id: sale.enrollmentId, lesson_id: lessonIds[i], progress_seconds: seconds, completed: done, last_watched_at: at(t), created_at: at(t), updated_at: at(t) });
+              lastDone = i < watched - 1 || random.chance(0.7);
+              const seconds = lastDone ? durations[i] : random.int(0, durations[i] - 1);
+              progress.add({ id: random.uuid(), enrollment_id: sale.enrollmentId, lesson_id: lessonIds[i], progress_seconds: seconds, completed: lastDone, last_watched_at: at(t), created_at: at(t), updated_at: at(t) });
               summary.progress++;
             }
-            sale.finish(at(t), watched === lessonIds.length);
+            // Completed when every lesson is: the one being watched last may still be unfinished.
+            sale.finish(at(t), watched === lessonIds.length && lastDone);
           }
           sale.commit();
         }
@@ -241,10 +243,6 @@ export async function seedMarketplace(knex: Knex, options: SeedOptions, onProgre
     }
     await loader.flush();
     onProgress('courses', statuses.length, statuses.length);
-
-    onProgress('ratings', 0, 1);
-    await refreshCourseRatings(trx);
-    onProgress('ratings', 1, 1);
 
     /**
      * One sale as `recordCompletedSale` records it (transaction, split, enrollment, audit), written in
@@ -313,21 +311,4 @@ export async function seedMarketplace(knex: Knex, options: SeedOptions, onProgre
   onProgress('analyze', 1, 1);
   summary.seconds = Math.round((Date.now() - started) / 100) / 10;
   return summary;
-}
-
-/**
- * Sets rating_average / rating_count from course_reviews (average rounded to the column's two decimals),
- * for the given courses or all: exactly what a trigger on course_reviews keeps, so running it next to one
- * changes nothing, and without one it makes bulk-written reviews count.
- */
-export async function refreshCourseRatings(db: Knex | Knex.Transaction, courseIds?: readonly string[]): Promise<void> {
-  await db.raw(
-    `UPDATE courses c SET rating_average = coalesce(r.average, 0), rating_count = coalesce(r.n, 0)
-     FROM courses c2
-     LEFT JOIN (SELECT course_id, round(avg(rating), 2) AS average, count(*)::int AS n FROM course_reviews GROUP BY course_id) r
-       ON r.course_id = c2.id
-     WHERE c.id = c2.id ${courseIds ? 'AND c.id = ANY(?::uuid[])' : ''}
-       AND (c.rating_average, c.rating_count) IS DISTINCT FROM (coalesce(r.average, 0), coalesce(r.n, 0))`,
-    courseIds ? [[...courseIds]] : [],
-  );
 }

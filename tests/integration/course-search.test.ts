@@ -6,7 +6,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
-import { refreshCourseRatings } from '../../src/seed/seed';
 import { startTestApi, type TestApi } from '../support/api';
 import { createSale, createUser, type FixtureUser } from '../support/fixtures';
 
@@ -94,7 +93,6 @@ describe('course discovery API', () => {
         await knex('course_reviews').insert({ course_id: courseId, reviewer_id: buyer.id, enrollment_id: sale.enrollmentId, rating });
       }
     }
-    await refreshCourseRatings(knex, [courseId]);
   }
 
   async function search(query: Record<string, string | number | string[]>, path = '/api/search/courses'): Promise<Page> {

@@ -63,7 +63,7 @@ describe('seedMarketplace', () => {
       phases.add(phase);
       expect(done).toBeLessThanOrEqual(total);
     });
-    expect([...phases]).toEqual(['users', 'courses', 'ratings', 'analyze']);
+    expect([...phases]).toEqual(['users', 'courses', 'analyze']);
   });
 
   afterAll(async () => {
@@ -109,6 +109,17 @@ describe('seedMarketplace', () => {
       ) r ON r.course_id = c.id
       WHERE (c.rating_average, c.rating_count) <> (coalesce(r.average, 0), coalesce(r.n, 0))`);
     expect(wrongRatings.rows).toEqual([]);
+  });
+
+  it('completes exactly the enrollments whose every lesson is completed, at the last lesson watched', async () => {
+    const { rows } = await a.raw(`
+      SELECT e.completed_at IS NOT NULL AS completed, c.total_lessons > 0 AND c.completed_lessons = c.total_lessons AS all_done,
+             e.completed_at = (SELECT max(p.last_watched_at) FROM course_progress p WHERE p.enrollment_id = e.id) AS at_last_lesson
+      FROM enrollments e, enrollment_lesson_counts(e.id, e.course_id) c`);
+    expect(rows.filter((r: { completed: boolean; all_done: boolean }) => r.completed !== r.all_done)).toEqual([]);
+    const completed = rows.filter((r: { completed: boolean }) => r.completed);
+    expect(completed.length).toBeGreaterThan(5);
+    expect(completed.every((r: { at_last_lesson: boolean }) => r.at_last_lesson)).toBe(true);
   });
 
   it('records sales as fulfilment does: the 70/30 split, refunds revoke and cancel, nothing waits for escrow', async () => {
