@@ -56,6 +56,24 @@ export class Loader {
   }
 
   async flush(): Promise<void> {
-    for (const writer of this.writers) await writer.flush(this.db);
+    for (const writer of this.writers) {
+      await writer.flush(this.db);
+      await this.analyzeIfGrown(writer);
+    }
+  }
+
+  /** Row counts at each table's last ANALYZE. */
+  private readonly analyzedAt = new Map<TableWriter, number>();
+
+  /**
+   * ANALYZE a table each time it has doubled since the last one. The load is one transaction, so
+   * autovacuum never sees its rows; without this the planner (and the plans the triggers cache) would
+   * keep taking the tables for the empty ones of the migration, and pick scans that grow with them.
+   */
+  private async analyzeIfGrown(writer: TableWriter): Promise<void> {
+    const last = this.analyzedAt.get(writer) ?? 0;
+    if (writer.written < Math.max(1000, 2 * last)) return;
+    await this.db.raw(`ANALYZE ${writer.table}`);
+    this.analyzedAt.set(writer, writer.written);
   }
 }
