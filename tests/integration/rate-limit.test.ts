@@ -47,6 +47,11 @@ describe('rate limits (MKT-030)', () => {
     expect((await a.request.get('/api/auth/me').set(other.auth)).status).toBe(200);
   });
 
+  it('keeps the counters in an unlogged table (no WAL flush per request)', async () => {
+    const { rows } = await a.deps.knex.raw("SELECT relpersistence FROM pg_class WHERE oid = 'rate_limits'::regclass");
+    expect(rows).toEqual([{ relpersistence: 'u' }]);
+  });
+
   it('exempts admins', async () => {
     const admin = await createUser(a.deps.knex, a.deps.config, 'admin');
     const statuses = new Set<number>();
