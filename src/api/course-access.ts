@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { managesCourse } from '../domain/courses';
 import { Course } from '../models/Course';
+import { CourseLesson } from '../models/CourseLesson';
 import type { AuthUser } from './auth';
 import type { PlaybackContext } from './course-views';
 import { forbidden, gone, notFound } from './problem';
@@ -55,4 +56,18 @@ export async function manageCourse(
   }
   if (course.status === 'archived' && !options.allowArchived) throw gone(COURSE_ARCHIVED);
   return course;
+}
+
+/** A lesson of a course `user` may change (manageCourse's rules; 404 when the lesson is not in that course). */
+export async function manageLesson(
+  knex: Knex,
+  params: { id: string; lessonId: string },
+  user: AuthUser,
+  options: { forUpdate?: boolean } = {},
+): Promise<{ course: Course; lesson: CourseLesson }> {
+  const course = await manageCourse(knex, params.id, user, options);
+  const query = CourseLesson.query(knex).findOne({ id: params.lessonId, course_id: course.id });
+  const lesson = await (options.forUpdate ? query.forUpdate() : query);
+  if (!lesson) throw notFound('Lesson not found');
+  return { course, lesson };
 }

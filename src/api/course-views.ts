@@ -1,8 +1,10 @@
+import contentDisposition from 'content-disposition';
 import { z } from 'zod';
 import { mayPlayLesson, type Viewer } from '../domain/courses';
 import { COURSE_CATEGORIES, COURSE_DIFFICULTY_LEVELS, COURSE_PRICING_MODELS, COURSE_STATUSES, type Course } from '../models/Course';
 import { LESSON_VIDEO_STATUSES, type CourseLesson } from '../models/CourseLesson';
-import { PRESIGNED_URL_TTL_SECONDS, presignedGetUrl, type Bucket } from '../storage/video-objects';
+import { resourceKey, type LessonResource } from '../domain/resources';
+import { PRESIGNED_URL_TTL_SECONDS, presignedDownloadUrl, presignedGetUrl, type Bucket } from '../storage/video-objects';
 import { Timestamp } from './route';
 
 /**
@@ -33,6 +35,21 @@ export const CourseSchema = z
   })
   .openapi('Course');
 
+export const LessonResourceSchema = z
+  .object({
+    id: z.uuid(),
+    filename: z.string(),
+    contentType: z.string(),
+    sizeBytes: z.number().int(),
+    sizeMb: z.number(),
+    uploadedAt: Timestamp,
+    downloadUrl: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Presigned, valid for one hour, downloads the file; only for viewers who may play the lesson' }),
+  })
+  .openapi('LessonResource');
+
 export const LessonSchema = z
   .object({
     id: z.uuid(),
@@ -50,6 +67,7 @@ export const LessonSchema = z
     thumbnailUrl: z.string().nullable().openapi({ description: 'Presigned, valid for one hour' }),
     locked: z.boolean().openapi({ description: 'True when the viewer may not play this lesson (paid, not enrolled)' }),
     playbackUrl: z.string().nullable().openapi({ description: 'Presigned, valid for one hour; only for viewers who may play a ready lesson' }),
+    resources: z.array(LessonResourceSchema).openapi({ description: 'Files that come with the lesson (slides, PDFs, code)' }),
   })
   .openapi('Lesson');
 
@@ -111,5 +129,22 @@ export async function toLessonResponse(lesson: CourseLesson, bucket: Bucket, con
     thumbnailUrl: lesson.thumbnail_key ? await presignedGetUrl(bucket, lesson.thumbnail_key) : null,
     locked: !playable,
     playbackUrl: key ? await presignedGetUrl(bucket, key, PRESIGNED_URL_TTL_SECONDS) : null,
+    resources: await Promise.all(lesson.resource_urls.map((resource) => toResourceResponse(resource, bucket, playable))),
+  };
+}
+
+/** Served as a download under the instructor's file name (never rendered from the storage's origin). */
+export const resourceDisposition = (filename: string): string => contentDisposition(filename, { type: 'attachment' });
+
+/** A lesson resource, with its download URL for those who may play the lesson (the same rule as the video). */
+export async function toResourceResponse(resource: LessonResource, bucket: Bucket, mayDownload: boolean): Promise<z.input<typeof LessonResourceSchema>> {
+  return {
+    id: resource.id,
+    filename: resource.filename,
+    contentType: resource.content_type,
+    sizeBytes: resource.size_bytes,
+    sizeMb: resource.size_mb,
+    uploadedAt: resource.uploaded_at,
+    downloadUrl: mayDownload ? await presignedDownloadUrl(bucket, resourceKey(resource), resourceDisposition(resource.filename)) : null,
   };
 }

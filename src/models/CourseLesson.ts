@@ -1,4 +1,5 @@
 import { Model, type RelationMappings } from 'objection';
+import type { LessonResource } from '../domain/resources';
 import { TimestampedModel } from './BaseModel';
 import { Course } from './Course';
 import { CourseProgress } from './CourseProgress';
@@ -7,11 +8,6 @@ import { CourseProgress } from './CourseProgress';
 export const LESSON_VIDEO_STATUSES = ['awaiting_upload', 'processing', 'ready', 'failed'] as const;
 export type LessonVideoStatus = (typeof LESSON_VIDEO_STATUSES)[number];
 
-export interface LessonResource {
-  filename: string;
-  url: string;
-  size_mb?: number;
-}
 
 /** One streaming rendition: an HLS media playlist and the fragmented MP4 it addresses by byte ranges. */
 export interface LessonRendition {

@@ -15,7 +15,6 @@ export {
   CourseLesson,
   LESSON_VIDEO_STATUSES,
   type LessonVideoStatus,
-  type LessonResource,
   type LessonRendition,
 } from './CourseLesson';
 export { Coupon, COUPON_DISCOUNT_TYPES, type CouponDiscountType } from './Coupon';

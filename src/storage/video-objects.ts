@@ -30,6 +30,11 @@ export function presignedGetUrl(bucket: Bucket, key: string, expiresIn = PRESIGN
   return getSignedUrl(bucket.s3, new GetObjectCommand({ Bucket: bucket.name, Key: key }), { expiresIn });
 }
 
+/** A presigned GET that makes the browser download the object (the given Content-Disposition), never render it. */
+export function presignedDownloadUrl(bucket: Bucket, key: string, contentDisposition: string, expiresIn = PRESIGNED_URL_TTL_SECONDS): Promise<string> {
+  return getSignedUrl(bucket.s3, new GetObjectCommand({ Bucket: bucket.name, Key: key, ResponseContentDisposition: contentDisposition }), { expiresIn });
+}
+
 /** The first `count` bytes of an object (fewer if it is shorter). */
 export async function readObjectHead(bucket: Bucket, key: string, count: number): Promise<Uint8Array> {
   const response = await bucket.s3.send(new GetObjectCommand({ Bucket: bucket.name, Key: key, Range: `bytes=0-${count - 1}` }));

@@ -376,6 +376,30 @@ const MATRIX: Record<string, Case[]> = {
       expect: [401, 403, 403, 403, 'hidden', 404],
     },
   ],
+  'POST /api/courses/{id}/lessons/{lessonId}/resources': [
+    {
+      on: 'a lesson of the workshop',
+      call: (w) => ({
+        method: 'post',
+        path: `/api/courses/${w.workshop.id}/lessons/${w.workshopLessonId}/resources`,
+        form: { fields: {}, file: { field: 'file', name: 'notes.pdf', bytes: Buffer.from('%PDF-1.7\n%%EOF\n') } },
+      }),
+      expect: [401, 403, 403, 201, 403, 201],
+    },
+  ],
+  'DELETE /api/courses/{id}/lessons/{lessonId}/resources/{resourceId}': [
+    {
+      on: 'a resource of a fresh lesson',
+      call: async (w) => {
+        const { courseId, lessonId } = await w.fresh.lesson();
+        const id = randomUUID();
+        const resource = { id, filename: 'notes.pdf', url: `s3://bucket/courses/${courseId}/resources/${id}`, size_mb: 0, size_bytes: 16, content_type: 'application/pdf', uploaded_at: new Date().toISOString() };
+        await w.knex('course_lessons').where({ id: lessonId }).update({ resource_urls: JSON.stringify([resource]) });
+        return { method: 'delete', path: `/api/courses/${courseId}/lessons/${lessonId}/resources/${id}` };
+      },
+      expect: [401, 403, 403, 204, 403, 204],
+    },
+  ],
   'PUT /api/courses/{id}/lessons/order': [
     {
       on: 'the workshop, its lessons reversed',

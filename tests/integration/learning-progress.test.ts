@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { createUser } from '../support/fixtures';
 import { startTestApi, type TestApi } from '../support/api';
 import { createEnrolledStudent, revoke, watchLessons, type EnrolledStudent } from '../support/learning';
+import { expectProblem } from '../support/problems';
 
 let t: TestApi;
 beforeAll(async () => {
@@ -20,10 +21,6 @@ const enrolled = (opts?: Parameters<typeof createEnrolledStudent>[2]) => createE
 
 function putProgress(e: EnrolledStudent, lessonId: string, body: unknown, auth = e.student.auth) {
   return t.request.put(`/api/enrollments/${e.enrollmentId}/progress/${lessonId}`).set(auth).send(body as object);
-}
-
-function expectProblem(res: { status: number; body: { detail?: string } }, status: number, detail: string) {
-  expect({ status: res.status, detail: res.body.detail }).toEqual({ status, detail });
 }
 
 const progressRows = (enrollmentId: string) =>

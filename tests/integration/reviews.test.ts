@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { createCourse, createUser } from '../support/fixtures';
 import { startTestApi, type TestApi } from '../support/api';
 import { createEnrolledStudent, revoke, watchLessons, type EnrolledStudent } from '../support/learning';
+import { expectProblem } from '../support/problems';
 
 let t: TestApi;
 beforeAll(async () => {
@@ -29,10 +30,6 @@ async function reviewer(course?: EnrolledStudent, name?: string): Promise<Enroll
 
 function postReview(e: EnrolledStudent, body: object, courseId = e.course.id) {
   return t.request.post(`/api/courses/${courseId}/reviews`).set(e.student.auth).send(body);
-}
-
-function expectProblem(res: { status: number; body: { detail?: string } }, status: number, detail: string) {
-  expect({ status: res.status, detail: res.body.detail }).toEqual({ status, detail });
 }
 
 /** The course row's aggregates next to a recount of its reviews: they must always be equal. */

@@ -7,6 +7,7 @@ import { couponRoutes } from './coupons';
 import { courseRoutes } from './courses';
 import { enrollmentRoutes } from './enrollments';
 import { healthRoutes } from './health';
+import { lessonResourceRoutes } from './lesson-resources';
 import { lessonRoutes } from './lessons';
 import { instructorConnectRoutes } from './instructor-connect';
 import { instructorEarningsRoutes } from './instructor-earnings';
@@ -28,6 +29,7 @@ export const routeModules: RouteModule[] = [
   searchRoutes,
   courseRoutes,
   lessonRoutes,
+  lessonResourceRoutes,
   couponRoutes,
   checkoutRoutes,
   webhookRoutes,

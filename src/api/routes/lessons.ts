@@ -8,7 +8,6 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { ServiceError } from '@temporalio/client';
 import type { Middleware } from 'koa';
-import type { Knex } from 'knex';
 import { z } from 'zod';
 import { refreshTotalDuration } from '../../courses/course-duration';
 import { MAX_PREVIEW_SECONDS, previewDurationSeconds, PUBLISH_RULE_MESSAGES } from '../../domain/courses';
@@ -28,7 +27,9 @@ import {
 } from '../../domain/video';
 import type { Course } from '../../models/Course';
 import { CourseLesson } from '../../models/CourseLesson';
+import { resourceKey } from '../../domain/resources';
 import {
+  deleteObjects,
   deleteVideoObjects,
   objectSize,
   PRESIGNED_URL_TTL_SECONDS,
@@ -38,11 +39,11 @@ import {
   type Bucket,
 } from '../../storage/video-objects';
 import type { AuthUser } from '../auth';
-import { COURSE_ARCHIVED, manageCourse, viewCourse } from '../course-access';
+import { COURSE_ARCHIVED, manageCourse, manageLesson, viewCourse } from '../course-access';
 import { LessonSchema, mayPlay, playbackKey, toLessonResponse, type PlaybackContext } from '../course-views';
 import { badRequest, conflict, forbidden, HttpProblem, notFound, payloadTooLarge, unavailable, validationProblem, type FieldError } from '../problem';
 import { defineRoute, type RouteModule } from '../route';
-import { drainRefusedUploads, streamVideoToS3 } from '../video-upload';
+import { drainRefusedUploads, streamFileToS3, type UploadKind } from '../streamed-upload';
 
 /**
  * Lessons (spec MKT-004–MKT-006, MKT-033): upload a lesson video streamed through the API or directly to S3
@@ -147,6 +148,22 @@ function fieldErrors(error: z.ZodError): FieldError[] {
   return error.issues.map((i) => ({ field: i.path.join('.') || 'body', message: i.message, in: 'body' as const }));
 }
 
+/** A lesson video as the streamed upload receives it: MP4 or MOV by its first bytes, at most 5 GB. */
+const VIDEO_UPLOAD: UploadKind<{ container: VideoContainer; contentType: string }> = {
+  maxBytes: MAX_VIDEO_BYTES,
+  sniffBytes: SNIFF_BYTES,
+  sniff(head) {
+    const container = sniffVideoContainer(head);
+    return container && { container, contentType: CONTAINER_CONTENT_TYPES[container] };
+  },
+  messages: {
+    tooLarge: MAX_VIDEO_SIZE_MESSAGE,
+    unsupported: UNSUPPORTED_VIDEO_MESSAGE,
+    failed: VIDEO_PROCESSING_FAILED_MESSAGE,
+    missing: 'A video file is required in the "video" field',
+  },
+};
+
 const expiresAt = (): string => new Date(Date.now() + PRESIGNED_URL_TTL_SECONDS * 1000).toISOString();
 
 export const lessonRoutes: RouteModule = (router, registry, deps) => {
@@ -154,14 +171,6 @@ export const lessonRoutes: RouteModule = (router, registry, deps) => {
   const ingest = new LessonVideos(deps, bucket);
   router.use('/api/courses/:id/lessons', drainRefusedUploads, infrastructureUnavailable);
 
-  /** A lesson of a course the caller manages (404 when it is not in that course). */
-  const managedLesson = async (knex: Knex, params: { id: string; lessonId: string }, user: AuthUser, forUpdate = false) => {
-    const course = await manageCourse(knex, params.id, user, { forUpdate });
-    const query = CourseLesson.query(knex).findOne({ id: params.lessonId, course_id: course.id });
-    const lesson = await (forUpdate ? query.forUpdate() : query);
-    if (!lesson) throw notFound('Lesson not found');
-    return { course, lesson };
-  };
   /** The caller manages the course: every lesson is playable to them. */
   const managerView = (course: Course, user: AuthUser): PlaybackContext => ({ instructorId: course.instructor_id, viewer: user, viewerEnrolled: false });
 
@@ -175,7 +184,8 @@ export const lessonRoutes: RouteModule = (router, registry, deps) => {
       description:
         'multipart/form-data: the fields `title`, `description`, `isPreview`, `lessonOrder` (optional; appended by ' +
         'default), then the file `video` (MP4 or MOV, at most 5 GB). The video is streamed to storage as it arrives; ' +
-        'processing starts once it is stored. For large files prefer the direct upload (POST /api/courses/{id}/lessons/uploads).',
+        'processing starts once it is stored. For large files prefer the direct upload (POST /api/courses/{id}/lessons/uploads). ' +
+        'Resource files (the spec’s `resources[]`) are attached one by one afterwards: POST …/lessons/{lessonId}/resources.',
       tags: ['lessons'],
       auth: ['instructor', 'admin'],
       forbiddenMessage: 'Only instructors can add lessons',
@@ -205,10 +215,11 @@ export const lessonRoutes: RouteModule = (router, registry, deps) => {
     async (ctx, { params, user }) => {
       const course = await manageCourse(deps.knex, params.id, user);
       const videoId = randomUUID();
-      const video = await streamVideoToS3(ctx, {
+      const video = await streamFileToS3(ctx, {
         bucket,
         fileField: 'video',
-        keyFor: (container) => videoObjectKey(course.id, videoId, container),
+        kind: VIDEO_UPLOAD,
+        keyFor: ({ container }) => videoObjectKey(course.id, videoId, container),
         async acceptFields(raw) {
           const parsed = MultipartLessonFields.safeParse(raw);
           if (!parsed.success) throw validationProblem(fieldErrors(parsed.error));
@@ -296,7 +307,7 @@ export const lessonRoutes: RouteModule = (router, registry, deps) => {
       responses: { 200: PartUrlsSchema, 409: { description: 'The lesson has no upload in progress' } },
     },
     async (_ctx, { params, body, user }) => {
-      const { lesson } = await managedLesson(deps.knex, params, user);
+      const { lesson } = await manageLesson(deps.knex, params, user);
       if (!lesson.video_upload_id || !lesson.video_key) throw conflict('The lesson has no upload in progress');
       const { video_key: key, video_upload_id: uploadId } = lesson;
       const parts = await Promise.all(
@@ -329,7 +340,7 @@ export const lessonRoutes: RouteModule = (router, registry, deps) => {
       responses: { 200: LessonSchema, 400: { description: UNSUPPORTED_VIDEO_MESSAGE }, 413: { description: MAX_VIDEO_SIZE_MESSAGE } },
     },
     async (_ctx, { params, body, user }) => {
-      const { course, lesson } = await managedLesson(deps.knex, params, user);
+      const { course, lesson } = await manageLesson(deps.knex, params, user);
       const ready = lesson.video_status === 'awaiting_upload' ? await ingest.complete(lesson, body.parts) : lesson;
       return toLessonResponse(ready, bucket, managerView(course, user));
     },
@@ -376,7 +387,7 @@ export const lessonRoutes: RouteModule = (router, registry, deps) => {
     },
     async (_ctx, { params, body, user }) => {
       const { course, updated } = await deps.knex.transaction(async (trx) => {
-        const { course, lesson } = await managedLesson(trx, params, user, true);
+        const { course, lesson } = await manageLesson(trx, params, user, { forUpdate: true });
         if (body.isPreview && !lesson.is_preview && course.status !== 'draft') {
           // A course already submitted keeps the preview limit it was checked against.
           const lessons = await CourseLesson.query(trx).where('course_id', course.id);
@@ -400,8 +411,8 @@ export const lessonRoutes: RouteModule = (router, registry, deps) => {
     {
       method: 'delete',
       path: '/api/courses/:id/lessons/:lessonId',
-      summary: 'Delete a lesson and its video',
-      description: 'Cancels the video’s processing if it is running and deletes the original and everything derived from it.',
+      summary: 'Delete a lesson, its video and its resources',
+      description: 'Cancels the video’s processing if it is running and deletes the original, everything derived from it and the lesson’s resource files.',
       tags: ['lessons'],
       auth: ['instructor', 'admin'],
       forbiddenMessage: 'Only instructors can delete lessons',
@@ -410,12 +421,13 @@ export const lessonRoutes: RouteModule = (router, registry, deps) => {
     },
     async (_ctx, { params, user }) => {
       const lesson = await deps.knex.transaction(async (trx) => {
-        const { lesson } = await managedLesson(trx, params, user, true);
+        const { lesson } = await manageLesson(trx, params, user, { forUpdate: true });
         await trx('course_lessons').where({ id: lesson.id }).delete();
         await refreshTotalDuration(trx, lesson.course_id);
         return lesson;
       });
       await ingest.discard(lesson);
+      await deleteObjects(bucket, lesson.resource_urls.map(resourceKey));
     },
   );
 

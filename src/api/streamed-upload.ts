@@ -3,25 +3,15 @@ import type { Middleware } from 'koa';
 import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { Upload } from '@aws-sdk/lib-storage';
 import busboy from 'busboy';
-import {
-  CONTAINER_CONTENT_TYPES,
-  MAX_VIDEO_BYTES,
-  MAX_VIDEO_SIZE_MESSAGE,
-  SNIFF_BYTES,
-  UNSUPPORTED_VIDEO_MESSAGE,
-  VIDEO_PROCESSING_FAILED_MESSAGE,
-  sniffVideoContainer,
-  type VideoContainer,
-} from '../domain/video';
 import { deleteObjects, SERVER_SIDE_ENCRYPTION, type Bucket } from '../storage/video-objects';
 import { badRequest, HttpProblem, payloadTooLarge, unavailable, unsupportedMediaType } from './problem';
 import type { AppContext } from './route';
 
 /**
- * Streams a multipart/form-data video upload straight into S3: the request body flows through busboy and a
- * signature check into a multipart S3 upload, so memory holds only a few upload parts at a time and nothing
- * touches the local disk. The text fields must come before the file (as in an S3 POST form) so that the
- * request can be refused before any video byte is stored.
+ * Streams a multipart/form-data file upload (a lesson video, a lesson resource) straight into S3: the request
+ * body flows through busboy and a signature check into a multipart S3 upload, so memory holds only a few
+ * upload parts at a time and nothing touches the local disk. The text fields must come before the file (as
+ * in an S3 POST form) so that the request can be refused before any byte of the file is stored.
  */
 
 /**
@@ -34,70 +24,86 @@ export const UPLOAD_QUEUE_SIZE = 2;
 const MULTIPART_OVERHEAD_BYTES = 1024 * 1024;
 
 
-export interface StreamedVideo<T> {
+/** What a kind of file is: how its first bytes are recognised, how large it may be, what a refusal says. */
+export interface UploadKind<K extends { contentType: string }> {
+  maxBytes: number;
+  /** How many leading bytes `sniff` needs (a shorter file is sniffed whole). */
+  sniffBytes: number;
+  /** The kind of file these first bytes begin (undefined: refused with `messages.unsupported`). */
+  sniff(head: Uint8Array, filename: string): K | undefined;
+  messages: { tooLarge: string; unsupported: string; failed: string; missing: string };
+}
+
+export interface StreamedFile<T, K> {
   fields: T;
   key: string;
-  container: VideoContainer;
+  kind: K;
+  /** The name the client sent with the file (not sanitised). */
+  filename: string;
   sizeBytes: number;
 }
 
-export interface StreamVideoOptions<T> {
+export interface StreamFileOptions<T, K extends { contentType: string }> {
   bucket: Bucket;
   /** The form field that carries the file. */
   fileField: string;
+  kind: UploadKind<K>;
   /** Validates the text fields that preceded the file; throw an HttpProblem to refuse the upload. */
   acceptFields(fields: Record<string, string>): Promise<T>;
-  /** The object key, once the file's first bytes told its container. */
-  keyFor(container: VideoContainer): string;
-  /** Defaults to the 5 GB limit; smaller in tests. */
-  maxBytes?: number;
+  /** The object key, once the file's first bytes told its kind. */
+  keyFor(kind: K): string;
+  /** Stored with the object, e.g. `attachment; filename=…` for downloads. */
+  contentDisposition?(filename: string): string;
 }
-
-const tooLarge = (): HttpProblem => payloadTooLarge(MAX_VIDEO_SIZE_MESSAGE);
 
 /**
  * Receives the upload and resolves once the object is complete in S3. Every refusal is an HttpProblem
- * (400 fields or not MP4/MOV, 413 size, 415 not multipart, 503 storage failure); the rest of a refused body
- * is discarded (or, when large, the connection closed after the answer), and no object is left behind.
+ * (400 fields or an unsupported file, 413 size, 415 not multipart, 503 storage failure); the rest of a
+ * refused body is discarded (or, when large, the connection closed after the answer), and no object is
+ * left behind.
  */
-export async function streamVideoToS3<T>(ctx: AppContext, options: StreamVideoOptions<T>): Promise<StreamedVideo<T>> {
-  const maxBytes = options.maxBytes ?? MAX_VIDEO_BYTES;
+export async function streamFileToS3<T, K extends { contentType: string }>(ctx: AppContext, options: StreamFileOptions<T, K>): Promise<StreamedFile<T, K>> {
+  const { kind } = options;
+  const maxBytes = kind.maxBytes;
+  const tooLarge = (): HttpProblem => payloadTooLarge(kind.messages.tooLarge);
   if (!ctx.request.is('multipart/form-data')) throw unsupportedMediaType('Content-Type must be multipart/form-data');
   if (Number(ctx.get('Content-Length') || 0) > maxBytes + MULTIPART_OVERHEAD_BYTES) {
     throw tooLarge(); // refused before reading: the connection is closed rather than the body read
   }
 
   const req = ctx.req;
-  const form = busboy({ headers: req.headers, limits: { files: 1, fileSize: maxBytes, fields: 20, fieldSize: 64 * 1024, parts: 25 } });
+  // Browsers send file names as raw UTF-8 (RFC 7578); busboy's default would read them as Latin-1.
+  const form = busboy({ headers: req.headers, defParamCharset: 'utf8', limits: { files: 1, fileSize: maxBytes, fields: 20, fieldSize: 64 * 1024, parts: 25 } });
   const fields: Record<string, string> = {};
-  let gate: ContainerGate | undefined;
-  let upload: Promise<StreamedVideo<T>> | undefined;
+  let gate: SniffGate<K> | undefined;
+  let upload: Promise<StreamedFile<T, K>> | undefined;
 
-  const uploadFile = async (file: Readable, gate: ContainerGate): Promise<StreamedVideo<T>> => {
+  const uploadFile = async (file: Readable, gate: SniffGate<K>, filename: string): Promise<StreamedFile<T, K>> => {
     const accepted = await options.acceptFields(fields); // the fields that preceded the file
     file.pipe(gate);
     try {
-      const container = await gate.container;
-      const key = options.keyFor(container);
+      const detected = await gate.kind;
+      const key = options.keyFor(detected);
       await new Upload({
         client: options.bucket.s3,
         params: {
           Bucket: options.bucket.name,
           Key: key,
           Body: gate,
-          ContentType: CONTAINER_CONTENT_TYPES[container],
+          ContentType: detected.contentType,
+          ContentDisposition: options.contentDisposition?.(filename),
           ServerSideEncryption: SERVER_SIDE_ENCRYPTION,
         },
         partSize: UPLOAD_PART_BYTES,
         queueSize: UPLOAD_QUEUE_SIZE,
       }).done();
-      return { fields: accepted, key, container, sizeBytes: gate.bytes };
+      return { fields: accepted, key, kind: detected, filename, sizeBytes: gate.bytes };
     } catch (err) {
       // The gate's own refusal (signature, size) is the reason; what the S3 upload reported is a consequence.
       const reason: unknown = gate.errored ?? err;
       if (reason instanceof HttpProblem) throw reason;
-      ctx.state.log.warn({ err: reason }, 'streaming a video to S3 failed');
-      throw unavailable(VIDEO_PROCESSING_FAILED_MESSAGE, 5);
+      ctx.state.log.warn({ err: reason }, 'streaming an upload to S3 failed');
+      throw unavailable(kind.messages.failed, 5);
     }
   };
 
@@ -107,15 +113,15 @@ export async function streamVideoToS3<T>(ctx: AppContext, options: StreamVideoOp
       if (info.valueTruncated) return reject(badRequest('Field value is too long', { field: name }));
       fields[name] = value;
     });
-    form.on('file', (name, file) => {
+    form.on('file', (name, file, info) => {
       if (name !== options.fileField || upload) {
         file.resume();
         return reject(badRequest(`Send exactly one file, in the "${options.fileField}" field`, { field: name }));
       }
-      gate = new ContainerGate();
+      gate = new SniffGate(kind, info.filename ?? '');
       const thisGate = gate;
       file.on('limit', () => thisGate.destroy(tooLarge()));
-      upload = uploadFile(file, thisGate);
+      upload = uploadFile(file, thisGate, info.filename ?? '');
       upload.catch(reject); // a refused or failed upload ends the request too
     });
     form.on('partsLimit', () => reject(badRequest('Too many form parts')));
@@ -130,7 +136,7 @@ export async function streamVideoToS3<T>(ctx: AppContext, options: StreamVideoOp
 
   try {
     await parsed;
-    if (!upload) throw badRequest(`A video file is required in the "${options.fileField}" field`, { field: options.fileField });
+    if (!upload) throw badRequest(kind.messages.missing, { field: options.fileField });
     return await upload;
   } catch (err) {
     req.unpipe(form);
@@ -180,21 +186,24 @@ function discardBody(req: IncomingMessage, maxBytes = 32 * 1024 * 1024, maxMs = 
 }
 
 /**
- * Passes the file through once its first bytes show an MP4 or MOV container (`container` resolves), or fails
- * with the spec's 400 otherwise; counts the bytes.
+ * Passes the file through once its first bytes show an accepted kind (`kind` resolves), or fails with the
+ * kind's 400 otherwise; counts the bytes. A file shorter than `sniffBytes` is judged on what there is.
  */
-class ContainerGate extends Transform {
+class SniffGate<K extends { contentType: string }> extends Transform {
   bytes = 0;
-  readonly container: Promise<VideoContainer>;
+  readonly kind: Promise<K>;
   private head: Buffer[] = [];
   private headLength = 0;
-  private detected?: VideoContainer;
-  private settle!: { resolve(c: VideoContainer): void; reject(err: unknown): void };
+  private detected?: K;
+  private settle!: { resolve(k: K): void; reject(err: unknown): void };
 
-  constructor() {
+  constructor(
+    private readonly uploadKind: UploadKind<K>,
+    private readonly filename: string,
+  ) {
     super();
-    this.container = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
-    this.container.catch(() => undefined); // observed by the caller; never an unhandled rejection
+    this.kind = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
+    this.kind.catch(() => undefined); // observed by the caller; never an unhandled rejection
     this.once('error', (err) => this.settle.reject(err));
   }
 
@@ -203,16 +212,22 @@ class ContainerGate extends Transform {
     if (this.detected) return callback(null, chunk);
     this.head.push(chunk);
     this.headLength += chunk.length;
-    if (this.headLength < SNIFF_BYTES) return callback();
-    const head = Buffer.concat(this.head);
-    this.head = [];
-    this.detected = sniffVideoContainer(head);
-    if (!this.detected) return callback(badRequest(UNSUPPORTED_VIDEO_MESSAGE));
-    this.settle.resolve(this.detected);
-    callback(null, head);
+    if (this.headLength < this.uploadKind.sniffBytes) return callback();
+    this.judge(callback);
   }
 
   override _flush(callback: TransformCallback): void {
-    callback(this.detected ? null : badRequest(UNSUPPORTED_VIDEO_MESSAGE));
+    if (this.detected) return callback();
+    this.judge(callback);
+  }
+
+  /** Sniffs the bytes held back so far and lets them through, or refuses the file. */
+  private judge(callback: TransformCallback): void {
+    const head = Buffer.concat(this.head);
+    this.head = [];
+    this.detected = this.uploadKind.sniff(head.subarray(0, this.uploadKind.sniffBytes), this.filename);
+    if (!this.detected) return callback(badRequest(this.uploadKind.messages.unsupported));
+    this.settle.resolve(this.detected);
+    callback(null, head);
   }
 }
