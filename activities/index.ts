@@ -2,6 +2,7 @@ import type { Deps } from '../src/deps';
 import type { Pool } from '../src/temporal/shared';
 import { createCheckoutActivities } from './checkout';
 import { createEscrowActivities } from './escrow';
+import { createHousekeepingActivities } from './housekeeping';
 import { createIngestActivities } from './ingest';
 import { createMediaActivities } from './media';
 import { createNotificationActivities } from './notifications';
@@ -23,6 +24,7 @@ export function createActivitiesByPool(deps: Deps): Record<Pool, object> {
       ...createRefundActivities(deps),
       ...createIngestActivities(deps),
       ...createPayoutActivities(deps),
+      ...createHousekeepingActivities(deps),
     },
     payments: { ...createStripeCheckoutActivities(deps), ...createStripeRefundActivities(deps), ...createPayoutPaymentActivities(deps) },
     media: { ...createMediaActivities(deps) },

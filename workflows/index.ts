@@ -5,3 +5,4 @@ export * from './refund';
 export * from './ingest';
 export * from './checkout';
 export * from './payouts';
+export * from './housekeeping';

@@ -1,7 +1,7 @@
 import { Client, ScheduleAlreadyRunning, ScheduleOptions, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Config } from '../config';
 import { payoutScheduleOptions } from '../payouts/run';
-import { taskQueue } from './shared';
+import { housekeepingIds, taskQueue } from './shared';
 
 /** Every Schedule the system runs. Ids carry TASK_QUEUE_PREFIX so deployments sharing a namespace stay apart. */
 export function scheduleDefinitions(config: Config): ScheduleOptions[] {
@@ -12,6 +12,23 @@ export function scheduleDefinitions(config: Config): ScheduleOptions[] {
       spec: { intervals: [{ every: '1 minute' }] },
       action: { type: 'startWorkflow', workflowType: 'flushNotificationsWorkflow', args: [500], taskQueue: queue, workflowExecutionTimeout: '5 minutes' },
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
+    },
+    {
+      // Deletes expired idempotency keys, rate-limit counters and old Stripe events (activities/housekeeping.ts).
+      // SKIP: a sweep still running when the next hour comes is not doubled; the execution timeout keeps a stuck
+      // one from skipping every later hour.
+      scheduleId: housekeepingIds.schedule(config.TASK_QUEUE_PREFIX),
+      spec: { intervals: [{ every: '1 hour' }] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'housekeepingWorkflow',
+        workflowId: housekeepingIds.scheduledRun(config.TASK_QUEUE_PREFIX),
+        args: [{}],
+        taskQueue: queue,
+        workflowExecutionTimeout: '1 hour',
+        staticSummary: 'Hourly housekeeping: deletes expired rows',
+      },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 hour' },
     },
     // 00:00 UTC on the 1st of each month: pays the month before.
     payoutScheduleOptions(config),
