@@ -407,7 +407,8 @@ interface IdempotencyRow {
   request_hash: string;
   response_status: number | null;
   response_body: unknown;
-  expires_at: Date;
+  /** Judged by the database's clock, like every other time of the key. */
+  expired: boolean;
 }
 
 /** JSON with sorted keys, so `{a,b}` and `{b,a}` hash alike. */
@@ -443,15 +444,12 @@ export async function withIdempotency(ctx: AppContext, options: IdempotencyOptio
   const hash = requestHash(ctx);
   const where = { scope, user_id: userId, key };
   const table = (): Knex.QueryBuilder => knex('idempotency_keys');
+  /** A claim (or a takeover) holds the key for the TTL from now: its request may run until the lease ends. */
+  const fresh = () => ({ created_at: knex.fn.now(), expires_at: knex.raw(`now() + interval '${IDEMPOTENCY_TTL_HOURS} hours'`) });
 
   const claim = async (): Promise<boolean> => {
     const inserted = await table()
-      .insert({
-        ...where,
-        request_hash: hash,
-        created_at: knex.fn.now(),
-        expires_at: knex.raw(`now() + interval '${IDEMPOTENCY_TTL_HOURS} hours'`),
-      })
+      .insert({ ...where, request_hash: hash, ...fresh() })
       .onConflict(['scope', 'user_id', 'key'])
       .ignore()
       .returning('key');
@@ -459,10 +457,10 @@ export async function withIdempotency(ctx: AppContext, options: IdempotencyOptio
   };
 
   if (!(await claim())) {
-    const row = (await table().where(where).first('request_hash', 'response_status', 'response_body', 'expires_at')) as
-      | IdempotencyRow
-      | undefined;
-    if (!row || new Date(row.expires_at).getTime() <= Date.now()) {
+    const row = (await table()
+      .where(where)
+      .first('request_hash', 'response_status', 'response_body', knex.raw('expires_at <= now() AS expired'))) as IdempotencyRow | undefined;
+    if (!row || row.expired) {
       // Expired (or deleted meanwhile): forget it and claim afresh; a concurrent claimer wins the race cleanly.
       await table().where(where).where('expires_at', '<=', knex.fn.now()).delete();
       if (!(await claim())) throw inProgress();
@@ -473,7 +471,7 @@ export async function withIdempotency(ctx: AppContext, options: IdempotencyOptio
         .where(where)
         .whereNull('response_status')
         .where('created_at', '<', knex.raw(`now() - interval '${IDEMPOTENCY_LEASE_SECONDS} seconds'`))
-        .update({ created_at: knex.fn.now() })
+        .update(fresh())
         .returning('key');
       if (takenOver.length === 0) throw inProgress();
     } else {

@@ -7,7 +7,7 @@ import knexFactory from 'knex';
 import supertest from 'supertest';
 import { z } from 'zod';
 import { buildApi } from '../../src/api/app';
-import { defineRoute, type RouteModule } from '../../src/api/route';
+import { defineRoute, IDEMPOTENCY_LEASE_SECONDS, IDEMPOTENCY_TTL_HOURS, type RouteModule } from '../../src/api/route';
 import { routeModules } from '../../src/api/routes';
 import { knexConfig } from '../../src/db/knex';
 import { User } from '../../src/models/User';
@@ -416,6 +416,27 @@ describe('Idempotency-Key', () => {
     const after = await send();
     expect(after.status).toBe(201);
     expect(after.body).toEqual((a.status === 201 ? a : b).body);
+  });
+
+  test('a key abandoned mid-request (its lease over) is taken over, and held for a full TTL from then', async () => {
+    const { token, user } = await register();
+    const key = randomUUID();
+    const send = () => t.request.post('/api/test/notes').set('Authorization', `Bearer ${token}`).set('Idempotency-Key', key).send({ title: 'Resumed' });
+    await send().expect(201);
+    // As a crashed instance leaves it: no response stored, claimed long ago, about to expire.
+    const row = t.deps.knex('idempotency_keys').where({ scope: 'test.note', user_id: user.id, key });
+    await row.clone().update({
+      response_status: null,
+      response_body: null,
+      created_at: t.deps.knex.raw(`now() - interval '${IDEMPOTENCY_LEASE_SECONDS + 60} seconds'`),
+      expires_at: t.deps.knex.raw("now() + interval '30 seconds'"),
+    });
+    const before = effects.echo;
+    expect((await send()).status).toBe(201);
+    expect(effects.echo - before).toBe(1);
+    const { hours } = (await row.clone().first(t.deps.knex.raw('extract(epoch FROM expires_at - now()) / 3600 AS hours'))) as { hours: number };
+    expect(Math.round(hours)).toBe(IDEMPOTENCY_TTL_HOURS);
+    expect((await send()).headers['idempotent-replayed']).toBe('true');
   });
 
   test('a failed request releases its key; no key means no idempotency', async () => {
