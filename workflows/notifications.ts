@@ -6,7 +6,7 @@ const { deliverPendingNotifications } = proxyActivities<ReturnType<typeof create
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
 });
 
-/** Delivers what is waiting in the notifications outbox. Run by a Schedule, or on demand by an operator. */
-export async function flushNotificationsWorkflow(batchSize = 100): Promise<{ delivered: number }> {
+/** Delivers what is due in the notifications outbox (failed deliveries wait out their backoff). Run by a Schedule, or on demand by an operator. */
+export async function flushNotificationsWorkflow(batchSize = 100): Promise<{ delivered: number; failed: number }> {
   return deliverPendingNotifications(batchSize);
 }
