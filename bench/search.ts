@@ -20,10 +20,9 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import querystring from 'node:querystring';
 import { Pool } from 'pg';
-import { RateLimiterPostgres } from 'rate-limiter-flexible';
 import { hashPassword } from '../src/api/auth';
 import { buildApi } from '../src/api/app';
-import { RATE_LIMIT_POLICIES } from '../src/api/rate-limit';
+import { postgresLimiter } from '../src/api/rate-limit';
 import { CourseSearchQuery, toCourseSearch } from '../src/api/routes/search';
 import { loadConfig } from '../src/config';
 import { closeDeps, connectTemporal, createDeps } from '../src/deps';
@@ -172,14 +171,7 @@ async function main(): Promise<void> {
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/search/courses`;
 
     const bareTotals = new TotalCache(parseDuration(config.SEARCH_TOTAL_TTL));
-    const bareLimiter = new RateLimiterPostgres({
-      storeClient: bare,
-      tableName: 'rate_limits',
-      tableCreated: true,
-      clearExpiredByTimeout: false,
-      keyPrefix: 'bench-bare-search',
-      ...RATE_LIMIT_POLICIES.search,
-    });
+    const bareLimiter = postgresLimiter({ pool: bare }, 'search', 'bench-bare-search');
     const random = new Random(seed * 7919);
     const cursors: { query: Query; cursor: string }[] = [];
     const samples: Sample[] = [];

@@ -133,8 +133,8 @@ export async function toLessonResponse(lesson: CourseLesson, bucket: Bucket, con
   };
 }
 
-/** Served as a download under the instructor's file name (never rendered from the storage's origin). */
-export const resourceDisposition = (filename: string): string => contentDisposition(filename, { type: 'attachment' });
+/** Set on each download URL: served as a download under the instructor’s file name, never rendered from the storage’s origin. */
+const resourceDisposition = (filename: string): string => contentDisposition(filename, { type: 'attachment' });
 
 /** A lesson resource, with its download URL for those who may play the lesson (the same rule as the video). */
 export async function toResourceResponse(resource: LessonResource, bucket: Bucket, mayDownload: boolean): Promise<z.input<typeof LessonResourceSchema>> {

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { Pool } from 'pg';
 import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 import type { AuthUser } from './auth';
 import { tooManyRequests } from './problem';
@@ -28,22 +29,25 @@ export interface RateLimiter {
   consume(policy: RateLimitPolicy, caller: { user?: AuthUser; ip: string }): Promise<void>;
 }
 
+/**
+ * One policy's counters in the shared `rate_limits` table, reached through a knex instance or a pg Pool
+ * (the search benchmark's bare run counts on a pool, exactly as the API does).
+ */
+export function postgresLimiter(store: { knex: Knex } | { pool: Pool }, policy: RateLimitPolicy, keyPrefix: string = policy): RateLimiterPostgres {
+  return new RateLimiterPostgres({
+    ...('knex' in store ? { storeClient: store.knex, storeType: 'knex' } : { storeClient: store.pool, storeType: 'pool' }),
+    tableName: 'rate_limits',
+    tableCreated: true, // by migration
+    clearExpiredByTimeout: false, // expired rows are reset on their next use; no timers in the API process (housekeeping deletes old ones)
+    keyPrefix,
+    ...RATE_LIMIT_POLICIES[policy],
+  });
+}
+
 export function createRateLimiter(knex: Knex, enabled: boolean): RateLimiter {
   if (!enabled) return { consume: async () => undefined };
   const limiters = Object.fromEntries(
-    Object.entries(RATE_LIMIT_POLICIES).map(([policy, { points, duration }]) => [
-      policy,
-      new RateLimiterPostgres({
-        storeClient: knex,
-        storeType: 'knex',
-        tableName: 'rate_limits',
-        tableCreated: true, // by migration
-        clearExpiredByTimeout: false, // expired rows are reset on their next use; no timers in the API process
-        keyPrefix: policy,
-        points,
-        duration,
-      }),
-    ]),
+    Object.keys(RATE_LIMIT_POLICIES).map((policy) => [policy, postgresLimiter({ knex }, policy as RateLimitPolicy)]),
   ) as Record<RateLimitPolicy, RateLimiterPostgres>;
 
   return {

@@ -52,8 +52,6 @@ export interface StreamFileOptions<T, K extends { contentType: string }> {
   acceptFields(fields: Record<string, string>): Promise<T>;
   /** The object key, once the file's first bytes told its kind. */
   keyFor(kind: K): string;
-  /** Stored with the object, e.g. `attachment; filename=…` for downloads. */
-  contentDisposition?(filename: string): string;
 }
 
 /**
@@ -91,7 +89,6 @@ export async function streamFileToS3<T, K extends { contentType: string }>(ctx: 
           Key: key,
           Body: gate,
           ContentType: detected.contentType,
-          ContentDisposition: options.contentDisposition?.(filename),
           ServerSideEncryption: SERVER_SIDE_ENCRYPTION,
         },
         partSize: UPLOAD_PART_BYTES,

@@ -17,7 +17,7 @@ import {
 import { CourseLesson } from '../../models/CourseLesson';
 import { deleteObjects, type Bucket } from '../../storage/video-objects';
 import { COURSE_ARCHIVED, manageLesson } from '../course-access';
-import { LessonResourceSchema, resourceDisposition, toResourceResponse } from '../course-views';
+import { LessonResourceSchema, toResourceResponse } from '../course-views';
 import { conflict, notFound, validationProblem } from '../problem';
 import { defineRoute, type RouteModule } from '../route';
 import { streamFileToS3, type UploadKind } from '../streamed-upload';
@@ -88,7 +88,6 @@ export const lessonResourceRoutes: RouteModule = (router, registry, deps) => {
           return parsed.data;
         },
         keyFor: () => resourceObjectKey(course.id, resourceId),
-        contentDisposition: (name) => resourceDisposition(resourceFilename(name)),
       });
       const resource: LessonResource = {
         id: resourceId,
