@@ -3,6 +3,7 @@ import {
   ActivityFailure,
   ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
   type RetryPolicy,
   condition,
   isCancellation,
@@ -129,7 +130,9 @@ export async function videoIngestWorkflow(input: IngestInput): Promise<IngestPro
       await persisting;
     }
   } catch (err) {
-    if (isCancellation(err)) {
+    // A cancellation can also surface as an activity failure: deleting the lesson removes ffmpeg's input,
+    // and ffmpeg may fail on that before the cancellation reaches it.
+    if (isCancellation(err) || CancellationScope.current().consideredCancelled) {
       // The media activities have stopped (WAIT_CANCELLATION_COMPLETED): now nothing writes any more.
       await CancellationScope.nonCancellable(async () => {
         const lessonExists = await core.failIngest({ ...ref, reason: PROCESSING_CANCELLED_MESSAGE });
@@ -142,7 +145,7 @@ export async function videoIngestWorkflow(input: IngestInput): Promise<IngestPro
         }
       });
       progress = { ...progress, stage: 'cancelled' };
-      throw err;
+      throw isCancellation(err) ? err : new CancelledFailure(PROCESSING_CANCELLED_MESSAGE, [], err instanceof Error ? err : undefined);
     }
     const fileFault = fileFaultMessage(err);
     const reason = fileFault ?? VIDEO_PROCESSING_FAILED_MESSAGE;

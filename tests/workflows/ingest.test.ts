@@ -25,7 +25,7 @@ import {
   type IngestInput,
   type IngestProgress,
 } from '../../src/temporal/shared';
-import type { videoIngestWorkflow } from '../../workflows/ingest';
+import { PROCESSING_CANCELLED_MESSAGE, type videoIngestWorkflow } from '../../workflows/ingest';
 import { historyToJson } from '../support/histories';
 
 jest.setTimeout(120_000);
@@ -224,9 +224,26 @@ it('on cancellation stops the transcode first, then fails the lesson and keeps o
   expect(called('deleteVideoObjects')).toEqual([expect.objectContaining({ keepOriginal: true }), expect.objectContaining({ keepOriginal: true })]);
 });
 
+it('on cancellation that an activity meets as a failure (its input deleted first) still cleans up and ends cancelled', async () => {
+  script.transcode = async () => {
+    await heartbeatUntilCancelled().catch(() => undefined);
+    throw new Error('ffmpeg exited with 1: Server returned 404 Not Found'); // retryable, but the cancellation ends the retries
+  };
+  const handle = await start();
+  for (let i = 0; i < 100 && called('transcodeStarted').length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+  script.lessonExists = false; // deleted, which is what cancels the ingest
+  await handle.cancel();
+  const result = await finish(handle, 'ingest-cancelled-input-gone');
+  expect(result).toBeInstanceOf(Error);
+  expect((await handle.describe()).status.name).toBe('CANCELLED');
+  expect(called('failIngest')).toEqual([PROCESSING_CANCELLED_MESSAGE]);
+  expect(called('deleteVideoObjects')).toEqual([expect.objectContaining({ keepOriginal: false }), expect.objectContaining({ keepOriginal: false })]);
+});
+
 it('replays every history above deterministically (RECORD_HISTORIES=1 commits them for future code)', async () => {
   expect(histories.map((h) => h.name).sort()).toEqual([
     'ingest-cancelled',
+    'ingest-cancelled-input-gone',
     'ingest-failed',
     'ingest-lesson-gone-after',
     'ingest-lesson-gone-before',
