@@ -30,7 +30,7 @@ import { INGEST_FILE_FAULTS, ingestStageProgressSignal } from '../src/temporal/s
 
 /** Long enough for ffmpeg to read the source for the whole of a long transcode. */
 const SOURCE_URL_TTL_SECONDS = 6 * 3600;
-const HEARTBEAT_EVERY_MS = 2000;
+const HEARTBEAT_EVERY_MS = 1000;
 /** Progress is signalled to the workflow in steps this large (a signal is a history event). */
 const SIGNAL_STEP_PERCENT = 5;
 

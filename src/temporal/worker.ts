@@ -22,8 +22,9 @@ function poolOptions(pool: Pool, config: Config): Partial<WorkerOptions> {
       // Stripe's live-mode limit is 100 requests/s per account: the whole task queue is throttled to it.
       return { maxTaskQueueActivitiesPerSecond: config.STRIPE_REQUESTS_PER_SECOND, maxConcurrentActivityTaskExecutions: 100 };
     case 'media':
-      // ffmpeg is CPU-bound: about one job per core.
-      return { maxConcurrentActivityTaskExecutions: config.MEDIA_CONCURRENCY };
+      // ffmpeg is CPU-bound: about one job per core. Heartbeats reach the server every second rather than at
+      // 0.8 × the heartbeat timeout: a cancellation is only learnt from a heartbeat's reply, and it kills ffmpeg.
+      return { maxConcurrentActivityTaskExecutions: config.MEDIA_CONCURRENCY, maxHeartbeatThrottleInterval: '1 second' };
   }
 }
 
