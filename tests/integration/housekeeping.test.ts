@@ -15,10 +15,19 @@ import { createUser } from '../support/fixtures';
  */
 describe('housekeeping: expired rows are deleted, live ones kept', () => {
   let api: TestApi;
+  const schedule = () => api.deps.temporal.schedule.getHandle(housekeepingIds.schedule(api.deps.config.TASK_QUEUE_PREFIX));
   beforeAll(async () => {
     api = await startTestApi();
+    // The worker's own hourly sweep must not delete these tests' rows under their assertions.
+    await schedule().pause('housekeeping tests running');
+    for (const action of (await schedule().describe()).info.runningActions) {
+      await api.deps.temporal.workflow.getHandle(action.workflow.workflowId).result().catch(() => undefined);
+    }
   });
-  afterAll(() => api.close());
+  afterAll(async () => {
+    await schedule().unpause();
+    await api.close();
+  });
 
   /** DB-side "now" in ms since epoch (the unit of rate_limits.expire). */
   const nowMs = "(extract(epoch FROM now()) * 1000)::bigint";
@@ -164,9 +173,9 @@ describe('housekeeping: expired rows are deleted, live ones kept', () => {
 
   it('the worker created the hourly housekeeping Schedule at start-up (overlap SKIP)', async () => {
     const prefix = api.deps.config.TASK_QUEUE_PREFIX;
-    const schedule = await api.deps.temporal.schedule.getHandle(housekeepingIds.schedule(prefix)).describe();
-    expect(schedule.spec.intervals).toEqual([expect.objectContaining({ every: 3_600_000 })]);
-    expect(schedule.policies.overlap).toBe(ScheduleOverlapPolicy.SKIP);
-    expect(schedule.action).toMatchObject({ type: 'startWorkflow', workflowType: 'housekeepingWorkflow', taskQueue: `${prefix}edustream-core` });
+    const description = await schedule().describe();
+    expect(description.spec.intervals).toEqual([expect.objectContaining({ every: 3_600_000 })]);
+    expect(description.policies.overlap).toBe(ScheduleOverlapPolicy.SKIP);
+    expect(description.action).toMatchObject({ type: 'startWorkflow', workflowType: 'housekeepingWorkflow', taskQueue: `${prefix}edustream-core` });
   });
 });
