@@ -59,8 +59,15 @@ export function badRequest(detail: string, options: { field?: string; in?: Field
   return new HttpProblem(400, detail, { extra });
 }
 
-export function validationProblem(errors: FieldError[]): HttpProblem {
-  const detail = errors.map((e) => `${e.field}: ${e.message}`).join('; ');
+/** A field error as found; `worded` when its message is a sentence of its own (the spec's wording, a schema's message). */
+export interface FieldIssue extends FieldError {
+  worded?: boolean;
+}
+
+/** 400 with every field error; the detail quotes worded messages as written and names the field of generic ones ("title: Required"). */
+export function validationProblem(issues: FieldIssue[]): HttpProblem {
+  const detail = issues.map((i) => (i.worded ? i.message : `${i.field}: ${i.message}`)).join('; ');
+  const errors: FieldError[] = issues.map(({ worded: _worded, ...error }) => error);
   return new HttpProblem(400, detail, { type: problemTypes.validation, extra: { errors } });
 }
 

@@ -17,6 +17,7 @@ import {
   badRequest,
   conflict,
   type FieldError,
+  type FieldIssue,
   payloadTooLarge,
   problemTypes,
   unsupportedMediaType,
@@ -214,7 +215,7 @@ export function defineRoute<
       throw unsupportedMediaType('Content-Type must be application/json');
     }
 
-    const errors: FieldError[] = [];
+    const errors: FieldIssue[] = [];
     const input = {
       params: spec.params ? parsePart(spec.params, ctx.params, 'path', errors) : ctx.params,
       query: spec.query ? parsePart(spec.query, ctx.query, 'query', errors) : {},
@@ -252,14 +253,36 @@ function requestBody(ctx: AppContext): unknown {
   return (ctx.request as { body?: unknown }).body;
 }
 
-function parsePart(schema: z.ZodType, value: unknown, where: NonNullable<FieldError['in']>, errors: FieldError[]): unknown {
-  const result = schema.safeParse(value, { error: friendlyMessage });
+function parsePart(schema: z.ZodType, value: unknown, where: NonNullable<FieldError['in']>, errors: FieldIssue[]): unknown {
+  const result = parseRequestPart(schema, value, where);
   if (result.success) return result.data;
-  for (const issue of result.error.issues) {
-    const field = issue.path.map(String).join('.') || (where === 'body' ? 'body' : where);
-    errors.push({ field, message: issue.message, in: where });
-  }
+  errors.push(...result.issues);
   return undefined;
+}
+
+/** Parses one part of a request; its issues become field errors, each marked whether the schema worded its message. */
+export function parseRequestPart<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  where: NonNullable<FieldError['in']>,
+): { success: true; data: z.output<S> } | { success: false; issues: FieldIssue[] } {
+  // zod consults this parse-level map only for issues the schema gave no message of its own: the generic ones.
+  const generic = new Set<string>();
+  const issueKey = (path: readonly PropertyKey[], code: string) => `${code} ${path.map(String).join('.')}`;
+  const result = schema.safeParse(value, {
+    error: (issue) => {
+      generic.add(issueKey(issue.path ?? [], issue.code ?? ''));
+      return friendlyMessage(issue);
+    },
+  });
+  if (result.success) return { success: true, data: result.data };
+  const issues = result.error.issues.map((issue) => ({
+    field: issue.path.map(String).join('.') || (where === 'body' ? 'body' : where),
+    message: issue.message,
+    in: where,
+    worded: !generic.has(issueKey(issue.path, issue.code)),
+  }));
+  return { success: false, issues };
 }
 
 function describe(value: unknown): string {

@@ -422,8 +422,14 @@ describe('course discovery API', () => {
             ['limit', 'Limit must be ≤100'],
           ]),
         );
-        expect(body.detail).toContain('limit: Limit must be ≤100');
+        // The detail quotes the spec's wording as written.
+        expect(body.detail).toBe('Price range must be 0-500; Limit must be ≤100; Sort must be: newest, highest_rated, most_popular, price_asc, price_desc');
       }
+    });
+
+    it('the detail is the spec wording alone; a generic message is prefixed by its field', async () => {
+      expect((await problem({ limit: 101 }, '/api/search/courses')).detail).toBe('Limit must be ≤100');
+      expect((await problem({ instructorId: 'x', minRating: 9 }, '/api/courses')).detail).toBe('Rating must be 0-5; instructorId: Invalid uuid');
     });
 
     it('refuses a cursor made for another sort; accepts empty parameters as absent', async () => {

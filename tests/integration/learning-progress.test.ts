@@ -64,7 +64,7 @@ describe('PUT /api/enrollments/:id/progress/:lessonId', () => {
 
     for (const body of [{ progressSeconds: -1 }, { progressSeconds: 'ten' }, {}, { progressSeconds: null }]) {
       const res = await putProgress(e, lesson, body);
-      expect(res.status).toBe(400);
+      expectProblem(res, 400, 'Invalid progress value');
       expect(res.body.errors).toEqual([{ field: 'progressSeconds', message: 'Invalid progress value', in: 'body' }]);
     }
     // Nothing of the rejected requests was written.

@@ -136,7 +136,7 @@ export const courseRoutes: RouteModule = (router, registry, deps) => {
             priceCents: body.priceCents !== undefined ? body.priceCents : current.price_cents,
             subscriptionPriceCents: body.subscriptionPriceCents !== undefined ? body.subscriptionPriceCents : current.subscription_price_cents,
           });
-          if (!pricing.ok) throw validationProblem([{ field: pricing.field, message: pricing.message, in: 'body' }]);
+          if (!pricing.ok) throw validationProblem([{ field: pricing.field, message: pricing.message, in: 'body', worded: true }]);
           patch.pricing_model = body.pricingModel ?? current.pricing_model;
           patch.price_cents = pricing.price_cents;
           patch.subscription_price_cents = pricing.subscription_price_cents;

@@ -19,7 +19,7 @@ import { deleteObjects, type Bucket } from '../../storage/video-objects';
 import { COURSE_ARCHIVED, manageLesson } from '../course-access';
 import { LessonResourceSchema, toResourceResponse } from '../course-views';
 import { conflict, notFound, validationProblem } from '../problem';
-import { defineRoute, type RouteModule } from '../route';
+import { defineRoute, parseRequestPart, type RouteModule } from '../route';
 import { streamFileToS3, type UploadKind } from '../streamed-upload';
 
 /**
@@ -83,8 +83,8 @@ export const lessonResourceRoutes: RouteModule = (router, registry, deps) => {
         fileField: 'file',
         kind: RESOURCE_UPLOAD,
         async acceptFields(raw) {
-          const parsed = NoFields.safeParse(raw);
-          if (!parsed.success) throw validationProblem(parsed.error.issues.map((i) => ({ field: 'body', message: i.message, in: 'body' as const })));
+          const parsed = parseRequestPart(NoFields, raw, 'body');
+          if (!parsed.success) throw validationProblem(parsed.issues);
           return parsed.data;
         },
         keyFor: () => resourceObjectKey(course.id, resourceId),

@@ -41,8 +41,8 @@ import {
 import type { AuthUser } from '../auth';
 import { COURSE_ARCHIVED, manageCourse, manageLesson, viewCourse } from '../course-access';
 import { LessonSchema, mayPlay, playbackKey, toLessonResponse, type PlaybackContext } from '../course-views';
-import { badRequest, conflict, forbidden, HttpProblem, notFound, payloadTooLarge, unavailable, validationProblem, type FieldError } from '../problem';
-import { defineRoute, type RouteModule } from '../route';
+import { badRequest, conflict, forbidden, HttpProblem, notFound, payloadTooLarge, unavailable, validationProblem } from '../problem';
+import { defineRoute, parseRequestPart, type RouteModule } from '../route';
 import { drainRefusedUploads, streamFileToS3, type UploadKind } from '../streamed-upload';
 
 /**
@@ -144,10 +144,6 @@ export function partSizeFor(sizeBytes: number): number {
   return Math.max(8 * MiB, Math.ceil(sizeBytes / 10_000 / MiB) * MiB);
 }
 
-function fieldErrors(error: z.ZodError): FieldError[] {
-  return error.issues.map((i) => ({ field: i.path.join('.') || 'body', message: i.message, in: 'body' as const }));
-}
-
 /** A lesson video as the streamed upload receives it: MP4 or MOV by its first bytes, at most 5 GB. */
 const VIDEO_UPLOAD: UploadKind<{ container: VideoContainer; contentType: string }> = {
   maxBytes: MAX_VIDEO_BYTES,
@@ -221,8 +217,8 @@ export const lessonRoutes: RouteModule = (router, registry, deps) => {
         kind: VIDEO_UPLOAD,
         keyFor: ({ container }) => videoObjectKey(course.id, videoId, container),
         async acceptFields(raw) {
-          const parsed = MultipartLessonFields.safeParse(raw);
-          if (!parsed.success) throw validationProblem(fieldErrors(parsed.error));
+          const parsed = parseRequestPart(MultipartLessonFields, raw, 'body');
+          if (!parsed.success) throw validationProblem(parsed.issues);
           // Refuse a taken position before the upload rather than after it (insertLesson re-checks under the lock).
           if (parsed.data.lessonOrder && (await isLessonOrderTaken(deps.knex, course.id, parsed.data.lessonOrder))) {
             throw lessonOrderTaken(parsed.data.lessonOrder);
