@@ -73,7 +73,7 @@ async function supersede(deps: ApiDeps, attempt: CheckoutAttempt): Promise<void>
 export async function beginCheckout(deps: ApiDeps, buyer: AuthUser, courseId: string, couponCode: string | undefined): Promise<BegunCheckout> {
   const { knex, config, temporal } = deps;
   const course = await loadPurchasableCourse(knex, courseId);
-  const priced = await pricePurchase(knex, course, couponCode, new Date(), { unknownCodeStatus: 400, field: 'couponCode' });
+  const priced = await pricePurchase(knex, course, couponCode, new Date(), { purpose: 'checkout', field: 'couponCode' });
 
   // Bounded: each round either returns or ends one stale attempt (expired meanwhile, superseded, lost workflow).
   for (let round = 0; round < 3; round++) {

@@ -4,7 +4,7 @@
  */
 import type { Knex } from 'knex';
 import { badRequest, HttpProblem, notFound } from '../api/problem';
-import { checkCoupon, COUPON_NOT_FOUND_MESSAGE, normalizeCouponCode, type CouponTerms, type CoursePrice } from '../domain/coupons';
+import { CHECKOUT_COUPON_INVALID_MESSAGE, checkCoupon, COUPON_NOT_FOUND_MESSAGE, normalizeCouponCode, type CouponTerms, type CoursePrice } from '../domain/coupons';
 import { Coupon } from '../models/Coupon';
 
 export interface PurchasableCourse extends CoursePrice {
@@ -58,22 +58,24 @@ export function couponTerms(coupon: Coupon): CouponTerms {
 
 /**
  * The price of `course` with `couponCode` (if any) at instant `at`. A coupon that does not apply is a 400 with
- * the spec's message; an unknown code is `report.unknownCodeStatus` (404 when validating a code, 400 at
- * checkout, where the coupon is just one field of the request).
+ * the spec's message for `report.purpose`: validating a code (MKT-029) says why, and an unknown code is a 404;
+ * at checkout (MKT-013), where the coupon is one field of the request, an unknown or expired code is one 400.
  */
 export async function pricePurchase(
   knex: Knex,
   course: PurchasableCourse,
   couponCode: string | undefined,
   at: Date,
-  report: { unknownCodeStatus: 400 | 404; field: string },
+  report: { purpose: 'validation' | 'checkout'; field: string },
 ): Promise<PricedPurchase> {
   if (!couponCode) return { course, coupon: null, grossCents: course.priceCents, discountCents: 0, netCents: course.priceCents };
+  const atCheckout = report.purpose === 'checkout';
+  const refuse = (message: string) => badRequest(message, { field: report.field, in: 'body' });
   const coupon = await findCoupon(knex, couponCode);
-  if (!coupon) throw new HttpProblem(report.unknownCodeStatus, COUPON_NOT_FOUND_MESSAGE);
+  if (!coupon) throw atCheckout ? refuse(CHECKOUT_COUPON_INVALID_MESSAGE) : new HttpProblem(404, COUPON_NOT_FOUND_MESSAGE);
   const terms = couponTerms(coupon);
   const check = checkCoupon(terms, course, at);
-  if (!check.ok) throw badRequest(check.message, { field: report.field, in: 'body' });
+  if (!check.ok) throw refuse(atCheckout && check.reason === 'expired' ? CHECKOUT_COUPON_INVALID_MESSAGE : check.message);
   return {
     course,
     coupon: { id: coupon.id, code: coupon.code, discountType: terms.discountType, percentOff: terms.percentOff, amountOffCents: terms.amountOffCents },

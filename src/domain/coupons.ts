@@ -44,6 +44,9 @@ export const COUPON_REJECTION_MESSAGES: Record<Exclude<CouponRejection, 'below_m
 /** The spec's wording for a code that matches no (live) coupon. */
 export const COUPON_NOT_FOUND_MESSAGE = 'Coupon code not found';
 
+/** At checkout (MKT-013) an unknown code and an expired one read the same. */
+export const CHECKOUT_COUPON_INVALID_MESSAGE = 'Coupon code invalid or expired';
+
 export type CouponCheck =
   | { ok: true; grossCents: number; discountCents: number; netCents: number }
   | { ok: false; reason: CouponRejection; message: string };

@@ -138,8 +138,8 @@ describe('starting a checkout', () => {
     const { instructor, student, course } = await scene();
     const other = await createCourse(t.deps.knex, instructor.id);
     const cases: [string, string][] = [
-      ['NO-SUCH-CODE', 'Coupon code not found'],
-      [await insertCoupon(instructor.id, { expires_at: new Date(Date.now() - 1000) }), 'Coupon expired'],
+      ['NO-SUCH-CODE', 'Coupon code invalid or expired'],
+      [await insertCoupon(instructor.id, { expires_at: new Date(Date.now() - 1000) }), 'Coupon code invalid or expired'],
       [await insertCoupon(instructor.id, { max_uses: 2, current_uses: 2 }), 'Coupon usage limit reached'],
       [await insertCoupon(instructor.id, { course_id: other.id }), 'Coupon not valid for this course'],
       [await insertCoupon((await createUser(t.deps.knex, config, 'instructor')).id), 'Coupon not valid for this course'],

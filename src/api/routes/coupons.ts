@@ -1,7 +1,7 @@
 import { UniqueViolationError } from 'objection';
 import { z } from 'zod';
 import { loadPurchasableCourse, pricePurchase } from '../../checkout/pricing';
-import { couponDiscount, normalizeCouponCode } from '../../domain/coupons';
+import { COUPON_NOT_FOUND_MESSAGE, couponDiscount, normalizeCouponCode } from '../../domain/coupons';
 import { applyCoupon, dollarsToCents, isMoneyRuleError } from '../../domain/money';
 import { Coupon } from '../../models/Coupon';
 import { assertOwnerOrAdmin } from '../auth';
@@ -216,11 +216,8 @@ export const couponRoutes: RouteModule = (router, registry, deps) => {
     },
     async (_ctx, { body }) => {
       const course = await loadPurchasableCourse(knex, body.courseId);
-      const { coupon, grossCents, discountCents, netCents } = await pricePurchase(knex, course, body.code, new Date(), {
-        unknownCodeStatus: 404,
-        field: 'code',
-      });
-      if (!coupon) throw notFound('Coupon code not found'); // unreachable: a code was given
+      const { coupon, grossCents, discountCents, netCents } = await pricePurchase(knex, course, body.code, new Date(), { purpose: 'validation', field: 'code' });
+      if (!coupon) throw notFound(COUPON_NOT_FOUND_MESSAGE); // unreachable: a code was given
       return {
         valid: true as const,
         code: coupon.code,
