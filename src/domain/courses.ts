@@ -70,6 +70,34 @@ export function previewDurationSeconds(lessons: readonly Pick<PublishableLesson,
   return lessons.reduce((sum, l) => sum + (l.isPreview ? (l.durationSeconds ?? 0) : 0), 0);
 }
 
+/** Why a lesson of a course past draft may not become a free preview (yet). */
+export const PREVIEW_CHANGE_MESSAGES = {
+  lengthUnknown: 'A lesson of a submitted course can become a preview once its video is processed',
+  tooLong: PUBLISH_RULE_MESSAGES.previewTooLong,
+} as const;
+
+export interface PreviewCandidate extends Pick<PublishableLesson, 'videoStatus' | 'durationSeconds'> {
+  /** Absent for a lesson not created yet. */
+  id?: string;
+}
+
+/**
+ * Whether `candidate` may become a free preview of a course in `status`. A draft's previews are checked when it
+ * is submitted; past that, the limit it was checked against keeps holding, so the lesson's length must be known
+ * (its video processed) and the previews, it among them, stay within 15 minutes.
+ */
+export function previewChangeViolation(
+  status: CourseStatus,
+  lessons: readonly (Pick<PublishableLesson, 'isPreview' | 'durationSeconds'> & { id: string })[],
+  candidate: PreviewCandidate,
+): string | undefined {
+  if (status === 'draft') return undefined;
+  if (candidate.videoStatus !== 'ready' || candidate.durationSeconds === null) return PREVIEW_CHANGE_MESSAGES.lengthUnknown;
+  const others = lessons.filter((l) => l.id !== candidate.id);
+  const previews = previewDurationSeconds([...others, { isPreview: true, durationSeconds: candidate.durationSeconds }]);
+  return previews > MAX_PREVIEW_SECONDS ? PREVIEW_CHANGE_MESSAGES.tooLong : undefined;
+}
+
 /** The first publishing rule the lessons break (in the order a course author meets them), or undefined. */
 export function publishRuleViolation(lessons: readonly PublishableLesson[]): string | undefined {
   if (lessons.length < MIN_LESSONS_TO_PUBLISH) return PUBLISH_RULE_MESSAGES.tooFewLessons;

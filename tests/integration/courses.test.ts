@@ -4,6 +4,9 @@
  * Lessons come from fixtures here (ready videos in the database): the subject is the course, not the ingest.
  */
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { createCourse, createReadyLessons, createSale, createUser, type FixtureUser } from '../support/fixtures';
 import { startTestApi, type TestApi } from '../support/api';
 
@@ -175,6 +178,49 @@ describe('DELETE /api/courses/:id (archive)', () => {
     expect((await api.request.get(`/api/courses/${course.id}`)).status).toBe(404);
     expect((await api.request.get(`/api/courses/${course.id}`).set(student.auth)).status).toBe(200);
     await api.request.delete(`/api/courses/${course.id}`).set(instructor.auth).expect(204); // idempotent
+  });
+});
+
+describe('a submitted course keeps its 15-minute preview limit', () => {
+  const lengthUnknown = 'A lesson of a submitted course can become a preview once its video is processed';
+  const makePreview = (courseId: string, lessonId: string) =>
+    api.request.patch(`/api/courses/${courseId}/lessons/${lessonId}`).set(instructor.auth).send({ isPreview: true });
+
+  it('a processed lesson becomes a preview within the limit; beyond it, or before its length is known, 400 and nothing changes', async () => {
+    const course = await createCourse(api.deps.knex, instructor.id); // published, previews: lessons 1-2 (10 minutes)
+    const [, , third, fourth] = await createReadyLessons(api.deps.knex, course.id, 4, { previews: 2, durationSeconds: 300 });
+    await api.deps.knex('course_lessons').where({ id: fourth.id }).update({ video_status: 'processing', video_duration_seconds: null });
+
+    const unknown = await makePreview(course.id, fourth.id);
+    expect({ status: unknown.status, detail: unknown.body.detail }).toEqual({ status: 400, detail: lengthUnknown });
+    expect((await makePreview(course.id, third.id)).body).toMatchObject({ isPreview: true }); // exactly 15 minutes
+
+    await api.deps.knex('course_lessons').where({ id: fourth.id }).update({ video_status: 'ready', video_duration_seconds: 1 });
+    const tooLong = await makePreview(course.id, fourth.id);
+    expect({ status: tooLong.status, detail: tooLong.body.detail }).toEqual({ status: 400, detail: 'Preview duration exceeds 15 minute limit' });
+    expect(await api.deps.knex('course_lessons').where({ course_id: course.id, is_preview: true }).orderBy('lesson_order').pluck('lesson_order')).toEqual([1, 2, 3]);
+  });
+
+  it('a new lesson of a submitted course cannot start as a preview (its length is unknown), by either upload', async () => {
+    const course = await createCourse(api.deps.knex, instructor.id, { status: 'under_review' });
+    const direct = await api.request
+      .post(`/api/courses/${course.id}/lessons/uploads`)
+      .set(instructor.auth)
+      .send({ title: 'Teaser', contentType: 'video/mp4', sizeBytes: 1024, isPreview: true });
+    expect({ status: direct.status, errors: direct.body.errors }).toEqual({ status: 400, errors: [{ field: 'isPreview', message: lengthUnknown, in: 'body' }] });
+
+    const file = path.join(await fs.promises.mkdtemp(path.join(os.tmpdir(), 'preview-')), 'teaser.mp4');
+    await fs.promises.writeFile(file, Buffer.alloc(1024));
+    const streamed = await api.request.post(`/api/courses/${course.id}/lessons`).set(instructor.auth).field('title', 'Teaser').field('isPreview', 'true').attach('video', file);
+    expect({ status: streamed.status, detail: streamed.body.detail }).toEqual({ status: 400, detail: lengthUnknown });
+    expect(await api.deps.knex('course_lessons').where({ course_id: course.id })).toEqual([]);
+
+    // Not a preview, it is added (and may become one once processed).
+    const plain = await api.request
+      .post(`/api/courses/${course.id}/lessons/uploads`)
+      .set(instructor.auth)
+      .send({ title: 'Teaser', contentType: 'video/mp4', sizeBytes: 1024, isPreview: false });
+    expect(plain.status).toBe(201);
   });
 });
 

@@ -1,5 +1,7 @@
 import {
   mayPlayLesson,
+  PREVIEW_CHANGE_MESSAGES,
+  previewChangeViolation,
   previewDurationSeconds,
   PUBLISH_RULE_MESSAGES,
   publishRuleViolation,
@@ -69,6 +71,35 @@ describe('publishing rules', () => {
 
   it('reports the lesson count before anything else', () => {
     expect(publishRuleViolation([{ ...ready(true, 5000), videoStatus: 'failed' }])).toBe(PUBLISH_RULE_MESSAGES.tooFewLessons);
+  });
+});
+
+describe('previewChangeViolation', () => {
+  const lessons = [
+    { id: 'a', isPreview: true, durationSeconds: 600 },
+    { id: 'b', isPreview: false, durationSeconds: 300 },
+    { id: 'c', isPreview: false, durationSeconds: 301 },
+  ];
+  const ready = (id: string, durationSeconds: number) => ({ id, videoStatus: 'ready' as const, durationSeconds });
+
+  it('leaves a draft to the check at submission', () => {
+    expect(previewChangeViolation('draft', lessons, ready('c', 301))).toBeUndefined();
+    expect(previewChangeViolation('draft', [], { videoStatus: 'awaiting_upload', durationSeconds: null })).toBeUndefined();
+  });
+
+  it('past draft, keeps the previews within 15 minutes, the candidate counted once', () => {
+    for (const status of ['under_review', 'published', 'archived'] as const) {
+      expect(previewChangeViolation(status, lessons, ready('b', 300))).toBeUndefined(); // exactly 15 minutes
+      expect(previewChangeViolation(status, lessons, ready('c', 301))).toBe(PREVIEW_CHANGE_MESSAGES.tooLong);
+      expect(previewChangeViolation(status, lessons, ready('a', 600))).toBeUndefined(); // already a preview
+    }
+  });
+
+  it('past draft, needs the lesson’s length: a video processed', () => {
+    for (const videoStatus of ['awaiting_upload', 'processing', 'failed'] as const) {
+      expect(previewChangeViolation('published', lessons, { id: 'b', videoStatus, durationSeconds: null })).toBe(PREVIEW_CHANGE_MESSAGES.lengthUnknown);
+    }
+    expect(previewChangeViolation('published', lessons, { videoStatus: 'awaiting_upload', durationSeconds: null })).toBe(PREVIEW_CHANGE_MESSAGES.lengthUnknown);
   });
 });
 

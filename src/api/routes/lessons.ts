@@ -10,7 +10,7 @@ import { ServiceError } from '@temporalio/client';
 import type { Middleware } from 'koa';
 import { z } from 'zod';
 import { refreshTotalDuration } from '../../courses/course-duration';
-import { MAX_PREVIEW_SECONDS, previewDurationSeconds, PUBLISH_RULE_MESSAGES } from '../../domain/courses';
+import { previewChangeViolation } from '../../domain/courses';
 import { cancelIngest, ingestProgress, startIngest } from '../../courses/ingest-client';
 import { insertLesson, isLessonOrderTaken, lessonOrderTaken, reorderLessons } from '../../courses/lessons';
 import type { ApiDeps } from '../../deps';
@@ -144,6 +144,12 @@ export function partSizeFor(sizeBytes: number): number {
   return Math.max(8 * MiB, Math.ceil(sizeBytes / 10_000 / MiB) * MiB);
 }
 
+/** A lesson added as a free preview: only to a draft, whose previews are checked when it is submitted. */
+function assertNewLessonMayBePreview(course: Pick<Course, 'status'>, isPreview: boolean): void {
+  const violation = isPreview ? previewChangeViolation(course.status, [], { videoStatus: 'awaiting_upload', durationSeconds: null }) : undefined;
+  if (violation) throw badRequest(violation, { field: 'isPreview', in: 'body' });
+}
+
 /** A lesson video as the streamed upload receives it: MP4 or MOV by its first bytes, at most 5 GB. */
 const VIDEO_UPLOAD: UploadKind<{ container: VideoContainer; contentType: string }> = {
   maxBytes: MAX_VIDEO_BYTES,
@@ -219,7 +225,8 @@ export const lessonRoutes: RouteModule = (router, registry, deps) => {
         async acceptFields(raw) {
           const parsed = parseRequestPart(MultipartLessonFields, raw, 'body');
           if (!parsed.success) throw validationProblem(parsed.issues);
-          // Refuse a taken position before the upload rather than after it (insertLesson re-checks under the lock).
+          // Refuse what is known to fail before the upload rather than after it (both are re-checked under the lock).
+          assertNewLessonMayBePreview(course, parsed.data.isPreview);
           if (parsed.data.lessonOrder && (await isLessonOrderTaken(deps.knex, course.id, parsed.data.lessonOrder))) {
             throw lessonOrderTaken(parsed.data.lessonOrder);
           }
@@ -229,7 +236,8 @@ export const lessonRoutes: RouteModule = (router, registry, deps) => {
       let lesson: CourseLesson;
       try {
         lesson = await deps.knex.transaction(async (trx) => {
-          await manageCourse(trx, course.id, user, { forUpdate: true }); // still ours, not archived meanwhile
+          const current = await manageCourse(trx, course.id, user, { forUpdate: true }); // still ours, not archived meanwhile
+          assertNewLessonMayBePreview(current, video.fields.isPreview);
           return insertLesson(trx, { courseId: course.id, ...video.fields, videoKey: video.key, videoSizeBytes: video.sizeBytes });
         });
       } catch (err) {
@@ -262,6 +270,7 @@ export const lessonRoutes: RouteModule = (router, registry, deps) => {
     async (ctx, { params, body, user }) => {
       if (body.sizeBytes > MAX_VIDEO_BYTES) throw payloadTooLarge(MAX_VIDEO_SIZE_MESSAGE);
       const course = await manageCourse(deps.knex, params.id, user);
+      assertNewLessonMayBePreview(course, body.isPreview);
       const container: VideoContainer = body.contentType === 'video/quicktime' ? 'mov' : 'mp4';
       const key = videoObjectKey(course.id, randomUUID(), container);
       const { UploadId } = await deps.s3.send(
@@ -271,7 +280,7 @@ export const lessonRoutes: RouteModule = (router, registry, deps) => {
       let lesson: CourseLesson;
       try {
         lesson = await deps.knex.transaction(async (trx) => {
-          await manageCourse(trx, course.id, user, { forUpdate: true });
+          assertNewLessonMayBePreview(await manageCourse(trx, course.id, user, { forUpdate: true }), body.isPreview);
           return insertLesson(trx, { courseId: course.id, ...body, videoKey: key, videoUploadId: UploadId, videoSizeBytes: body.sizeBytes });
         });
       } catch (err) {
@@ -384,11 +393,15 @@ export const lessonRoutes: RouteModule = (router, registry, deps) => {
     async (_ctx, { params, body, user }) => {
       const { course, updated } = await deps.knex.transaction(async (trx) => {
         const { course, lesson } = await manageLesson(trx, params, user, { forUpdate: true });
-        if (body.isPreview && !lesson.is_preview && course.status !== 'draft') {
-          // A course already submitted keeps the preview limit it was checked against.
+        if (body.isPreview && !lesson.is_preview) {
+          // The course row is locked (manageLesson): concurrent changes to its previews are checked one after another.
           const lessons = await CourseLesson.query(trx).where('course_id', course.id);
-          const previews = lessons.map((l) => ({ isPreview: l.id === lesson.id || l.is_preview, durationSeconds: l.video_duration_seconds }));
-          if (previewDurationSeconds(previews) > MAX_PREVIEW_SECONDS) throw badRequest(PUBLISH_RULE_MESSAGES.previewTooLong, { field: 'isPreview', in: 'body' });
+          const violation = previewChangeViolation(
+            course.status,
+            lessons.map((l) => ({ id: l.id, isPreview: l.is_preview, durationSeconds: l.video_duration_seconds })),
+            { id: lesson.id, videoStatus: lesson.video_status, durationSeconds: lesson.video_duration_seconds },
+          );
+          if (violation) throw badRequest(violation, { field: 'isPreview', in: 'body' });
         }
         const updated = await lesson.$query(trx).patchAndFetch({
           ...(body.title !== undefined && { title: body.title }),
