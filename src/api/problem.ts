@@ -98,9 +98,11 @@ export function tooManyRequests(detail = 'Too many requests', retryAfterSeconds?
   });
 }
 
-export function unavailable(detail = 'Service temporarily unavailable', retryAfterSeconds?: number): HttpProblem {
+/** 503; `extra` members tell the client how to retry when it is more than repeating the request. */
+export function unavailable(detail = 'Service temporarily unavailable', retryAfterSeconds?: number, extra?: Record<string, unknown>): HttpProblem {
   return new HttpProblem(503, detail, {
     headers: retryAfterSeconds === undefined ? {} : { 'Retry-After': String(Math.ceil(retryAfterSeconds)) },
+    extra,
   });
 }
 

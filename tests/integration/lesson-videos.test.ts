@@ -233,7 +233,7 @@ describe('direct upload (presigned multipart)', () => {
     expect(await objectExists(api.deps.s3, bucket, row.video_key)).toBe(false);
   });
 
-  it('answers 503 with Retry-After while the storage is unreachable', async () => {
+  it('answers 503 with Retry-After while the storage is unreachable, by either upload', async () => {
     const course = await draftCourse();
     const offline = await startTestApi({ env: { S3_ENDPOINT: 'http://127.0.0.1:1' } });
     try {
@@ -243,6 +243,13 @@ describe('direct upload (presigned multipart)', () => {
         .send({ title: 'Later', contentType: 'video/mp4', sizeBytes: 1000 });
       expect(res.status).toBe(503);
       expect(res.headers['retry-after']).toBe('5');
+      // Streamed through the API, the upload fails with the spec's words (MKT-006).
+      const streamed = await uploadLesson(offline.request, instructor.auth, course.id, await makeVideo({ seconds: 1 }));
+      expect({ status: streamed.status, detail: streamed.body.detail, retryAfter: streamed.headers['retry-after'] }).toEqual({
+        status: 503,
+        detail: 'Video processing failed, retry',
+        retryAfter: '5',
+      });
       expect(await api.deps.knex('course_lessons').where({ course_id: course.id })).toHaveLength(0);
     } finally {
       await offline.close();

@@ -526,7 +526,7 @@ class LessonVideos {
     } catch (err) {
       // The video is stored and the lesson exists (awaiting its processing): completing again starts it.
       this.deps.log.warn({ err, lessonId: lesson.id }, 'could not start the video ingest');
-      throw unavailable(`${VIDEO_PROCESSING_FAILED_MESSAGE}: POST /api/courses/${lesson.course_id}/lessons/${lesson.id}/upload/complete`, 5);
+      throw unavailable(VIDEO_PROCESSING_FAILED_MESSAGE, 5, { retryWith: `POST /api/courses/${lesson.course_id}/lessons/${lesson.id}/upload/complete` });
     }
     await CourseLesson.query(this.deps.knex).findById(lesson.id).where({ video_status: 'awaiting_upload' }).patch({ video_status: 'processing' });
     return (await CourseLesson.query(this.deps.knex).findById(lesson.id)) ?? lesson;
