@@ -9,6 +9,7 @@ import { calculateTax } from '../../src/checkout/tax';
 import { loadConfig } from '../../src/config';
 import { createStripe } from '../../src/deps';
 import { startTestApi, type TestApi } from '../support/api';
+import { startFaultProxy } from '../support/fault-proxy';
 import { createCourse, createUser } from '../support/fixtures';
 
 let t: TestApi;
@@ -48,4 +49,45 @@ test('Stripe Tax unreachable → proceed without tax, logged', async () => {
   const quote = await calculateTax(offline, log, { amountCents: 7900, reference: 'course', location: { country: 'US', postalCode: '94103' } });
   expect(quote).toEqual({ available: false, subtotalCents: 7900, taxCents: 0, totalCents: 7900, taxRatePercent: null, jurisdiction: null });
   expect(lines.join('')).toMatch(/Stripe Tax unavailable/);
+});
+
+test('an address Stripe Tax cannot place → 400 "Unable to determine tax jurisdiction" (MKT-031)', async () => {
+  // stripe-mock accepts any address: the proxy gives Stripe's documented answer for this one request.
+  const target = config.STRIPE_API_BASE;
+  if (!target) throw new Error('STRIPE_API_BASE is not set: stripe-mock must sit behind the proxy');
+  const stripe = await startFaultProxy({
+    target,
+    errorRate: 0,
+    timeoutRate: 0,
+    hangMs: 0,
+    answer: ({ method, path }) =>
+      method === 'POST' && path === '/v1/tax/calculations'
+        ? {
+            status: 400,
+            body: {
+              error: {
+                type: 'invalid_request_error',
+                code: 'customer_tax_location_invalid',
+                param: 'customer_details[address]',
+                message: 'We could not determine the customer’s tax location based on the provided customer address.',
+              },
+            },
+          }
+        : undefined,
+  });
+  const api = await startTestApi({ env: { STRIPE_API_BASE: stripe.url } });
+  try {
+    const instructor = await createUser(api.deps.knex, config, 'instructor');
+    const student = await createUser(api.deps.knex, config, 'student');
+    const course = await createCourse(api.deps.knex, instructor.id);
+    const res = await api.request.post('/api/checkout/tax').set(student.auth).send({ courseId: course.id, address: { country: 'US', postalCode: '00000' } });
+    expect({ status: res.status, detail: res.body.detail, errors: res.body.errors }).toEqual({
+      status: 400,
+      detail: 'Unable to determine tax jurisdiction',
+      errors: [{ field: 'address', message: 'Unable to determine tax jurisdiction', in: 'body' }],
+    });
+  } finally {
+    await api.close();
+    await stripe.close();
+  }
 });

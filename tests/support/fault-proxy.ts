@@ -3,7 +3,7 @@
  * Stripe-style error, a share hang past the client's timeout without reaching Stripe, and a share reach
  * Stripe but lose the answer (the worst case: Stripe acted, the caller cannot know); the rest pass through.
  * It records every request that reached Stripe, so tests can prove retries reused their idempotency keys
- * (nothing was doubled).
+ * (nothing was doubled). `answer` gives Stripe's documented reply where stripe-mock has none.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -21,6 +21,8 @@ export interface FaultProxyOptions extends FaultRates {
   hangMs: number;
   /** Deterministic faults: a seeded generator instead of Math.random. */
   seed?: number;
+  /** Stripe's own answer to a request that stripe-mock cannot give (it accepts any address, say); undefined: proxied. */
+  answer?: (request: { method: string; path: string }) => { status: number; body: unknown } | undefined;
 }
 
 export interface ForwardedRequest {
@@ -60,6 +62,13 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   const rates: Required<FaultRates> = { errorRate: opts.errorRate, timeoutRate: opts.timeoutRate, lostReplyRate: opts.lostReplyRate ?? 0 };
   const hang = (req: http.IncomingMessage) => setTimeout(() => req.socket.destroy(), opts.hangMs).unref();
   const server = http.createServer((req, res) => {
+    const answer = opts.answer?.({ method: req.method ?? 'GET', path: (req.url ?? '').split('?')[0] });
+    if (answer) {
+      req.resume();
+      res.writeHead(answer.status, { 'Content-Type': 'application/json', 'Request-Id': 'req_answered' });
+      res.end(JSON.stringify(answer.body));
+      return;
+    }
     const roll = random();
     if (roll < rates.errorRate) {
       injected.errors++;
