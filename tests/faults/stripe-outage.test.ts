@@ -61,6 +61,8 @@ test('with Stripe flaky (30% errors, timeouts, lost answers) and for a while dow
   f.proxy.setFaults(FLAKY);
   const second = await buying;
   await refunding;
+  // What buyers were told meanwhile: the spec's words (MKT-013, MKT-014), and nothing else.
+  expect([f.traffic.outageDetails.checkout, f.traffic.outageDetails.refund]).toEqual([['Payment processing unavailable - retry'], ['Payment processing unavailable - retry']]);
 
   // Flaky: the eight sales kept become payable after the hold; the month's run pays each instructor 4 × $55.30.
   const kept = [...first.slice(4), ...second];

@@ -28,6 +28,8 @@ export interface Traffic {
   requests: number;
   retried: number;
   statuses: Record<string, Record<number, number>>;
+  /** The distinct problem details of each operation's 5xx answers: what a client was told while things were down. */
+  outageDetails: Record<string, string[]>;
 }
 
 /** How often `operation` was answered `status`. */
@@ -93,7 +95,7 @@ export async function startFaultSystem(name: string, options: FaultSystemOptions
       t,
       knex: t.deps.knex,
       config: loadConfig(system.env),
-      traffic: { requests: 0, retried: 0, statuses: {} },
+      traffic: { requests: 0, retried: 0, statuses: {}, outageDetails: {} },
       async close() {
         await t.close();
         await running.stop();
@@ -114,6 +116,11 @@ export function counted(traffic: Traffic, operation: string, res: Response): Res
   traffic.requests++;
   const statuses = (traffic.statuses[operation] ??= {});
   statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+  if (res.status >= 500) {
+    const details = (traffic.outageDetails[operation] ??= []);
+    const detail = String(res.body?.detail);
+    if (!details.includes(detail)) details.push(detail);
+  }
   return res;
 }
 
