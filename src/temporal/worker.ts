@@ -14,7 +14,7 @@ export function parsePools(value: string): Pool[] {
 }
 
 /** Per-pool worker settings: the pool's concurrency is where each kind of work is bounded. */
-function poolOptions(pool: Pool, config: Config): Partial<WorkerOptions> {
+export function poolOptions(pool: Pool, config: Config): Partial<WorkerOptions> {
   switch (pool) {
     case 'core':
       return { workflowsPath: require.resolve('../../workflows'), maxConcurrentActivityTaskExecutions: 50 };

@@ -27,6 +27,8 @@ import {
 } from '../../src/temporal/shared';
 import { PROCESSING_CANCELLED_MESSAGE, type videoIngestWorkflow } from '../../workflows/ingest';
 import { historyToJson } from '../support/histories';
+import { loadConfig } from '../../src/config';
+import { poolOptions } from '../../src/temporal/worker';
 
 jest.setTimeout(120_000);
 
@@ -111,7 +113,8 @@ beforeAll(async () => {
   env = await TestWorkflowEnvironment.createFromExistingServer({ address: process.env.TEMPORAL_ADDRESS });
   workers = await Promise.all([
     Worker.create({ connection: env.nativeConnection, taskQueue: taskQueue('core', prefix), workflowsPath, activities: core }),
-    Worker.create({ connection: env.nativeConnection, taskQueue: taskQueue('media', prefix), activities: media }),
+    // The media pool's own settings: cancellations reach the fakes as fast as they reach ffmpeg.
+    Worker.create({ connection: env.nativeConnection, taskQueue: taskQueue('media', prefix), activities: media, ...poolOptions('media', loadConfig(process.env)) }),
   ]);
   running = Promise.all(workers.map((w) => w.run()));
 });
