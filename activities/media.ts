@@ -148,7 +148,7 @@ function readableReason(stderrTail: string): string {
 }
 
 /**
- * Heartbeats every couple of seconds with the latest progress (the SDK throttles the RPCs), which is also
+ * Heartbeats every second with the latest progress (the media worker sends them on at most once a second), which is also
  * how the activity learns it was cancelled. `signal` aborts on cancellation; `stop()` ends the heartbeats.
  */
 function heartbeating(): { signal: AbortSignal; report(details: object): void; stop(): void } {

@@ -24,7 +24,8 @@ import {
   validationProblem,
 } from './problem';
 
-// Once per process: adds `.openapi()` to zod schemas (idempotent, but every schema file imports zod through here).
+// Once per process: adds `.openapi()` to zod's schemas. Idempotent; every module that calls `.openapi()` imports a
+// value from this one (defineRoute, Timestamp), so the extension is in place before such a schema is built.
 extendZodWithOpenApi(z);
 
 // --- app-wide types --------------------------------------------------------------------------
@@ -178,7 +179,7 @@ export type RouteHandler<P, Q, B, H, A, R extends ResponsesSpec> = (
  *
  * The handler receives validated, coerced input (400 problem naming every bad field otherwise)
  * and returns the response body: 200 by default, or whatever `ctx.status` it set (e.g. 201);
- * returning nothing gives 204. The returned value is passed through the response schema, so
+ * returning nothing gives 204 (or the status it set, with an empty body). The returned value is passed through the response schema, so
  * columns the schema does not list (password_hash...) never leave the server.
  */
 export function defineRoute<
