@@ -20,7 +20,7 @@ import { masterPlaylist, mediaPlaylistStats } from '../src/media/hls';
 import type { LessonRendition } from '../src/models/CourseLesson';
 import { ffmpegPaths } from '../src/stack/tools';
 import { objectSize, presignedGetUrl, putFile } from '../src/storage/video-objects';
-import { INGEST_FILE_FAULTS, ingestStageProgressSignal } from '../src/temporal/shared';
+import { INGEST_FILE_FAULTS, ingestStageProgressSignal, MEDIA_HEARTBEAT_INTERVAL_MS } from '../src/temporal/shared';
 
 /**
  * ffprobe/ffmpeg work of the video ingest (media pool: CPU-bound, concurrency ≈ cores). ffmpeg reads the
@@ -30,7 +30,6 @@ import { INGEST_FILE_FAULTS, ingestStageProgressSignal } from '../src/temporal/s
 
 /** Long enough for ffmpeg to read the source for the whole of a long transcode. */
 const SOURCE_URL_TTL_SECONDS = 6 * 3600;
-const HEARTBEAT_EVERY_MS = 1000;
 /** Progress is signalled to the workflow in steps this large (a signal is a history event). */
 const SIGNAL_STEP_PERCENT = 5;
 
@@ -148,14 +147,14 @@ function readableReason(stderrTail: string): string {
 }
 
 /**
- * Heartbeats every second with the latest progress (the media worker sends them on at most once a second), which is also
+ * Heartbeats every MEDIA_HEARTBEAT_INTERVAL_MS with the latest progress, which is also
  * how the activity learns it was cancelled. `signal` aborts on cancellation; `stop()` ends the heartbeats.
  */
 function heartbeating(): { signal: AbortSignal; report(details: object): void; stop(): void } {
   const context = Context.current();
   let details: object = {};
   context.heartbeat(details);
-  const timer = setInterval(() => context.heartbeat(details), HEARTBEAT_EVERY_MS);
+  const timer = setInterval(() => context.heartbeat(details), MEDIA_HEARTBEAT_INTERVAL_MS);
   return { signal: context.cancellationSignal, report: (d) => (details = d), stop: () => clearInterval(timer) };
 }
 

@@ -201,6 +201,12 @@ export interface IngestProgress {
   failureReason?: string;
 }
 
+/**
+ * How often media activities heartbeat, and how often the media worker passes heartbeats on to the server (instead
+ * of 0.8 × the heartbeat timeout): a cancellation is learnt from a heartbeat's reply, so it kills ffmpeg this soon.
+ */
+export const MEDIA_HEARTBEAT_INTERVAL_MS = 1000;
+
 /** Activity failure types that are the uploaded file's fault: not retried; the lesson fails with the message. */
 export const INGEST_FILE_FAULTS = { invalidVideo: 'InvalidVideo', videoMissing: 'VideoMissing' } as const;
 

@@ -2,7 +2,7 @@ import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
 import { createActivitiesByPool } from '../../activities';
 import type { Config } from '../config';
 import type { Deps } from '../deps';
-import { Pool, POOLS, taskQueue } from './shared';
+import { MEDIA_HEARTBEAT_INTERVAL_MS, Pool, POOLS, taskQueue } from './shared';
 
 export function parsePools(value: string): Pool[] {
   const pools = value.split(',').map((p) => p.trim()).filter(Boolean);
@@ -22,9 +22,8 @@ export function poolOptions(pool: Pool, config: Config): Partial<WorkerOptions> 
       // Stripe's live-mode limit is 100 requests/s per account: the whole task queue is throttled to it.
       return { maxTaskQueueActivitiesPerSecond: config.STRIPE_REQUESTS_PER_SECOND, maxConcurrentActivityTaskExecutions: 100 };
     case 'media':
-      // ffmpeg is CPU-bound: about one job per core. Heartbeats reach the server every second rather than at
-      // 0.8 × the heartbeat timeout: a cancellation is only learnt from a heartbeat's reply, and it kills ffmpeg.
-      return { maxConcurrentActivityTaskExecutions: config.MEDIA_CONCURRENCY, maxHeartbeatThrottleInterval: '1 second' };
+      // ffmpeg is CPU-bound: about one job per core. Heartbeats are passed on as often as they come (see the constant).
+      return { maxConcurrentActivityTaskExecutions: config.MEDIA_CONCURRENCY, maxHeartbeatThrottleInterval: MEDIA_HEARTBEAT_INTERVAL_MS };
   }
 }
 

@@ -209,9 +209,11 @@ describe('a submitted course keeps its 15-minute preview limit', () => {
       .send({ title: 'Teaser', contentType: 'video/mp4', sizeBytes: 1024, isPreview: true });
     expect({ status: direct.status, errors: direct.body.errors }).toEqual({ status: 400, errors: [{ field: 'isPreview', message: lengthUnknown, in: 'body' }] });
 
-    const file = path.join(await fs.promises.mkdtemp(path.join(os.tmpdir(), 'preview-')), 'teaser.mp4');
+    const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'preview-'));
+    const file = path.join(dir, 'teaser.mp4');
     await fs.promises.writeFile(file, Buffer.alloc(1024));
     const streamed = await api.request.post(`/api/courses/${course.id}/lessons`).set(instructor.auth).field('title', 'Teaser').field('isPreview', 'true').attach('video', file);
+    await fs.promises.rm(dir, { recursive: true });
     expect({ status: streamed.status, detail: streamed.body.detail }).toEqual({ status: 400, detail: lengthUnknown });
     expect(await api.deps.knex('course_lessons').where({ course_id: course.id })).toEqual([]);
 
