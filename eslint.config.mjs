@@ -110,11 +110,23 @@ export default defineConfig(
       '@typescript-eslint/no-restricted-imports': ['error', sandboxRestrictedImports],
       'no-restricted-properties': [
         'error',
-        { object: 'Date', property: 'now', message: `Date.now() ${deterministic}: pass the instant in (the scheduled time, workflowInfo().startTime).` },
-        { object: 'Math', property: 'random', message: `Math.random() ${deterministic}: use uuid4() from @temporalio/workflow or pass values in.` },
+        {
+          object: 'Date',
+          property: 'now',
+          message: `Date.now() ${deterministic}: pass the instant in (the scheduled time, workflowInfo().startTime).`,
+        },
+        {
+          object: 'Math',
+          property: 'random',
+          message: `Math.random() ${deterministic}: use uuid4() from @temporalio/workflow or pass values in.`,
+        },
         { object: 'performance', property: 'now', message: `performance.now() ${deterministic}.` },
         { object: 'globalThis', property: 'process', message: '`process` is not available in workflow code.' },
-        { object: 'globalThis', property: 'setTimeout', message: 'Use sleep() / condition() from @temporalio/workflow.' },
+        {
+          object: 'globalThis',
+          property: 'setTimeout',
+          message: 'Use sleep() / condition() from @temporalio/workflow.',
+        },
         { object: 'globalThis', property: 'setInterval', message: 'Use sleep() in a loop from @temporalio/workflow.' },
       ],
       'no-restricted-syntax': [
@@ -134,8 +146,14 @@ export default defineConfig(
       ],
       'no-restricted-globals': [
         'error',
-        { name: 'process', message: '`process` is not available in workflow code: pass configuration in as workflow arguments.' },
-        { name: 'setTimeout', message: 'Use sleep() / condition() with a timeout from @temporalio/workflow (durable timers).' },
+        {
+          name: 'process',
+          message: '`process` is not available in workflow code: pass configuration in as workflow arguments.',
+        },
+        {
+          name: 'setTimeout',
+          message: 'Use sleep() / condition() with a timeout from @temporalio/workflow (durable timers).',
+        },
         { name: 'setInterval', message: 'Use sleep() in a loop from @temporalio/workflow (durable timers).' },
         { name: 'setImmediate', message: 'Not available in workflow code.' },
         { name: 'require', message: 'Use static imports in workflow code.' },

@@ -39,7 +39,12 @@ export function createCheckoutActivities(deps: Deps) {
     async fulfilCheckout({ input, session, chargeId, paidAt }: FulfilCheckoutInput): Promise<RecordedSale> {
       if (session.amountSubtotalCents !== null && session.amountSubtotalCents !== input.netCents) {
         log.error(
-          { transactionId: input.transactionId, sessionId: session.sessionId, expected: input.netCents, charged: session.amountSubtotalCents },
+          {
+            transactionId: input.transactionId,
+            sessionId: session.sessionId,
+            expected: input.netCents,
+            charged: session.amountSubtotalCents,
+          },
           'Checkout Session subtotal differs from the price we set; recording our price',
         );
       }

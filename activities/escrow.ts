@@ -25,7 +25,8 @@ async function lockShare(trx: Knex.Transaction, transactionId: string): Promise<
     .where({ transaction_id: transactionId })
     .forUpdate()
     .first<LockedShare | undefined>('id', 'status', 'payout_id', 'release_at');
-  if (!share) throw ApplicationFailure.nonRetryable(`no revenue record for transaction ${transactionId}`, 'sale_not_found');
+  if (!share)
+    throw ApplicationFailure.nonRetryable(`no revenue record for transaction ${transactionId}`, 'sale_not_found');
   return share;
 }
 
@@ -39,8 +40,12 @@ export async function shareSnapshot(db: Knex | Knex.Transaction, transactionId: 
       't.status as tx_status',
       'a.id as adjustment_id',
     );
-  if (!row) throw ApplicationFailure.nonRetryable(`no revenue record for transaction ${transactionId}`, 'sale_not_found');
-  return { status: saleStatusOf({ status: row.status, hasAdjustment: row.adjustment_id !== null }), final: row.tx_status === 'refunded' };
+  if (!row)
+    throw ApplicationFailure.nonRetryable(`no revenue record for transaction ${transactionId}`, 'sale_not_found');
+  return {
+    status: saleStatusOf({ status: row.status, hasAdjustment: row.adjustment_id !== null }),
+    final: row.tx_status === 'refunded',
+  };
 }
 
 /** The state a share returns to when nothing holds it any more: payable once its hold is over, else held. */
@@ -86,7 +91,12 @@ export function createEscrowActivities(deps: Deps) {
         await appendAudit(trx, {
           transactionId,
           action: 'dispute_opened',
-          metadata: { disputeId: dispute.disputeId, stripeEventId: dispute.eventId, shareStatus: share.status, frozen: freezable },
+          metadata: {
+            disputeId: dispute.disputeId,
+            stripeEventId: dispute.eventId,
+            shareStatus: share.status,
+            frozen: freezable,
+          },
           dedupeKey: `dispute_opened:${dispute.eventId}`,
         });
         return shareSnapshot(trx, transactionId);

@@ -123,19 +123,31 @@ export function createHousekeepingActivities(deps: Deps) {
         throw ApplicationFailure.nonRetryable(`not a housekeeping table: ${String(table)}`, 'HousekeepingTableUnknown');
       }
       if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_SWEEP_BATCH_SIZE) {
-        throw ApplicationFailure.nonRetryable(`batchSize must be an integer from 1 to ${MAX_SWEEP_BATCH_SIZE}`, 'HousekeepingBadBatchSize');
+        throw ApplicationFailure.nonRetryable(
+          `batchSize must be an integer from 1 to ${MAX_SWEEP_BATCH_SIZE}`,
+          'HousekeepingBadBatchSize',
+        );
       }
       const context = Context.current();
       const resumed = context.info.heartbeatDetails as SweepProgress | undefined;
-      let progress: SweepProgress = resumed?.table === table ? resumed : { table, cursor: null, deleted: 0, batches: 0 };
+      let progress: SweepProgress =
+        resumed?.table === table ? resumed : { table, cursor: null, deleted: 0, batches: 0 };
       for (;;) {
         if (context.cancellationSignal.aborted) throw new CancelledFailure(`sweep of ${table} cancelled`);
         const batch = await SWEEPERS[table](deps.knex, batchSize, progress.cursor);
-        progress = { table, cursor: batch.cursor, deleted: progress.deleted + batch.deleted, batches: progress.batches + 1 };
+        progress = {
+          table,
+          cursor: batch.cursor,
+          deleted: progress.deleted + batch.deleted,
+          batches: progress.batches + 1,
+        };
         context.heartbeat(progress);
         if (batch.done) break;
       }
-      deps.log.info({ table, deleted: progress.deleted, batches: progress.batches }, 'housekeeping: expired rows deleted');
+      deps.log.info(
+        { table, deleted: progress.deleted, batches: progress.batches },
+        'housekeeping: expired rows deleted',
+      );
       return { table, deleted: progress.deleted, batches: progress.batches };
     },
   };

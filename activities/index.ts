@@ -26,7 +26,11 @@ export function createActivitiesByPool(deps: Deps): Record<Pool, object> {
       ...createPayoutActivities(deps),
       ...createHousekeepingActivities(deps),
     },
-    payments: { ...createStripeCheckoutActivities(deps), ...createStripeRefundActivities(deps), ...createPayoutPaymentActivities(deps) },
+    payments: {
+      ...createStripeCheckoutActivities(deps),
+      ...createStripeRefundActivities(deps),
+      ...createPayoutPaymentActivities(deps),
+    },
     media: { ...createMediaActivities(deps) },
   };
 }

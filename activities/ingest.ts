@@ -24,7 +24,8 @@ export interface IngestOutcome extends LessonVideoRef {
 export function createIngestActivities(deps: Deps) {
   const { knex } = deps;
   const bucket = { s3: deps.s3, name: deps.config.S3_BUCKET };
-  const lessonVideo = (ref: LessonVideoRef) => knex('course_lessons').where({ id: ref.lessonId, video_key: ref.videoKey });
+  const lessonVideo = (ref: LessonVideoRef) =>
+    knex('course_lessons').where({ id: ref.lessonId, video_key: ref.videoKey });
 
   return {
     /** Marks the lesson `processing`; false when the lesson (with this video) no longer exists. */

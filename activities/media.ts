@@ -46,7 +46,8 @@ export function createMediaActivities(deps: Deps) {
   const bucket = { s3: deps.s3, name: deps.config.S3_BUCKET };
   let tools: { ffmpeg: string; ffprobe: string } | undefined;
   // Resolved on first use: a worker that does not serve the media pool needs no ffmpeg.
-  const binaries = () => (tools ??= ffmpegPaths({ FFMPEG_PATH: deps.config.FFMPEG_PATH, FFPROBE_PATH: deps.config.FFPROBE_PATH }));
+  const binaries = () =>
+    (tools ??= ffmpegPaths({ FFMPEG_PATH: deps.config.FFMPEG_PATH, FFPROBE_PATH: deps.config.FFPROBE_PATH }));
   const sourceUrl = (videoKey: string) => presignedGetUrl(bucket, videoKey, SOURCE_URL_TTL_SECONDS);
 
   return {
@@ -75,7 +76,9 @@ export function createMediaActivities(deps: Deps) {
       try {
         await withTempDir(async (dir) => {
           const file = path.join(dir, 'thumbnail.jpg');
-          await run(binaries().ffmpeg, thumbnailArgs(await sourceUrl(input.videoKey), input.atSeconds, file), { signal });
+          await run(binaries().ffmpeg, thumbnailArgs(await sourceUrl(input.videoKey), input.atSeconds, file), {
+            signal,
+          });
           await putFile(bucket, thumbnailKey, file, 'image/jpeg', signal);
         });
       } finally {
@@ -108,7 +111,10 @@ export function createMediaActivities(deps: Deps) {
       try {
         return await withTempDir(async (dir) => {
           const url = await sourceUrl(input.videoKey);
-          await run(binaries().ffmpeg, transcodeArgs(url, planned, dir, { hasAudio: input.hasAudio }), { signal, onProgress });
+          await run(binaries().ffmpeg, transcodeArgs(url, planned, dir, { hasAudio: input.hasAudio }), {
+            signal,
+            onProgress,
+          });
           const renditions: LessonRendition[] = [];
           const variants = [];
           for (const r of planned) {
@@ -118,7 +124,13 @@ export function createMediaActivities(deps: Deps) {
             await putFile(bucket, playlistKey, path.join(dir, r.playlistFile), 'application/vnd.apple.mpegurl', signal);
             const stats = mediaPlaylistStats(await fs.promises.readFile(path.join(dir, r.playlistFile), 'utf8'));
             variants.push({ ...stats, width: r.width, height: r.height, uri: r.playlistFile });
-            renditions.push({ height: r.height, width: r.width, key, playlist_key: playlistKey, bitrate_kbps: Math.round(stats.averageBitsPerSecond / 1000) });
+            renditions.push({
+              height: r.height,
+              width: r.width,
+              key,
+              playlist_key: playlistKey,
+              bitrate_kbps: Math.round(stats.averageBitsPerSecond / 1000),
+            });
           }
           // Written last: its presence means every rendition it lists is complete.
           const master = path.join(dir, 'master.m3u8');
@@ -134,14 +146,22 @@ export function createMediaActivities(deps: Deps) {
 }
 
 function invalidVideo(reason: string): ApplicationFailure {
-  return ApplicationFailure.nonRetryable(`The file is not a readable video: ${reason}`, INGEST_FILE_FAULTS.invalidVideo);
+  return ApplicationFailure.nonRetryable(
+    `The file is not a readable video: ${reason}`,
+    INGEST_FILE_FAULTS.invalidVideo,
+  );
 }
 
 /** The last line ffprobe wrote, without the input's URL (`https://…: Invalid data…`) and the demuxer's `[mov @ 0x…]` prefix. */
 function readableReason(stderrTail: string): string {
   const lines = stderrTail
     .split('\n')
-    .map((l) => l.replace(/^\[[^\]]*\]\s*/, '').replace(/^https?:\/\/\S+?: /, '').trim())
+    .map((l) =>
+      l
+        .replace(/^\[[^\]]*\]\s*/, '')
+        .replace(/^https?:\/\/\S+?: /, '')
+        .trim(),
+    )
     .filter(Boolean);
   return (lines[lines.length - 1] ?? 'unknown format').slice(0, 300);
 }

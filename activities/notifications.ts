@@ -49,7 +49,9 @@ export function createNotificationActivities(deps: Deps) {
               });
             return 'failed';
           }
-          await trx('notifications').where({ id: row.id }).update({ sent_at: trx.fn.now(), attempts: row.attempts + 1, next_attempt_at: null });
+          await trx('notifications')
+            .where({ id: row.id })
+            .update({ sent_at: trx.fn.now(), attempts: row.attempts + 1, next_attempt_at: null });
           return 'sent';
         });
         if (outcome === 'none') break;

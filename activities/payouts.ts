@@ -75,7 +75,9 @@ export function createPayoutPaymentActivities(deps: Deps) {
       try {
         if (input.resumed) {
           const sent = await deps.stripe.transfers.list({ transfer_group: transferGroup, limit: 10 });
-          const transfer = sent.data.find((t) => t.transfer_group === transferGroup && t.metadata.payout_id === input.payoutId);
+          const transfer = sent.data.find(
+            (t) => t.transfer_group === transferGroup && t.metadata.payout_id === input.payoutId,
+          );
           if (transfer) return { transferId: transfer.id };
         }
         const transfer = await deps.stripe.transfers.create(

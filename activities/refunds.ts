@@ -49,7 +49,8 @@ async function lockSale(trx: Knex.Transaction, transactionId: string): Promise<L
       'r.payout_id',
       'a.id as adjustment_id',
     );
-  if (!sale) throw ApplicationFailure.nonRetryable(`transaction ${transactionId} has no recorded sale`, 'not_refundable');
+  if (!sale)
+    throw ApplicationFailure.nonRetryable(`transaction ${transactionId} has no recorded sale`, 'not_refundable');
   return sale;
 }
 
@@ -70,7 +71,8 @@ export function createRefundActivities(deps: Deps) {
       return knex.transaction(async (trx) => {
         const sale = await lockSale(trx, attempt.transactionId);
         if (sale.status === 'refunded') return { kind: 'already_refunded' };
-        if (sale.status !== 'completed') throw ApplicationFailure.nonRetryable(refundRefusals.notRefundable.message, 'not_refundable');
+        if (sale.status !== 'completed')
+          throw ApplicationFailure.nonRetryable(refundRefusals.notRefundable.message, 'not_refundable');
         // Stripe will not refund a disputed charge; the dispute's outcome decides instead.
         if (sale.share_status === 'frozen' && attempt.source === 'api') {
           throw ApplicationFailure.nonRetryable(refundRefusals.disputed.message, refundRefusals.disputed.code);
@@ -121,7 +123,10 @@ export function createRefundActivities(deps: Deps) {
      * the share held or payable again (by its release date), no clawback — and audits the failure.
      * Safe to run whether or not `beginRefund` got as far as changing anything, and any number of times.
      */
-    async undoBeginRefund(attempt: RefundAttempt, failure: { code: RefundFailureCode; message: string }): Promise<void> {
+    async undoBeginRefund(
+      attempt: RefundAttempt,
+      failure: { code: RefundFailureCode; message: string },
+    ): Promise<void> {
       await knex.transaction(async (trx) => {
         const sale = await lockSale(trx, attempt.transactionId);
         if (sale.status !== 'completed') return; // refunded after all (or never refundable): nothing to put back
@@ -163,19 +168,24 @@ export function createRefundActivities(deps: Deps) {
         const tx = await trx('transactions as t')
           .join('courses as c', 'c.id', 't.course_id')
           .where('t.id', attempt.transactionId)
-          .first<{ buyer_id: string; course_id: string; title: string; stripe_refund_id: string | null; refunded_at: Date | null }>(
-            't.buyer_id',
-            't.course_id',
-            'c.title',
-            't.stripe_refund_id',
-            't.refunded_at',
-          );
+          .first<{
+            buyer_id: string;
+            course_id: string;
+            title: string;
+            stripe_refund_id: string | null;
+            refunded_at: Date | null;
+          }>('t.buyer_id', 't.course_id', 'c.title', 't.stripe_refund_id', 't.refunded_at');
         let refundedAt = tx.refunded_at;
         let stripeRefundId = tx.stripe_refund_id;
         if (sale.status === 'completed') {
           const [row] = await trx('transactions')
             .where({ id: attempt.transactionId })
-            .update({ status: 'refunded', refunded_at: trx.fn.now(), stripe_refund_id: done.stripeRefundId, updated_at: trx.fn.now() })
+            .update({
+              status: 'refunded',
+              refunded_at: trx.fn.now(),
+              stripe_refund_id: done.stripeRefundId,
+              updated_at: trx.fn.now(),
+            })
             .returning<{ refunded_at: Date; stripe_refund_id: string | null }[]>(['refunded_at', 'stripe_refund_id']);
           refundedAt = row.refunded_at;
           stripeRefundId = row.stripe_refund_id;
@@ -201,7 +211,12 @@ export function createRefundActivities(deps: Deps) {
             {
               user_id: tx.buyer_id,
               kind: 'refund_processed',
-              payload: { subject: `Your refund for ${tx.title}`, transactionId: attempt.transactionId, courseId: tx.course_id, refundCents },
+              payload: {
+                subject: `Your refund for ${tx.title}`,
+                transactionId: attempt.transactionId,
+                courseId: tx.course_id,
+                refundCents,
+              },
               dedupe_key: `refund:${attempt.transactionId}:buyer`,
             },
             {

@@ -22,13 +22,20 @@ export function stripeFailure(err: unknown): unknown {
     err instanceof Stripe.errors.StripeIdempotencyError ||
     err instanceof Stripe.errors.StripeCardError
   ) {
-    return ApplicationFailure.nonRetryable(err.message, err.type, { code: err.code, param: err.param, requestId: err.requestId });
+    return ApplicationFailure.nonRetryable(err.message, err.type, {
+      code: err.code,
+      param: err.param,
+      requestId: err.requestId,
+    });
   }
   return err;
 }
 
 /** The session's parameters, a pure function of the attempt: a retried request is byte-for-byte the same one. */
-export function checkoutSessionParams(input: CheckoutInput, automaticTax: boolean): Stripe.Checkout.SessionCreateParams {
+export function checkoutSessionParams(
+  input: CheckoutInput,
+  automaticTax: boolean,
+): Stripe.Checkout.SessionCreateParams {
   const metadata: Record<string, string> = {
     transactionId: input.transactionId,
     buyerId: input.buyerId,
@@ -36,7 +43,10 @@ export function checkoutSessionParams(input: CheckoutInput, automaticTax: boolea
     ...(input.couponId && { couponId: input.couponId }),
   };
   const opened = Date.parse(input.openedAt);
-  const expiresAtMs = Math.min(Math.max(Date.parse(input.expiresAt), opened + SESSION_MIN_LIFETIME_MS), opened + SESSION_MAX_LIFETIME_MS);
+  const expiresAtMs = Math.min(
+    Math.max(Date.parse(input.expiresAt), opened + SESSION_MIN_LIFETIME_MS),
+    opened + SESSION_MAX_LIFETIME_MS,
+  );
   return {
     mode: 'payment',
     client_reference_id: input.transactionId,
@@ -87,13 +97,19 @@ export function createStripeCheckoutActivities(deps: Deps) {
           session = await stripe.checkout.sessions.create(checkoutSessionParams(input, true), { idempotencyKey: key });
         } catch (err) {
           if (!isStripeTaxUnavailable(err)) throw err;
-          log.error({ err, transactionId: input.transactionId }, 'Stripe Tax unavailable: checkout proceeds without tax (finance: tax not collected)');
-          session = await stripe.checkout.sessions.create(checkoutSessionParams(input, false), { idempotencyKey: `${key}:without-tax` });
+          log.error(
+            { err, transactionId: input.transactionId },
+            'Stripe Tax unavailable: checkout proceeds without tax (finance: tax not collected)',
+          );
+          session = await stripe.checkout.sessions.create(checkoutSessionParams(input, false), {
+            idempotencyKey: `${key}:without-tax`,
+          });
         }
       } catch (err) {
         throw stripeFailure(err);
       }
-      if (!session.url) throw ApplicationFailure.nonRetryable(`Checkout Session ${session.id} has no URL`, 'StripeUnexpectedResponse');
+      if (!session.url)
+        throw ApplicationFailure.nonRetryable(`Checkout Session ${session.id} has no URL`, 'StripeUnexpectedResponse');
       return { sessionId: session.id, url: session.url };
     },
 
@@ -110,7 +126,10 @@ export function createStripeCheckoutActivities(deps: Deps) {
         const current = await stripe.checkout.sessions.retrieve(sessionId);
         if (current.status !== 'open') return checked(current);
         try {
-          return checked(await stripe.checkout.sessions.expire(sessionId, {}, { idempotencyKey: `checkout-expire:${sessionId}` }), 'expired');
+          return checked(
+            await stripe.checkout.sessions.expire(sessionId, {}, { idempotencyKey: `checkout-expire:${sessionId}` }),
+            'expired',
+          );
         } catch (err) {
           // Paid between our two calls: Stripe refuses to expire a completed session.
           if (!(err instanceof Stripe.errors.StripeInvalidRequestError)) throw err;

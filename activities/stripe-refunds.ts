@@ -23,7 +23,10 @@ export function createStripeRefundActivities(deps: Deps) {
           ? { charge: request.chargeId }
           : null;
       if (!target) {
-        throw ApplicationFailure.nonRetryable(`transaction ${request.transactionId} has no Stripe payment to refund`, 'payment_provider_refused');
+        throw ApplicationFailure.nonRetryable(
+          `transaction ${request.transactionId} has no Stripe payment to refund`,
+          'payment_provider_refused',
+        );
       }
       try {
         const refund = await deps.stripe.refunds.create(
@@ -33,7 +36,8 @@ export function createStripeRefundActivities(deps: Deps) {
         return { refundId: refund.id };
       } catch (err) {
         // Refunded at Stripe already (from the dashboard, say): the money is back, which is what we wanted.
-        if (err instanceof Stripe.errors.StripeError && err.code === 'charge_already_refunded') return { refundId: null };
+        if (err instanceof Stripe.errors.StripeError && err.code === 'charge_already_refunded')
+          return { refundId: null };
         // Stripe answered and said no: retrying will not change its mind.
         if (err instanceof Stripe.errors.StripeInvalidRequestError || err instanceof Stripe.errors.StripeCardError) {
           throw ApplicationFailure.nonRetryable(err.message, 'payment_provider_refused');

@@ -7,9 +7,15 @@ import { condition, defineSignal, proxyActivities, setHandler } from '@temporali
 
 export const baselinePaidSignal = defineSignal('paid');
 
-const { noop } = proxyActivities<{ noop(): Promise<void> }>({ startToCloseTimeout: '30 seconds', retry: { maximumAttempts: 3 } });
+const { noop } = proxyActivities<{ noop(): Promise<void> }>({
+  startToCloseTimeout: '30 seconds',
+  retry: { maximumAttempts: 3 },
+});
 
-export async function baselineCheckoutWorkflow(activitiesBeforeSignal: number, activitiesAfterSignal: number): Promise<void> {
+export async function baselineCheckoutWorkflow(
+  activitiesBeforeSignal: number,
+  activitiesAfterSignal: number,
+): Promise<void> {
   let paid = false;
   setHandler(baselinePaidSignal, () => {
     paid = true;

@@ -40,7 +40,10 @@ async function main(): Promise<void> {
 
   const system = await startEphemeralSystem(process.env, log, { LOG_LEVEL: 'error' });
   const config = loadConfig(system.env);
-  const deps: ApiDeps = { ...createDeps({ ...config, LOG_LEVEL: 'error' }, 'bench'), temporal: await connectTemporal(config) };
+  const deps: ApiDeps = {
+    ...createDeps({ ...config, LOG_LEVEL: 'error' }, 'bench'),
+    temporal: await connectTemporal(config),
+  };
   const handle = buildApi(deps).app.callback();
   const server = http.createServer((req, res) => void handle(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -80,12 +83,22 @@ async function main(): Promise<void> {
       if (res.status !== 201 && res.status !== 200) throw new Error(`checkout ${i}: ${res.status} ${await res.text()}`);
       const checkout = (await res.json()) as { checkoutId: string; sessionId: string; netCents: number };
       const { payload, signature } = sign(
-        checkoutSessionEvent('checkout.session.completed', { sessionId: checkout.sessionId, transactionId: checkout.checkoutId, amountSubtotalCents: checkout.netCents }),
+        checkoutSessionEvent('checkout.session.completed', {
+          sessionId: checkout.sessionId,
+          transactionId: checkout.checkoutId,
+          amountSubtotalCents: checkout.netCents,
+        }),
         { secret: config.STRIPE_WEBHOOK_SECRET },
       );
-      const hook = await fetch(`${base}/api/webhooks/stripe`, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Stripe-Signature': signature }, body: payload });
+      const hook = await fetch(`${base}/api/webhooks/stripe`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', 'Stripe-Signature': signature },
+        body: payload,
+      });
       if (hook.status !== 200) throw new Error(`webhook ${i}: ${hook.status} ${await hook.text()}`);
-      const result = (await deps.temporal.workflow.getHandle(workflowId.checkout(buyer.id, course.id, 1)).result()) as CheckoutResult;
+      const result = (await deps.temporal.workflow
+        .getHandle(workflowId.checkout(buyer.id, course.id, 1))
+        .result()) as CheckoutResult;
       if (result.status !== 'completed') throw new Error(`checkout ${i} ended ${result.status}`);
       escrows.push(result.transactionId);
       if (escrows.length % Math.max(1, Math.round(n / 10)) === 0) log(`${escrows.length} purchases done`);
@@ -96,8 +109,15 @@ async function main(): Promise<void> {
     const latencies = await runConcurrent(n, concurrency, purchase);
     const wallMs = performance.now() - started;
 
-    const enrolled = (await deps.knex('enrollments').where({ course_id: course.id, status: 'active' }).count<{ n: number }[]>('* as n'))[0].n;
-    const completed = (await deps.knex('transactions').where({ course_id: course.id, status: 'completed' }).count<{ n: number }[]>('* as n'))[0].n;
+    const enrolled = (
+      await deps.knex('enrollments').where({ course_id: course.id, status: 'active' }).count<{ n: number }[]>('* as n')
+    )[0].n;
+    const completed = (
+      await deps
+        .knex('transactions')
+        .where({ course_id: course.id, status: 'completed' })
+        .count<{ n: number }[]>('* as n')
+    )[0].n;
     if (enrolled !== n + warmup || completed !== n + warmup) {
       throw new Error(`expected ${n + warmup} enrollments and sales, found ${enrolled} and ${completed}`);
     }
@@ -107,7 +127,13 @@ async function main(): Promise<void> {
     const baselineThroughput = round((n / baseline.wallMs) * 1000);
     printTable([
       { run: 'checkout (API → webhook → enrollment)', n, concurrency, 'throughput/s': throughput, ...ms(checkout) },
-      { run: `baseline (raw workflow, ${ACTIVITIES_BEFORE_SIGNAL + ACTIVITIES_AFTER_SIGNAL} no-op activities + 1 signal)`, n, concurrency, 'throughput/s': baselineThroughput, ...ms(baseline.summary) },
+      {
+        run: `baseline (raw workflow, ${ACTIVITIES_BEFORE_SIGNAL + ACTIVITIES_AFTER_SIGNAL} no-op activities + 1 signal)`,
+        n,
+        concurrency,
+        'throughput/s': baselineThroughput,
+        ...ms(baseline.summary),
+      },
     ]);
     printResult({
       bench: 'checkout',
@@ -128,7 +154,12 @@ async function main(): Promise<void> {
     });
   } finally {
     // Escrow timers run for days (and this branch may have no worker for them): leave the shared server tidy.
-    await runConcurrent(escrows.length, 20, (i) => deps.temporal.workflow.getHandle(workflowId.escrow(escrows[i])).terminate('bench cleanup').catch(() => undefined));
+    await runConcurrent(escrows.length, 20, (i) =>
+      deps.temporal.workflow
+        .getHandle(workflowId.escrow(escrows[i]))
+        .terminate('bench cleanup')
+        .catch(() => undefined),
+    );
     server.close();
     await closeDeps(deps);
     await system.stop();

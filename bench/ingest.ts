@@ -54,10 +54,28 @@ async function main(): Promise<void> {
     log(`generating a ${seconds} s 1280x720 video…`);
     const video = path.join(work, 'source.mp4');
     await promisify(execFile)(ffmpegPaths().ffmpeg, [
-      '-hide_banner', '-v', 'error', '-y',
-      '-f', 'lavfi', '-i', `testsrc2=size=1280x720:rate=30:duration=${seconds}`,
-      '-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`,
-      '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', video,
+      '-hide_banner',
+      '-v',
+      'error',
+      '-y',
+      '-f',
+      'lavfi',
+      '-i',
+      `testsrc2=size=1280x720:rate=30:duration=${seconds}`,
+      '-f',
+      'lavfi',
+      '-i',
+      `sine=frequency=440:duration=${seconds}`,
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-pix_fmt',
+      'yuv420p',
+      '-c:a',
+      'aac',
+      '-shortest',
+      video,
     ]);
 
     // --- 1. the ingest workflow next to the bare ffmpeg commands ------------------------------------
@@ -72,7 +90,12 @@ async function main(): Promise<void> {
       stages = ingest.stages;
       const { video_key: key } = await deps.knex('course_lessons').where({ id: lessonId }).first('video_key');
       log(`run ${i + 1}/${runs}: the same ffmpeg commands, bare…`);
-      bareMs.push(await bareFfmpeg(await presignedGetUrl({ s3: deps.s3, name: config.S3_BUCKET }, key), path.join(work, `bare-${i}`)));
+      bareMs.push(
+        await bareFfmpeg(
+          await presignedGetUrl({ s3: deps.s3, name: config.S3_BUCKET }, key),
+          path.join(work, `bare-${i}`),
+        ),
+      );
       await deleteLesson(base, auth, courseId, lessonId, deps.temporal);
     }
     const value = Math.min(...workflowMs);
@@ -83,16 +106,32 @@ async function main(): Promise<void> {
     const warmUp = await uploadFile(base, auth, courseId, video, 'Warm-up'); // code paths loaded, pools warm
     await deleteLesson(base, auth, courseId, warmUp, deps.temporal);
     await new Promise((r) => setTimeout(r, 1000));
-    const memory = await measureUploadMemory(api.pid!, uploadMb, () => uploadSynthetic(base, auth, courseId, video, uploadMb * MiB));
+    const memory = await measureUploadMemory(api.pid!, uploadMb, () =>
+      uploadSynthetic(base, auth, courseId, video, uploadMb * MiB),
+    );
     await deleteLesson(base, auth, courseId, memory.value, deps.temporal);
 
     const r1 = (n: number) => Math.round(n * 10) / 10;
     printTable([
-      { measure: 'video', value: `${seconds} s 1280x720 30 fps H.264/AAC, renditions ${renditionsFor(1280, 720).map((r) => `${r.lines}p`).join(' ')}` },
-      { measure: `ingest workflow, start → close (min of ${runs})`, value: `${Math.round(value)} ms  [${workflowMs.map(Math.round).join(', ')}]` },
-      { measure: `bare ffprobe + thumbnail + transcode (min of ${runs})`, value: `${Math.round(baseline)} ms  [${bareMs.map(Math.round).join(', ')}]` },
+      {
+        measure: 'video',
+        value: `${seconds} s 1280x720 30 fps H.264/AAC, renditions ${renditionsFor(1280, 720)
+          .map((r) => `${r.lines}p`)
+          .join(' ')}`,
+      },
+      {
+        measure: `ingest workflow, start → close (min of ${runs})`,
+        value: `${Math.round(value)} ms  [${workflowMs.map(Math.round).join(', ')}]`,
+      },
+      {
+        measure: `bare ffprobe + thumbnail + transcode (min of ${runs})`,
+        value: `${Math.round(baseline)} ms  [${bareMs.map(Math.round).join(', ')}]`,
+      },
       { measure: 'ratio', value: (value / baseline).toFixed(2) },
-      ...Object.entries(stages).map(([name, ms]) => ({ measure: `  activity ${name} (last run)`, value: `${Math.round(ms)} ms` })),
+      ...Object.entries(stages).map(([name, ms]) => ({
+        measure: `  activity ${name} (last run)`,
+        value: `${Math.round(ms)} ms`,
+      })),
       { measure: `upload ${uploadMb} MB through the API`, value: `${r1(memory.mbPerSecond)} MB/s` },
       { measure: 'API RSS before / peak', value: `${r1(memory.beforeMb)} MB / ${r1(memory.peakMb)} MB` },
       { measure: 'API RSS growth (goal < 100 MB)', value: `${r1(memory.growthMb)} MB` },
@@ -142,7 +181,12 @@ async function signUpInstructor(base: string): Promise<string> {
   const res = await fetch(`${base}/api/auth/register`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({ email: `bench-${Date.now()}@example.test`, password: 'bench password 123', name: 'Bench', role: 'instructor' }),
+    body: JSON.stringify({
+      email: `bench-${Date.now()}@example.test`,
+      password: 'bench password 123',
+      name: 'Bench',
+      role: 'instructor',
+    }),
   });
   return `Bearer ${(await json(res)).token as string}`;
 }
@@ -151,7 +195,14 @@ async function createCourse(base: string, auth: string): Promise<string> {
   const res = await fetch(`${base}/api/courses`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Authorization: auth },
-    body: JSON.stringify({ title: 'Benchmark course', description: 'Ingest benchmark', category: 'other', difficultyLevel: 'beginner', pricingModel: 'one_time', priceCents: 1900 }),
+    body: JSON.stringify({
+      title: 'Benchmark course',
+      description: 'Ingest benchmark',
+      category: 'other',
+      difficultyLevel: 'beginner',
+      pricingModel: 'one_time',
+      priceCents: 1900,
+    }),
   });
   return (await json(res)).id as string;
 }
@@ -160,15 +211,31 @@ async function uploadFile(base: string, auth: string, courseId: string, file: st
   const form = new FormData();
   form.set('title', title);
   form.set('video', new Blob([fs.readFileSync(file)], { type: 'video/mp4' }), 'video.mp4');
-  const res = await fetch(`${base}/api/courses/${courseId}/lessons`, { method: 'POST', headers: { Authorization: auth }, body: form });
+  const res = await fetch(`${base}/api/courses/${courseId}/lessons`, {
+    method: 'POST',
+    headers: { Authorization: auth },
+    body: form,
+  });
   return (await json(res)).id as string;
 }
 
 /** Deletes the lesson (and its objects) and waits until its ingest has ended, so nothing competes with the next measurement. */
-async function deleteLesson(base: string, auth: string, courseId: string, lessonId: string, client: Awaited<ReturnType<typeof connectTemporal>>): Promise<void> {
-  const res = await fetch(`${base}/api/courses/${courseId}/lessons/${lessonId}`, { method: 'DELETE', headers: { Authorization: auth } });
+async function deleteLesson(
+  base: string,
+  auth: string,
+  courseId: string,
+  lessonId: string,
+  client: Awaited<ReturnType<typeof connectTemporal>>,
+): Promise<void> {
+  const res = await fetch(`${base}/api/courses/${courseId}/lessons/${lessonId}`, {
+    method: 'DELETE',
+    headers: { Authorization: auth },
+  });
   if (res.status !== 204) throw new Error(`deleting lesson ${lessonId} answered ${res.status}`);
-  await client.workflow.getHandle(workflowId.ingest(lessonId)).result().catch(() => undefined);
+  await client.workflow
+    .getHandle(workflowId.ingest(lessonId))
+    .result()
+    .catch(() => undefined);
 }
 
 /** The ingest's duration from its own start and close times, and each activity's from schedule to completion. */
@@ -178,7 +245,8 @@ async function waitForWorkflow(client: Awaited<ReturnType<typeof connectTemporal
   if (result.stage !== 'ready') throw new Error(`ingest ended ${JSON.stringify(result)}`);
   const { startTime, closeTime } = await handle.describe();
   const events = (await handle.fetchHistory()).events ?? [];
-  const at = (e: temporal.api.history.v1.IHistoryEvent) => Number(e.eventTime?.seconds ?? 0) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
+  const at = (e: temporal.api.history.v1.IHistoryEvent) =>
+    Number(e.eventTime?.seconds ?? 0) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
   const scheduled = new Map<string, { name: string; at: number }>();
   const stages: Record<string, number> = {};
   for (const e of events) {
@@ -186,7 +254,8 @@ async function waitForWorkflow(client: Awaited<ReturnType<typeof connectTemporal
     if (s) scheduled.set(String(e.eventId), { name: s.activityType?.name ?? '?', at: at(e) });
     const done = e.activityTaskCompletedEventAttributes;
     const begun = done && scheduled.get(String(done.scheduledEventId));
-    if (begun && ['probeVideo', 'createThumbnail', 'transcodeRenditions', 'completeIngest'].includes(begun.name)) stages[begun.name] = at(e) - begun.at;
+    if (begun && ['probeVideo', 'createThumbnail', 'transcodeRenditions', 'completeIngest'].includes(begun.name))
+      stages[begun.name] = at(e) - begun.at;
   }
   return { ms: (closeTime?.getTime() ?? Date.now()) - startTime.getTime(), stages };
 }
@@ -207,7 +276,13 @@ async function bareFfmpeg(url: string, dir: string): Promise<number> {
 }
 
 /** Streams a multipart upload of `bytes` (an MP4 header, then filler) generated on the fly: nothing is held here either. */
-async function uploadSynthetic(base: string, auth: string, courseId: string, sample: string, bytes: number): Promise<string> {
+async function uploadSynthetic(
+  base: string,
+  auth: string,
+  courseId: string,
+  sample: string,
+  bytes: number,
+): Promise<string> {
   const boundary = `----bench${Date.now()}`;
   const head = Buffer.from(
     `--${boundary}\r\nContent-Disposition: form-data; name="title"\r\n\r\nLarge upload\r\n` +
@@ -220,19 +295,29 @@ async function uploadSynthetic(base: string, auth: string, courseId: string, sam
   return new Promise((resolve, reject) => {
     const req = http.request(url, {
       method: 'POST',
-      headers: { Authorization: auth, 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Content-Length': String(head.length + bytes + tail.length) },
+      headers: {
+        Authorization: auth,
+        'Content-Type': `multipart/form-data; boundary=${boundary}`,
+        'Content-Length': String(head.length + bytes + tail.length),
+      },
     });
     req.on('response', (res) => {
       let body = '';
       res.setEncoding('utf8').on('data', (d: string) => (body += d));
-      res.on('end', () => (res.statusCode === 201 ? resolve((JSON.parse(body) as { id: string }).id) : reject(new Error(`upload answered ${res.statusCode}: ${body}`))));
+      res.on('end', () =>
+        res.statusCode === 201
+          ? resolve((JSON.parse(body) as { id: string }).id)
+          : reject(new Error(`upload answered ${res.statusCode}: ${body}`)),
+      );
     });
     req.on('error', reject);
     const write = async () => {
-      const send = (b: Buffer) => (req.write(b) ? Promise.resolve() : new Promise<void>((r) => req.once('drain', () => r())));
+      const send = (b: Buffer) =>
+        req.write(b) ? Promise.resolve() : new Promise<void>((r) => req.once('drain', () => r()));
       await send(head);
       await send(mp4Header);
-      for (let sent = mp4Header.length; sent < bytes; sent += chunk.length) await send(chunk.subarray(0, Math.min(chunk.length, bytes - sent)));
+      for (let sent = mp4Header.length; sent < bytes; sent += chunk.length)
+        await send(chunk.subarray(0, Math.min(chunk.length, bytes - sent)));
       req.end(tail);
     };
     write().catch(reject);
@@ -254,7 +339,13 @@ async function measureUploadMemory(pid: number, uploadMb: number, upload: () => 
   clearInterval(sampler);
   const after = residentMb(pid);
   if (after.hwm > before.hwm) peak = Math.max(peak, after.hwm);
-  return { value, beforeMb: before.rss, peakMb: peak, growthMb: peak - before.rss, mbPerSecond: uploadMb / (ms / 1000) };
+  return {
+    value,
+    beforeMb: before.rss,
+    peakMb: peak,
+    growthMb: peak - before.rss,
+    mbPerSecond: uploadMb / (ms / 1000),
+  };
 }
 
 main().catch((err: unknown) => {

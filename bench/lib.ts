@@ -50,7 +50,11 @@ export function summarize(samples: number[]): LatencySummary {
 }
 
 /** Runs `task(i)` for i in [0, total) with at most `concurrency` in flight; returns each call's latency in ms. */
-export async function runConcurrent(total: number, concurrency: number, task: (i: number) => Promise<unknown>): Promise<number[]> {
+export async function runConcurrent(
+  total: number,
+  concurrency: number,
+  task: (i: number) => Promise<unknown>,
+): Promise<number[]> {
   const latencies: number[] = new Array(total);
   let next = 0;
   const lane = async () => {
@@ -79,5 +83,15 @@ export interface BenchResult {
 /** The last line a benchmark prints: `ratio` = value / baseline where a baseline exists. */
 export function printResult(result: BenchResult): void {
   const ratio = result.baseline ? Math.round((result.value / result.baseline) * 100) / 100 : undefined;
-  console.log(JSON.stringify({ bench: result.bench, metric: result.metric, value: result.value, baseline: result.baseline, ratio, goal: result.goal, extra: result.extra }));
+  console.log(
+    JSON.stringify({
+      bench: result.bench,
+      metric: result.metric,
+      value: result.value,
+      baseline: result.baseline,
+      ratio,
+      goal: result.goal,
+      extra: result.extra,
+    }),
+  );
 }

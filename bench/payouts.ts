@@ -31,7 +31,12 @@ const log = (line: string) => process.stderr.write(`[bench:payouts] ${line}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Calls task(0..total-1) open-loop at `rate` per second (at most `inFlight` outstanding); returns the elapsed ms. */
-async function paced(total: number, rate: number, inFlight: number, task: (i: number) => Promise<unknown>): Promise<number> {
+async function paced(
+  total: number,
+  rate: number,
+  inFlight: number,
+  task: (i: number) => Promise<unknown>,
+): Promise<number> {
   const start = performance.now();
   let next = 0;
   const lane = async () => {
@@ -62,7 +67,10 @@ function childPid(name: string): number | undefined {
     for (const entry of fs.readdirSync('/proc')) {
       if (!/^\d+$/.test(entry)) continue;
       const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const [comm, rest] = [stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), stat.slice(stat.lastIndexOf(')') + 2)];
+      const [comm, rest] = [
+        stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
+        stat.slice(stat.lastIndexOf(')') + 2),
+      ];
       if (comm === name && Number(rest.split(' ')[1]) === process.pid) return Number(entry);
     }
   } catch {
@@ -75,7 +83,8 @@ async function main(): Promise<void> {
   const n = argNumber('n', 10_000, 1_000);
   const rate = argNumber('rate', 100, 100);
   const overrides: NodeJS.ProcessEnv = { STRIPE_REQUESTS_PER_SECOND: String(rate), LOG_LEVEL: 'warn' };
-  if (process.argv.includes('--concurrency')) overrides.PAYOUT_RUN_CONCURRENCY = String(argNumber('concurrency', 200, 200));
+  if (process.argv.includes('--concurrency'))
+    overrides.PAYOUT_RUN_CONCURRENCY = String(argNumber('concurrency', 200, 200));
 
   const baseEnv = { ...process.env };
   if (!process.argv.includes('--shared-temporal')) delete baseEnv.TEMPORAL_ADDRESS;
@@ -87,15 +96,27 @@ async function main(): Promise<void> {
   try {
     const seeded = performance.now();
     const instructorIds: string[] = [];
-    for (let done = 0; done < n; done += 5000) instructorIds.push(...(await seedPayees(deps.knex, { count: Math.min(5000, n - done), grossCents: GROSS_CENTS })));
+    for (let done = 0; done < n; done += 5000)
+      instructorIds.push(
+        ...(await seedPayees(deps.knex, { count: Math.min(5000, n - done), grossCents: GROSS_CENTS })),
+      );
     log(`seeded ${n} instructors with a released sale in ${((performance.now() - seeded) / 1000).toFixed(1)}s`);
-    const destinations = await deps.knex('users').whereIn('id', instructorIds.slice(0, 1)).pluck('stripe_connect_account_id');
+    const destinations = await deps
+      .knex('users')
+      .whereIn('id', instructorIds.slice(0, 1))
+      .pluck('stripe_connect_account_id');
 
     log('bare loop: the same transfers straight to Stripe at the same rate');
     const tag = Date.now().toString(36);
     const bareMs = await paced(n, rate, 64, (i) =>
       deps.stripe.transfers.create(
-        { amount: SHARE_CENTS, currency: 'usd', destination: destinations[0], transfer_group: `bench-${tag}-${i}`, metadata: { bench: tag } },
+        {
+          amount: SHARE_CENTS,
+          currency: 'usd',
+          destination: destinations[0],
+          transfer_group: `bench-${tag}-${i}`,
+          metadata: { bench: tag },
+        },
         { idempotencyKey: `bench-${tag}-${i}` },
       ),
     );
@@ -116,15 +137,26 @@ async function main(): Promise<void> {
     // CPU the run cost per payout: where the time goes when the machine, not Stripe's rate, is the limit.
     const cpuMsPerPayout = (pid: number | undefined, before: number | undefined) => {
       const after = cpuSeconds(pid);
-      return after === undefined || before === undefined ? undefined : Math.round(((after - before) * 1000 * 10) / n) / 10;
+      return after === undefined || before === undefined
+        ? undefined
+        : Math.round(((after - before) * 1000 * 10) / n) / 10;
     };
     const workerCpu = cpuMsPerPayout(system.worker.pid, cpuBefore.worker);
     const temporalCpu = cpuMsPerPayout(temporalPid, cpuBefore.temporal);
 
-    const completed = await deps.knex('instructor_payouts').whereIn('instructor_id', instructorIds).where({ status: 'completed' }).count<{ n: number }[]>('* as n');
+    const completed = await deps
+      .knex('instructor_payouts')
+      .whereIn('instructor_id', instructorIds)
+      .where({ status: 'completed' })
+      .count<{ n: number }[]>('* as n');
     const { violations } = await checkLedger(deps.knex, { instructorIds });
     if (result.paid !== n || completed[0].n !== n || violations.length > 0) {
-      throw new Error(`run did not pay everyone exactly once: paid ${result.paid}, completed ${completed[0].n} of ${n}; ${violations.slice(0, 5).map((v) => v.detail).join('; ')}`);
+      throw new Error(
+        `run did not pay everyone exactly once: paid ${result.paid}, completed ${completed[0].n} of ${n}; ${violations
+          .slice(0, 5)
+          .map((v) => v.detail)
+          .join('; ')}`,
+      );
     }
 
     const floorS = n / rate;
@@ -133,8 +165,18 @@ async function main(): Promise<void> {
     const round = (v: number) => Math.round(v * 100) / 100;
     printTable([
       { what: 'floor N / rate', seconds: round(floorS), 'per second': rate, 'ratio to floor': 1 },
-      { what: 'bare transfer loop', seconds: round(bareS), 'per second': round(n / bareS), 'ratio to floor': round(bareS / floorS) },
-      { what: 'payout run', seconds: round(runS), 'per second': round(n / runS), 'ratio to floor': round(runS / floorS) },
+      {
+        what: 'bare transfer loop',
+        seconds: round(bareS),
+        'per second': round(n / bareS),
+        'ratio to floor': round(bareS / floorS),
+      },
+      {
+        what: 'payout run',
+        seconds: round(runS),
+        'per second': round(n / runS),
+        'ratio to floor': round(runS / floorS),
+      },
     ]);
     printResult({
       bench: 'payouts',
@@ -159,7 +201,10 @@ async function main(): Promise<void> {
       },
     });
   } finally {
-    await temporal.schedule.getHandle(payoutIds.schedule(config.TASK_QUEUE_PREFIX)).delete().catch(() => undefined);
+    await temporal.schedule
+      .getHandle(payoutIds.schedule(config.TASK_QUEUE_PREFIX))
+      .delete()
+      .catch(() => undefined);
     await temporal.connection.close();
     await closeDeps(deps);
     await system.stop();

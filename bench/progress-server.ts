@@ -32,7 +32,9 @@ function readBody(req: http.IncomingMessage): Promise<string> {
 function listen(handler: http.RequestListener): Promise<{ server: http.Server; url: string }> {
   const server = http.createServer(handler);
   return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` })),
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` }),
+    ),
   );
 }
 
@@ -62,7 +64,10 @@ async function main(): Promise<void> {
   });
   const bareHandler = bare.callback();
 
-  const servers = await Promise.all([listen((req, res) => void api(req, res)), listen((req, res) => void bareHandler(req, res))]);
+  const servers = await Promise.all([
+    listen((req, res) => void api(req, res)),
+    listen((req, res) => void bareHandler(req, res)),
+  ]);
   process.send?.({ apiUrl: servers[0].url, bareUrl: servers[1].url });
 
   process.once('SIGTERM', () => {

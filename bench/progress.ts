@@ -86,7 +86,10 @@ async function main(): Promise<void> {
       const lesson = lessons[Math.floor((step * STEP_SECONDS) / LESSON_SECONDS) % LESSONS];
       const body = JSON.stringify({ progressSeconds: seconds + 0.25 });
       const url = new URL(`/api/enrollments/${player.enrollmentId}/progress/${lesson.id}`, urls[variant]);
-      const headers: http.OutgoingHttpHeaders = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+      const headers: http.OutgoingHttpHeaders = {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+      };
       if (variant === 'api') headers.authorization = `Bearer ${player.student.token}`;
       else headers['x-student-id'] = player.student.id;
       return new Promise((resolve, reject) => {
@@ -100,7 +103,11 @@ async function main(): Promise<void> {
     };
 
     /** One block: each player of `group` sends `updates` consecutive positions, all players at once. */
-    const block = async (variant: Variant, group: Player[], updates: number): Promise<{ latencies: number[]; ms: number }> => {
+    const block = async (
+      variant: Variant,
+      group: Player[],
+      updates: number,
+    ): Promise<{ latencies: number[]; ms: number }> => {
       const latencies: number[] = [];
       const failures: number[] = [];
       const { ms } = await timed(() =>
@@ -114,7 +121,10 @@ async function main(): Promise<void> {
           }),
         ),
       );
-      if (failures.length > 0) throw new Error(`${variant}: ${failures.length} updates failed (statuses ${[...new Set(failures)].join(', ')})`);
+      if (failures.length > 0)
+        throw new Error(
+          `${variant}: ${failures.length} updates failed (statuses ${[...new Set(failures)].join(', ')})`,
+        );
       return { latencies, ms };
     };
 
@@ -137,7 +147,10 @@ async function main(): Promise<void> {
         roundRatios.push(p50.api / p50.bare);
         log(`  round ${round + 1}: p50 api ${p50.api.toFixed(2)} ms, bare ${p50.bare.toFixed(2)} ms`);
       }
-      const stats = (variant: Variant) => ({ ...summarize(samples[variant]), rps: Math.round(samples[variant].length / (wallMs[variant] / 1000)) });
+      const stats = (variant: Variant) => ({
+        ...summarize(samples[variant]),
+        rps: Math.round(samples[variant].length / (wallMs[variant] / 1000)),
+      });
       // The p50 ratio of each round (both variants measured back to back), their median: robust to drift.
       return { api: stats('api'), bare: stats('bare'), medianRoundRatio: round2(percentile(roundRatios, 50)) };
     };

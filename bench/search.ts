@@ -44,7 +44,8 @@ const VISITORS = 200;
 const RATIO_GOAL = 1.5;
 
 type Query = Record<string, string | string[]>;
-type RequestClass = 'keyword' | 'keyword+filters' | 'phrase/or/not' | 'broad keyword' | 'browse' | 'browse+filters' | 'next page';
+type RequestClass =
+  'keyword' | 'keyword+filters' | 'phrase/or/not' | 'broad keyword' | 'browse' | 'browse+filters' | 'next page';
 
 interface Sample {
   cls: RequestClass;
@@ -77,7 +78,10 @@ const MIX: [RequestClass, number][] = [
 
 function filters(random: Random): Query {
   const query: Query = {};
-  if (random.chance(0.6)) query.category = random.chance(0.8) ? random.pick(COURSE_CATEGORIES) : [random.pick(COURSE_CATEGORIES), random.pick(COURSE_CATEGORIES)];
+  if (random.chance(0.6))
+    query.category = random.chance(0.8)
+      ? random.pick(COURSE_CATEGORIES)
+      : [random.pick(COURSE_CATEGORIES), random.pick(COURSE_CATEGORIES)];
   if (random.chance(0.4)) query.difficulty = random.pick(COURSE_DIFFICULTY_LEVELS);
   if (random.chance(0.35)) {
     const low = random.pick([0, 10, 20, 50]);
@@ -95,7 +99,11 @@ function firstPage(random: Random, cls: Exclude<RequestClass, 'next page'>): Que
     case 'keyword':
       return { q: topicWords(random) };
     case 'keyword+filters':
-      return { q: topicWords(random), ...filters(random), ...(random.chance(0.5) && { sort: random.pick(LISTING_SORTS) }) };
+      return {
+        q: topicWords(random),
+        ...filters(random),
+        ...(random.chance(0.5) && { sort: random.pick(LISTING_SORTS) }),
+      };
     case 'phrase/or/not': {
       const [a, b] = [topicWords(random), topicWords(random)];
       return { q: random.pick([`"${a}"`, `${a} or ${b}`, `${a} -beginners`]) };
@@ -111,13 +119,21 @@ function firstPage(random: Random, cls: Exclude<RequestClass, 'next page'>): Que
 
 // --- plumbing -----------------------------------------------------------------------------------
 
-function httpGet(agent: http.Agent, url: string, headers: Record<string, string>): Promise<{ status: number; body: string; timing: string }> {
+function httpGet(
+  agent: http.Agent,
+  url: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: string; timing: string }> {
   return new Promise((resolve, reject) => {
     const req = http.get(url, { agent, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), timing: String(res.headers['server-timing'] ?? '') }),
+        resolve({
+          status: res.statusCode ?? 0,
+          body: Buffer.concat(chunks).toString('utf8'),
+          timing: String(res.headers['server-timing'] ?? ''),
+        }),
       );
       res.on('error', reject);
     });
@@ -152,7 +168,11 @@ async function main(): Promise<void> {
   try {
     log(`seeding ${courseCount.toLocaleString('en-US')} published courses (seed ${seed})`);
     const bar = progressBar();
-    const seeded = await seedMarketplace(deps.knex, { courses: courseCount, seed, passwordHash: await hashPassword('bench-password') }, bar);
+    const seeded = await seedMarketplace(
+      deps.knex,
+      { courses: courseCount, seed, passwordHash: await hashPassword('bench-password') },
+      bar,
+    );
     bar.done();
     log(`seeded in ${seeded.seconds}s: ${JSON.stringify(seeded)}`);
 
@@ -198,7 +218,11 @@ async function main(): Promise<void> {
         const ms = performance.now() - started;
         if (res.status !== 200) throw new Error(`API answered ${res.status} to ${qs}: ${res.body}`);
         const totalSource = /total;desc=(\w+)/.exec(res.timing)?.[1] ?? '?';
-        return { ms, totalSource, body: JSON.parse(res.body) as { courses: { id: string }[]; nextCursor: string | null; total: number } };
+        return {
+          ms,
+          totalSource,
+          body: JSON.parse(res.body) as { courses: { id: string }[]; nextCursor: string | null; total: number },
+        };
       };
       // The same work without the API: the same statements, and the same remembering of totals.
       const viaSql = async () => {
@@ -208,10 +232,19 @@ async function main(): Promise<void> {
         const count = statements.count;
         const [page] = await Promise.all([
           bare.query(statements.page.sql, statements.page.bindings),
-          count ? bareTotals.get(statements.totalKey, async () => (await bare.query(count.sql, count.bindings)).rows[0].total as number).total : undefined,
+          count
+            ? bareTotals.get(
+                statements.totalKey,
+                async () => (await bare.query(count.sql, count.bindings)).rows[0].total as number,
+              ).total
+            : undefined,
         ]);
         const ended = performance.now();
-        return { ms: ended - started, searchMs: ended - searchStarted, ids: page.rows.slice(0, Number(query.limit ?? 25)).map((r: { id: string }) => r.id) };
+        return {
+          ms: ended - started,
+          searchMs: ended - searchStarted,
+          ids: page.rows.slice(0, Number(query.limit ?? 25)).map((r: { id: string }) => r.id),
+        };
       };
       // Alternate who goes first, so caches and drift favour neither.
       const apiFirst = requestNo % 2 === 0;
@@ -225,7 +258,17 @@ async function main(): Promise<void> {
         const { cursor: _previous, ...first } = query;
         cursors.push({ query: first, cursor: c.body.nextCursor });
       }
-      if (record) samples.push({ cls, qs, totalSource: c.totalSource, httpMs: c.ms, serverMs: serverMs.get(id) ?? NaN, bareMs: b.ms, bareSearchMs: b.searchMs, total: c.body.total });
+      if (record)
+        samples.push({
+          cls,
+          qs,
+          totalSource: c.totalSource,
+          httpMs: c.ms,
+          serverMs: serverMs.get(id) ?? NaN,
+          bareMs: b.ms,
+          bareSearchMs: b.searchMs,
+          total: c.body.total,
+        });
       serverMs.delete(id);
     };
 
@@ -237,21 +280,33 @@ async function main(): Promise<void> {
     for (let i = 0; i < requestCount; i++) await runOne(random.weighted(classes, weights), true);
 
     // --- report ---------------------------------------------------------------------------------
-    const of = (list: Sample[], key: 'httpMs' | 'serverMs' | 'bareMs' | 'bareSearchMs') => summarize(list.map((s) => s[key]));
+    const of = (list: Sample[], key: 'httpMs' | 'serverMs' | 'bareMs' | 'bareSearchMs') =>
+      summarize(list.map((s) => s[key]));
     const rows = MIX.map(([cls]) => {
       const list = samples.filter((s) => s.cls === cls);
       return {
         class: cls,
         n: list.length,
-        'median total': list.length ? [...list.map((s) => s.total)].sort((x, y) => x - y)[Math.floor(list.length / 2)] : 0,
+        'median total': list.length
+          ? [...list.map((s) => s.total)].sort((x, y) => x - y)[Math.floor(list.length / 2)]
+          : 0,
         'server p50/p95/p99 ms': list.length ? line(of(list, 'serverMs')) : '-',
         'http p50/p95/p99 ms': list.length ? line(of(list, 'httpMs')) : '-',
         'bare SQL p50/p95/p99 ms': list.length ? line(of(list, 'bareMs')) : '-',
       };
     });
     const [httpAll, serverAll, bareAll] = [of(samples, 'httpMs'), of(samples, 'serverMs'), of(samples, 'bareMs')];
-    rows.push({ class: 'ALL' as RequestClass, n: samples.length, 'median total': NaN, 'server p50/p95/p99 ms': line(serverAll), 'http p50/p95/p99 ms': line(httpAll), 'bare SQL p50/p95/p99 ms': line(bareAll) });
-    console.log(`\ncourse discovery, ${courseCount.toLocaleString('en-US')} published courses, ${samples.length} requests (${mismatches} API/SQL result mismatches)`);
+    rows.push({
+      class: 'ALL' as RequestClass,
+      n: samples.length,
+      'median total': NaN,
+      'server p50/p95/p99 ms': line(serverAll),
+      'http p50/p95/p99 ms': line(httpAll),
+      'bare SQL p50/p95/p99 ms': line(bareAll),
+    });
+    console.log(
+      `\ncourse discovery, ${courseCount.toLocaleString('en-US')} published courses, ${samples.length} requests (${mismatches} API/SQL result mismatches)`,
+    );
     printTable(rows);
 
     // The slowest query: one slow sample may be the machine's hiccup, so the 20 slowest are timed again
@@ -259,10 +314,15 @@ async function main(): Promise<void> {
     const runBare = async (qs: string) => {
       const st = statementsFor(qs, deps.knex);
       const started = performance.now();
-      await Promise.all([bare.query(st.page.sql, st.page.bindings), st.count ? bare.query(st.count.sql, st.count.bindings) : undefined]);
+      await Promise.all([
+        bare.query(st.page.sql, st.page.bindings),
+        st.count ? bare.query(st.count.sql, st.count.bindings) : undefined,
+      ]);
       return performance.now() - started;
     };
-    const candidates = [...new Map([...samples].sort((x, y) => y.bareMs - x.bareMs).map((s) => [s.qs, s])).values()].slice(0, 20);
+    const candidates = [
+      ...new Map([...samples].sort((x, y) => y.bareMs - x.bareMs).map((s) => [s.qs, s])).values(),
+    ].slice(0, 20);
     const retimed: { sample: Sample; ms: number }[] = [];
     for (const sample of candidates) {
       const times: number[] = [];
@@ -270,17 +330,26 @@ async function main(): Promise<void> {
       retimed.push({ sample, ms: times.sort((x, y) => x - y)[2] });
     }
     const { sample: slowest, ms: slowestMs } = retimed.sort((x, y) => y.ms - x.ms)[0];
-    console.log(`\nslowest query (bare SQL median of 5: ${slowestMs.toFixed(1)} ms, class ${slowest.cls}): GET /api/search/courses?${decodeURIComponent(slowest.qs)}`);
+    console.log(
+      `\nslowest query (bare SQL median of 5: ${slowestMs.toFixed(1)} ms, class ${slowest.cls}): GET /api/search/courses?${decodeURIComponent(slowest.qs)}`,
+    );
     const statements = statementsFor(slowest.qs, deps.knex);
-    for (const [name, statement] of [['page', statements.page], ['count', statements.count]] as const) {
+    for (const [name, statement] of [
+      ['page', statements.page],
+      ['count', statements.count],
+    ] as const) {
       if (!statement) continue;
       const plan = await bare.query(`EXPLAIN (ANALYZE, BUFFERS) ${statement.sql}`, statement.bindings);
-      console.log(`\n-- ${name}: ${statement.sql.replace(/\s+/g, ' ').trim()}\n-- bindings: ${JSON.stringify(statement.bindings)}`);
+      console.log(
+        `\n-- ${name}: ${statement.sql.replace(/\s+/g, ' ').trim()}\n-- bindings: ${JSON.stringify(statement.bindings)}`,
+      );
       console.log(plan.rows.map((r: Record<string, string>) => r['QUERY PLAN']).join('\n'));
     }
 
     const counted = samples.filter((s) => s.totalSource === 'counted');
-    const servedFrom = Object.fromEntries(['counted', 'cached', 'cursor'].map((k) => [k, samples.filter((s) => s.totalSource === k).length]));
+    const servedFrom = Object.fromEntries(
+      ['counted', 'cached', 'cursor'].map((k) => [k, samples.filter((s) => s.totalSource === k).length]),
+    );
     const serverCounted = of(counted, 'serverMs');
     console.log(
       `\ntotals: ${JSON.stringify(servedFrom)} (SEARCH_TOTAL_TTL=${config.SEARCH_TOTAL_TTL}); ` +
@@ -318,7 +387,15 @@ async function main(): Promise<void> {
         server_ms_when_counted: serverCounted,
         load_average: loadAverage,
         seed_seconds: seeded.seconds,
-        by_class: Object.fromEntries(MIX.map(([cls]) => [cls, of(samples.filter((s) => s.cls === cls), 'serverMs').p95])),
+        by_class: Object.fromEntries(
+          MIX.map(([cls]) => [
+            cls,
+            of(
+              samples.filter((s) => s.cls === cls),
+              'serverMs',
+            ).p95,
+          ]),
+        ),
       },
     });
   } finally {

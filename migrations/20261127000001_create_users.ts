@@ -28,7 +28,7 @@ export async function up(knex: Knex): Promise<void> {
     t.unique(['stripe_connect_account_id'], { indexName: 'users_stripe_connect_account_unique' });
     t.index(['role'], 'idx_users_role');
     t.check("char_length(email) BETWEEN 3 AND 320 AND email LIKE '%_@_%'", [], 'users_email_format');
-    t.check("char_length(btrim(name)) > 0", [], 'users_name_not_blank');
+    t.check('char_length(btrim(name)) > 0', [], 'users_name_not_blank');
   });
 }
 

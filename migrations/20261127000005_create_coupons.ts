@@ -13,8 +13,10 @@ export async function up(knex: Knex): Promise<void> {
     t.string('code', 50).notNullable();
     t.uuid('creator_id').notNullable().references('id').inTable('users').onDelete('CASCADE');
     t.uuid('course_id').nullable().references('id').inTable('courses').onDelete('CASCADE');
-    t.enu('discount_type', ['percentage', 'fixed_amount'], { useNative: true, enumName: 'coupon_discount_type' })
-      .notNullable();
+    t.enu('discount_type', ['percentage', 'fixed_amount'], {
+      useNative: true,
+      enumName: 'coupon_discount_type',
+    }).notNullable();
     t.integer('percent_off').nullable().comment('percentage coupons: whole percent, 1..100');
     t.integer('amount_off_cents').nullable().comment('fixed_amount coupons: US cents off, > 0');
     t.integer('max_uses').nullable().comment('NULL = unlimited');
@@ -28,7 +30,7 @@ export async function up(knex: Knex): Promise<void> {
     t.index(['expires_at'], 'idx_coupons_expiry');
     t.index(['creator_id'], 'idx_coupons_creator');
 
-    t.check("code = upper(code) AND char_length(btrim(code)) > 0", [], 'coupons_code_uppercase');
+    t.check('code = upper(code) AND char_length(btrim(code)) > 0', [], 'coupons_code_uppercase');
     t.check(
       "(discount_type = 'percentage' AND percent_off BETWEEN 1 AND 100 AND amount_off_cents IS NULL) OR " +
         "(discount_type = 'fixed_amount' AND amount_off_cents > 0 AND percent_off IS NULL)",

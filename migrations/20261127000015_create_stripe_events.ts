@@ -15,9 +15,7 @@ export async function up(knex: Knex): Promise<void> {
 
     t.index(['type', 'received_at'], 'idx_stripe_events_type_time');
   });
-  await knex.raw(
-    'CREATE INDEX idx_stripe_events_unhandled ON stripe_events (received_at) WHERE handled_at IS NULL',
-  );
+  await knex.raw('CREATE INDEX idx_stripe_events_unhandled ON stripe_events (received_at) WHERE handled_at IS NULL');
 }
 
 export async function down(knex: Knex): Promise<void> {

@@ -27,7 +27,9 @@ export async function down(knex: Knex): Promise<void> {
   await knex.raw(`CREATE TYPE audit_action AS ENUM (
     'purchase', 'refund_requested', 'refund_processed', 'payout_initiated', 'payout_completed',
     'payout_failed', 'coupon_applied', 'dispute_opened', 'dispute_closed')`);
-  await knex.raw('ALTER TABLE transaction_audit_logs ALTER COLUMN action TYPE audit_action USING action::text::audit_action');
+  await knex.raw(
+    'ALTER TABLE transaction_audit_logs ALTER COLUMN action TYPE audit_action USING action::text::audit_action',
+  );
   await knex.raw('DROP TYPE audit_action_old');
   await knex.schema.alterTable('transaction_audit_logs', (t) => {
     t.dropUnique(['dedupe_key'], 'idx_audit_logs_dedupe_key');

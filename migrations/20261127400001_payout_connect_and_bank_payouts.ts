@@ -14,7 +14,9 @@ import type { Knex } from 'knex';
  */
 export async function up(knex: Knex): Promise<void> {
   await knex.schema.alterTable('users', (t) => {
-    t.timestamp('connect_status_at', { useTz: true }).nullable().comment('created time of the account.updated event applied last');
+    t.timestamp('connect_status_at', { useTz: true })
+      .nullable()
+      .comment('created time of the account.updated event applied last');
   });
 
   await knex.schema.alterTable('instructor_payouts', (t) => {

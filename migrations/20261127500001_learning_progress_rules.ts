@@ -55,7 +55,10 @@ export async function up(knex: Knex): Promise<void> {
   `);
 
   await knex.schema.alterTable('certificates', (t) => {
-    t.timestamp('completed_at', { useTz: true }).notNullable().defaultTo(knex.fn.now()).comment('completion date printed on the certificate');
+    t.timestamp('completed_at', { useTz: true })
+      .notNullable()
+      .defaultTo(knex.fn.now())
+      .comment('completion date printed on the certificate');
   });
   await knex.raw(`
     UPDATE certificates c SET completed_at = coalesce(e.completed_at, c.issued_at)

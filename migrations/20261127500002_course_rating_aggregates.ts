@@ -20,8 +20,12 @@ export async function up(knex: Knex): Promise<void> {
       ADD COLUMN rating_distribution integer[] NOT NULL DEFAULT '{0,0,0,0,0}',
       ADD CONSTRAINT courses_rating_distribution_five_stars CHECK (cardinality(rating_distribution) = 5)
   `);
-  await knex.raw(`COMMENT ON COLUMN courses.rating_distribution IS 'review counts per star, [1★ … 5★]; kept by trigger'`);
-  await knex.raw(`COMMENT ON COLUMN courses.rating_average IS 'mean review rating, 2 decimals (0 without reviews); kept by trigger'`);
+  await knex.raw(
+    `COMMENT ON COLUMN courses.rating_distribution IS 'review counts per star, [1★ … 5★]; kept by trigger'`,
+  );
+  await knex.raw(
+    `COMMENT ON COLUMN courses.rating_average IS 'mean review rating, 2 decimals (0 without reviews); kept by trigger'`,
+  );
   await knex.raw(`COMMENT ON COLUMN courses.rating_count IS 'number of reviews; kept by trigger'`);
 
   await knex.raw(`
@@ -121,5 +125,7 @@ export async function down(knex: Knex): Promise<void> {
   await knex.raw('DROP TRIGGER course_reviews_ratings_insert ON course_reviews');
   await knex.raw('DROP FUNCTION course_reviews_refresh_ratings()');
   await knex.raw('DROP FUNCTION refresh_course_ratings(uuid[])');
-  await knex.raw('ALTER TABLE courses DROP CONSTRAINT courses_rating_distribution_five_stars, DROP COLUMN rating_distribution');
+  await knex.raw(
+    'ALTER TABLE courses DROP CONSTRAINT courses_rating_distribution_five_stars, DROP COLUMN rating_distribution',
+  );
 }

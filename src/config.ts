@@ -4,9 +4,7 @@ import { z } from 'zod';
  * All configuration comes from environment variables (documented in .env.example).
  * Parsed once; a bad value fails start-up with the variable's name.
  */
-const duration = z
-  .string()
-  .regex(/^\d+\s*(ms|s|m|h|d)$/, 'a duration such as 500ms, 30s, 5m, 2h or 7d');
+const duration = z.string().regex(/^\d+\s*(ms|s|m|h|d)$/, 'a duration such as 500ms, 30s, 5m, 2h or 7d');
 
 const schema = z.object({
   NODE_ENV: z.string().default('development'),

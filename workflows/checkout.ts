@@ -101,13 +101,20 @@ export async function checkoutWorkflow(input: CheckoutInput): Promise<CheckoutRe
 
   function refusal(): ApplicationFailure {
     if (phase === 'payment_processing' || phase === 'fulfilling' || phase === 'completed') {
-      return ApplicationFailure.nonRetryable('A payment for this checkout is being processed or was made', CHECKOUT_FAILURES.paymentProcessing);
+      return ApplicationFailure.nonRetryable(
+        'A payment for this checkout is being processed or was made',
+        CHECKOUT_FAILURES.paymentProcessing,
+      );
     }
     if (failureReason === 'checkout_error') {
       return ApplicationFailure.nonRetryable('Payment processing unavailable - retry', CHECKOUT_FAILURES.sessionFailed);
     }
-    if (phase === 'failed') return ApplicationFailure.nonRetryable(`This checkout has ended (${failureReason})`, CHECKOUT_FAILURES.closed);
-    return ApplicationFailure.nonRetryable('The checkout session is not ready yet; retry shortly', CHECKOUT_FAILURES.sessionPending);
+    if (phase === 'failed')
+      return ApplicationFailure.nonRetryable(`This checkout has ended (${failureReason})`, CHECKOUT_FAILURES.closed);
+    return ApplicationFailure.nonRetryable(
+      'The checkout session is not ready yet; retry shortly',
+      CHECKOUT_FAILURES.sessionPending,
+    );
   }
 
   function enter(next: CheckoutPhase): void {
@@ -143,7 +150,12 @@ export async function checkoutWorkflow(input: CheckoutInput): Promise<CheckoutRe
     enter('completed');
     upsertSearchAttributes([{ key: searchAttributes.saleStatus, value: 'completed' }]);
     await condition(allHandlersFinished);
-    return { status: 'completed', transactionId: sale.transactionId, revenueRecordId: sale.revenueRecordId, enrollmentId: sale.enrollmentId };
+    return {
+      status: 'completed',
+      transactionId: sale.transactionId,
+      revenueRecordId: sale.revenueRecordId,
+      enrollmentId: sale.enrollmentId,
+    };
   }
 
   // 1. The Checkout Session (idempotent by this attempt: a retried or restarted run gets the same one).
@@ -162,12 +174,17 @@ export async function checkoutWorkflow(input: CheckoutInput): Promise<CheckoutRe
   deadline.arm(Math.max(0, Date.parse(input.expiresAt) - workflowInfo().runStartTime.getTime()));
 
   for (;;) {
-    await condition(() => inbox.length > 0 || (cancelRequested !== null && phase === 'awaiting_payment') || deadline.passed());
+    await condition(
+      () => inbox.length > 0 || (cancelRequested !== null && phase === 'awaiting_payment') || deadline.passed(),
+    );
     const event = inbox.shift();
     if (event) {
       if (event.session.sessionId !== session.sessionId) {
         // Our metadata routed it here, but only the session this attempt created may settle it.
-        log.warn('Ignoring an event for another Checkout Session', { eventId: event.eventId, sessionId: event.session.sessionId });
+        log.warn('Ignoring an event for another Checkout Session', {
+          eventId: event.eventId,
+          sessionId: event.session.sessionId,
+        });
         continue;
       }
       switch (event.type) {

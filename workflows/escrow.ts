@@ -18,9 +18,12 @@ import {
   type SaleStatus,
 } from '../src/temporal/shared';
 
-type Step = { kind: 'freeze'; dispute: DisputeOpened } | { kind: 'close'; dispute: DisputeClosed } | { kind: 'recheck' };
+type Step =
+  { kind: 'freeze'; dispute: DisputeOpened } | { kind: 'close'; dispute: DisputeClosed } | { kind: 'recheck' };
 
-const { releaseShare, freezeShare, closeDispute, readShare } = proxyActivities<ReturnType<typeof createEscrowActivities>>({
+const { releaseShare, freezeShare, closeDispute, readShare } = proxyActivities<
+  ReturnType<typeof createEscrowActivities>
+>({
   startToCloseTimeout: '30 seconds',
   // Database steps: ride out a restart or failover (about 4 h of attempts), then fail visibly in the UI.
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 50 },
@@ -91,9 +94,11 @@ export async function escrowWorkflow(input: EscrowInput): Promise<EscrowState> {
   // waiting for it. A refund ends the hold (and cancels the timer).
   const holdMs = Date.parse(input.releaseAt) - workflowInfo().runStartTime.getTime();
   if (holdMs > 0) {
-    void condition(() => state.refunded !== null, holdMs, { summary: `escrow hold until ${input.releaseAt}` }).then((ended) => {
-      state.holdOver = !ended;
-    });
+    void condition(() => state.refunded !== null, holdMs, { summary: `escrow hold until ${input.releaseAt}` }).then(
+      (ended) => {
+        state.holdOver = !ended;
+      },
+    );
   } else {
     state.holdOver = true;
   }
@@ -101,7 +106,10 @@ export async function escrowWorkflow(input: EscrowInput): Promise<EscrowState> {
   const releaseDue = () => state.holdOver && state.status === 'held';
   /** Nothing left to wait for: released (or paid), and no dispute or refund under way. */
   const settled = () =>
-    state.holdOver && (state.status === 'payable' || state.status === 'paid') && state.dispute?.state !== 'open' && state.dispute?.state !== 'lost';
+    state.holdOver &&
+    (state.status === 'payable' || state.status === 'paid') &&
+    state.dispute?.state !== 'open' &&
+    state.dispute?.state !== 'lost';
 
   for (;;) {
     await condition(() => state.refunded !== null || steps.length > 0 || releaseDue() || settled());

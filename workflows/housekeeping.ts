@@ -32,10 +32,17 @@ export async function housekeepingWorkflow(input: HousekeepingInput = {}): Promi
     }
   }
   setCurrentDetails(
-    [...result.swept.map((s) => `${s.table}: ${s.deleted} deleted`), ...result.failed.map((f) => `${f.table}: failed (${f.reason})`)].join('\n'),
+    [
+      ...result.swept.map((s) => `${s.table}: ${s.deleted} deleted`),
+      ...result.failed.map((f) => `${f.table}: failed (${f.reason})`),
+    ].join('\n'),
   );
   if (result.failed.length > 0) {
-    throw ApplicationFailure.nonRetryable(`housekeeping failed for ${result.failed.map((f) => f.table).join(', ')}`, 'HousekeepingFailed', result);
+    throw ApplicationFailure.nonRetryable(
+      `housekeeping failed for ${result.failed.map((f) => f.table).join(', ')}`,
+      'HousekeepingFailed',
+      result,
+    );
   }
   return result;
 }

@@ -16,7 +16,13 @@ import {
 } from '@temporalio/workflow';
 import type { createIngestActivities } from '../activities/ingest';
 import type { createMediaActivities } from '../activities/media';
-import { ingestPercent, thumbnailAtSeconds, VIDEO_PROCESSING_FAILED_MESSAGE, wholeSeconds, type IngestStage } from '../src/domain/video';
+import {
+  ingestPercent,
+  thumbnailAtSeconds,
+  VIDEO_PROCESSING_FAILED_MESSAGE,
+  wholeSeconds,
+  type IngestStage,
+} from '../src/domain/video';
 import {
   INGEST_FILE_FAULTS,
   ingestProgressQuery,
@@ -50,8 +56,17 @@ const PERSIST_STEP_PERCENT = 5;
 export async function videoIngestWorkflow(input: IngestInput): Promise<IngestProgress> {
   const ref = { lessonId: input.lessonId, videoKey: input.videoKey };
   const mediaQueue = siblingQueue(workflowInfo().taskQueue, 'media');
-  const mediaRetry: RetryPolicy = { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 3 };
-  const { probeVideo } = proxyActivities<MediaActivities>({ taskQueue: mediaQueue, startToCloseTimeout: '2 minutes', retry: mediaRetry });
+  const mediaRetry: RetryPolicy = {
+    initialInterval: '5s',
+    backoffCoefficient: 2,
+    maximumInterval: '2 minutes',
+    maximumAttempts: 3,
+  };
+  const { probeVideo } = proxyActivities<MediaActivities>({
+    taskQueue: mediaQueue,
+    startToCloseTimeout: '2 minutes',
+    retry: mediaRetry,
+  });
   const { createThumbnail, transcodeRenditions } = proxyActivities<MediaActivities>({
     taskQueue: mediaQueue,
     startToCloseTimeout: '6 hours',
@@ -69,7 +84,8 @@ export async function videoIngestWorkflow(input: IngestInput): Promise<IngestPro
   };
   setHandler(ingestProgressQuery, () => progress);
   setHandler(ingestStageProgressSignal, ({ stage, stagePercent }) => {
-    if (stage === progress.stage) progress = { stage, percent: Math.max(progress.percent, ingestPercent(stage, stagePercent)) };
+    if (stage === progress.stage)
+      progress = { stage, percent: Math.max(progress.percent, ingestPercent(stage, stagePercent)) };
   });
 
   let finished = false;
@@ -145,7 +161,9 @@ export async function videoIngestWorkflow(input: IngestInput): Promise<IngestPro
         }
       });
       progress = { ...progress, stage: 'cancelled' };
-      throw isCancellation(err) ? err : new CancelledFailure(PROCESSING_CANCELLED_MESSAGE, [], err instanceof Error ? err : undefined);
+      throw isCancellation(err)
+        ? err
+        : new CancelledFailure(PROCESSING_CANCELLED_MESSAGE, [], err instanceof Error ? err : undefined);
     }
     const fileFault = fileFaultMessage(err);
     const reason = fileFault ?? VIDEO_PROCESSING_FAILED_MESSAGE;
@@ -159,7 +177,9 @@ export async function videoIngestWorkflow(input: IngestInput): Promise<IngestPro
 }
 
 /** Runs steps side by side; when one fails, the others are cancelled and awaited before the failure propagates. */
-async function allOrNothing<T extends readonly unknown[]>(steps: { readonly [K in keyof T]: () => Promise<T[K]> }): Promise<T> {
+async function allOrNothing<T extends readonly unknown[]>(steps: {
+  readonly [K in keyof T]: () => Promise<T[K]>;
+}): Promise<T> {
   const scope = new CancellationScope();
   const running = steps.map((step) => scope.run(step));
   try {

@@ -37,14 +37,25 @@ import {
   type PayoutRunProgress,
 } from '../src/temporal/shared';
 
-const ledgerRetry: RetryPolicy = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 };
-const ledger = proxyActivities<ReturnType<typeof createPayoutActivities>>({ startToCloseTimeout: '1 minute', retry: ledgerRetry });
+const ledgerRetry: RetryPolicy = {
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumInterval: '30 seconds',
+  maximumAttempts: 10,
+};
+const ledger = proxyActivities<ReturnType<typeof createPayoutActivities>>({
+  startToCloseTimeout: '1 minute',
+  retry: ledgerRetry,
+});
 /**
  * A payout's own database steps are short, idempotent transactions on the worker that runs the workflow:
  * as local activities they cost no task-queue round trip and no extra workflow task, which halves what
  * Temporal records per instructor (a crash mid-step re-runs the step, which is safe).
  */
-const payoutLedger = proxyLocalActivities<ReturnType<typeof createPayoutActivities>>({ startToCloseTimeout: '30 seconds', retry: ledgerRetry });
+const payoutLedger = proxyLocalActivities<ReturnType<typeof createPayoutActivities>>({
+  startToCloseTimeout: '30 seconds',
+  retry: ledgerRetry,
+});
 
 const PAYOUT_RUN_DEFAULTS = { concurrency: 200, pageSize: 500 };
 /** The run's result lists this many failures at most (all of them are in the children's histories and the audit log). */
@@ -59,7 +70,8 @@ const MAX_LISTED_FAILURES = 100;
  */
 export async function payoutRunWorkflow(input: PayoutRunInput = {}): Promise<PayoutRunProgress> {
   const period = input.period ?? scheduledPeriod();
-  if (!isPayPeriod(period)) throw ApplicationFailure.nonRetryable(`invalid pay period ${JSON.stringify(period)}`, 'InvalidPayPeriod');
+  if (!isPayPeriod(period))
+    throw ApplicationFailure.nonRetryable(`invalid pay period ${JSON.stringify(period)}`, 'InvalidPayPeriod');
   const concurrency = Math.max(1, input.concurrency ?? PAYOUT_RUN_DEFAULTS.concurrency);
   const pageSize = Math.max(1, input.pageSize ?? PAYOUT_RUN_DEFAULTS.pageSize);
   const dryRun = input.dryRun ?? false;
@@ -192,7 +204,8 @@ function describeProgress(p: PayoutRunProgress): string {
 
 function failureMessage(err: unknown): string {
   let cause: unknown = err;
-  while ((cause instanceof ChildWorkflowFailure || cause instanceof ActivityFailure) && cause.cause) cause = cause.cause;
+  while ((cause instanceof ChildWorkflowFailure || cause instanceof ActivityFailure) && cause.cause)
+    cause = cause.cause;
   return cause instanceof Error ? cause.message : String(cause);
 }
 
@@ -233,7 +246,11 @@ export async function instructorPayoutWorkflow(input: InstructorPayoutInput): Pr
       resumed: prepared.resumed,
     }));
   } catch (err) {
-    if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.type === TRANSFER_REJECTED) {
+    if (
+      err instanceof ActivityFailure &&
+      err.cause instanceof ApplicationFailure &&
+      err.cause.type === TRANSFER_REJECTED
+    ) {
       await payoutLedger.failPayout({ payoutId, reason: err.cause.message });
       setCurrentDetails(`Failed: ${err.cause.message}`);
       return { outcome: 'failed', payoutId, reason: err.cause.message };

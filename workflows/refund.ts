@@ -76,7 +76,11 @@ export async function refundWorkflow(sale: RefundInput): Promise<RefundOutcome> 
   const run: { trigger?: Trigger; outcome?: RefundOutcome } = {};
 
   const refusalOf = (request: RefundRequest): RefundRefusal | null => {
-    const refusal = refundRefusal(sale, { id: request.actorId, role: request.actorRole }, new Date(request.requestedAt));
+    const refusal = refundRefusal(
+      sale,
+      { id: request.actorId, role: request.actorRole },
+      new Date(request.requestedAt),
+    );
     if (refusal?.code === 'refund_forbidden' || run.trigger === undefined) return refusal;
     return run.outcome?.status === 'refunded' ? refundRefusals.alreadyRefunded : refundRefusals.inProgress;
   };
@@ -89,7 +93,10 @@ export async function refundWorkflow(sale: RefundInput): Promise<RefundOutcome> 
       await condition(() => run.outcome !== undefined);
       const outcome = run.outcome as RefundOutcome;
       if (outcome.status === 'refunded') return outcome.result;
-      const failure: Failure = outcome.status === 'refused' ? outcome : { code: 'not_refundable', message: refundRefusals.notRefundable.message };
+      const failure: Failure =
+        outcome.status === 'refused'
+          ? outcome
+          : { code: 'not_refundable', message: refundRefusals.notRefundable.message };
       throw ApplicationFailure.nonRetryable(failure.message, failure.code);
     },
     {

@@ -32,10 +32,20 @@ export async function createOrPromoteAdmin(knex: Knex, req: AdminRequest): Promi
       ...(passwordHash && { password_hash: passwordHash }),
       ...(req.name && { name: req.name }),
     });
-    return { outcome: previousRole === 'admin' ? 'unchanged' : 'promoted', id: existing.id, previousRole, passwordReset: Boolean(passwordHash) };
+    return {
+      outcome: previousRole === 'admin' ? 'unchanged' : 'promoted',
+      id: existing.id,
+      previousRole,
+      passwordReset: Boolean(passwordHash),
+    };
   }
   if (!req.password) throw new AdminRequestError('--password is required to create a new admin');
   if (!req.name) throw new AdminRequestError('--name is required to create a new admin');
-  const user = await User.query(knex).insert({ email: req.email, password_hash: await hashPassword(req.password), name: req.name, role: 'admin' });
+  const user = await User.query(knex).insert({
+    email: req.email,
+    password_hash: await hashPassword(req.password),
+    name: req.name,
+    role: 'admin',
+  });
   return { outcome: 'created', id: user.id };
 }

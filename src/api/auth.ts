@@ -1,4 +1,11 @@
-import { createSecretKey, randomBytes, scrypt as scryptCallback, timingSafeEqual, type KeyObject, type ScryptOptions } from 'node:crypto';
+import {
+  createSecretKey,
+  randomBytes,
+  scrypt as scryptCallback,
+  timingSafeEqual,
+  type KeyObject,
+  type ScryptOptions,
+} from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Middleware } from 'koa';
 import { z } from 'zod';
@@ -33,7 +40,9 @@ const SCRYPT = { N: 2 ** 15, r: 8, p: 1, keyLength: 64, saltLength: 16 } as cons
 
 function scrypt(password: string, salt: Buffer, keyLength: number, options: ScryptOptions): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    scryptCallback(password.normalize('NFKC'), salt, keyLength, options, (err, key) => (err ? reject(err) : resolve(key)));
+    scryptCallback(password.normalize('NFKC'), salt, keyLength, options, (err, key) =>
+      err ? reject(err) : resolve(key),
+    );
   });
 }
 
@@ -53,7 +62,8 @@ export async function verifyPassword(password: string, stored: string): Promise<
   if (parts.length !== 6 || parts[0] !== 'scrypt') return false;
   const [N, r, p] = parts.slice(1, 4).map(Number);
   // Bounds guard against a corrupted row asking for gigabytes of memory.
-  if (![N, r, p].every(Number.isSafeInteger) || N < 2 || N > 2 ** 20 || r < 1 || r > 32 || p < 1 || p > 16) return false;
+  if (![N, r, p].every(Number.isSafeInteger) || N < 2 || N > 2 ** 20 || r < 1 || r > 32 || p < 1 || p > 16)
+    return false;
   const salt = Buffer.from(parts[4], 'base64');
   const expected = Buffer.from(parts[5], 'base64');
   if (expected.length === 0) return false;
@@ -175,7 +185,11 @@ export function requireRole(...roles: [Role, ...Role[]]): Middleware<AppState> {
 }
 
 /** Ownership check for resources: the owner or an admin may act, anyone else gets 403. */
-export function assertOwnerOrAdmin(user: AuthUser, ownerId: string | null | undefined, message = 'Access denied'): void {
+export function assertOwnerOrAdmin(
+  user: AuthUser,
+  ownerId: string | null | undefined,
+  message = 'Access denied',
+): void {
   if (user.role === 'admin') return;
   if (!ownerId || ownerId !== user.id) throw forbidden(message);
 }

@@ -12,7 +12,9 @@ export const COURSE_NOT_FOUND = 'Course not found';
 export const COURSE_ARCHIVED = 'Course is archived';
 
 export async function isEnrolled(knex: Knex, courseId: string, userId: string): Promise<boolean> {
-  const row = await knex('enrollments').where({ course_id: courseId, student_id: userId, status: 'active' }).first('id');
+  const row = await knex('enrollments')
+    .where({ course_id: courseId, student_id: userId, status: 'active' })
+    .first('id');
   return row !== undefined;
 }
 

@@ -1,10 +1,21 @@
 import contentDisposition from 'content-disposition';
 import { z } from 'zod';
 import { mayPlayLesson, type Viewer } from '../domain/courses';
-import { COURSE_CATEGORIES, COURSE_DIFFICULTY_LEVELS, COURSE_PRICING_MODELS, COURSE_STATUSES, type Course } from '../models/Course';
+import {
+  COURSE_CATEGORIES,
+  COURSE_DIFFICULTY_LEVELS,
+  COURSE_PRICING_MODELS,
+  COURSE_STATUSES,
+  type Course,
+} from '../models/Course';
 import { LESSON_VIDEO_STATUSES, type CourseLesson } from '../models/CourseLesson';
 import { resourceKey, type LessonResource } from '../domain/resources';
-import { PRESIGNED_URL_TTL_SECONDS, presignedDownloadUrl, presignedGetUrl, type Bucket } from '../storage/video-objects';
+import {
+  PRESIGNED_URL_TTL_SECONDS,
+  presignedDownloadUrl,
+  presignedGetUrl,
+  type Bucket,
+} from '../storage/video-objects';
 import { Timestamp } from './route';
 
 /**
@@ -22,7 +33,11 @@ export const CourseSchema = z
     difficultyLevel: z.enum(COURSE_DIFFICULTY_LEVELS),
     pricingModel: z.enum(COURSE_PRICING_MODELS),
     priceCents: z.number().int().nullable().openapi({ description: 'One-time price in US cents (one_time courses)' }),
-    subscriptionPriceCents: z.number().int().nullable().openapi({ description: 'Monthly price in US cents (subscription courses)' }),
+    subscriptionPriceCents: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: 'Monthly price in US cents (subscription courses)' }),
     status: z.enum(COURSE_STATUSES),
     thumbnailUrl: z.string().nullable(),
     totalDurationMinutes: z.number().int(),
@@ -43,10 +58,9 @@ export const LessonResourceSchema = z
     sizeBytes: z.number().int(),
     sizeMb: z.number(),
     uploadedAt: Timestamp,
-    downloadUrl: z
-      .string()
-      .nullable()
-      .openapi({ description: 'Presigned, valid for one hour, downloads the file; only for viewers who may play the lesson' }),
+    downloadUrl: z.string().nullable().openapi({
+      description: 'Presigned, valid for one hour, downloads the file; only for viewers who may play the lesson',
+    }),
   })
   .openapi('LessonResource');
 
@@ -66,8 +80,13 @@ export const LessonSchema = z
     }),
     thumbnailUrl: z.string().nullable().openapi({ description: 'Presigned, valid for one hour' }),
     locked: z.boolean().openapi({ description: 'True when the viewer may not play this lesson (paid, not enrolled)' }),
-    playbackUrl: z.string().nullable().openapi({ description: 'Presigned, valid for one hour; only for viewers who may play a ready lesson' }),
-    resources: z.array(LessonResourceSchema).openapi({ description: 'Files that come with the lesson (slides, PDFs, code)' }),
+    playbackUrl: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Presigned, valid for one hour; only for viewers who may play a ready lesson' }),
+    resources: z
+      .array(LessonResourceSchema)
+      .openapi({ description: 'Files that come with the lesson (slides, PDFs, code)' }),
   })
   .openapi('Lesson');
 
@@ -114,7 +133,11 @@ export function playbackKey(lesson: CourseLesson): string | null {
   return best?.key ?? lesson.video_key;
 }
 
-export async function toLessonResponse(lesson: CourseLesson, bucket: Bucket, context: PlaybackContext): Promise<z.input<typeof LessonSchema>> {
+export async function toLessonResponse(
+  lesson: CourseLesson,
+  bucket: Bucket,
+  context: PlaybackContext,
+): Promise<z.input<typeof LessonSchema>> {
   const playable = mayPlay(lesson, context);
   const key = playable ? playbackKey(lesson) : null;
   return {
@@ -129,7 +152,9 @@ export async function toLessonResponse(lesson: CourseLesson, bucket: Bucket, con
     thumbnailUrl: lesson.thumbnail_key ? await presignedGetUrl(bucket, lesson.thumbnail_key) : null,
     locked: !playable,
     playbackUrl: key ? await presignedGetUrl(bucket, key, PRESIGNED_URL_TTL_SECONDS) : null,
-    resources: await Promise.all(lesson.resource_urls.map((resource) => toResourceResponse(resource, bucket, playable))),
+    resources: await Promise.all(
+      lesson.resource_urls.map((resource) => toResourceResponse(resource, bucket, playable)),
+    ),
   };
 }
 
@@ -137,7 +162,11 @@ export async function toLessonResponse(lesson: CourseLesson, bucket: Bucket, con
 const resourceDisposition = (filename: string): string => contentDisposition(filename, { type: 'attachment' });
 
 /** A lesson resource, with its download URL for those who may play the lesson (the same rule as the video). */
-export async function toResourceResponse(resource: LessonResource, bucket: Bucket, mayDownload: boolean): Promise<z.input<typeof LessonResourceSchema>> {
+export async function toResourceResponse(
+  resource: LessonResource,
+  bucket: Bucket,
+  mayDownload: boolean,
+): Promise<z.input<typeof LessonResourceSchema>> {
   return {
     id: resource.id,
     filename: resource.filename,
@@ -145,6 +174,8 @@ export async function toResourceResponse(resource: LessonResource, bucket: Bucke
     sizeBytes: resource.size_bytes,
     sizeMb: resource.size_mb,
     uploadedAt: resource.uploaded_at,
-    downloadUrl: mayDownload ? await presignedDownloadUrl(bucket, resourceKey(resource), resourceDisposition(resource.filename)) : null,
+    downloadUrl: mayDownload
+      ? await presignedDownloadUrl(bucket, resourceKey(resource), resourceDisposition(resource.filename))
+      : null,
   };
 }

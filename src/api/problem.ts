@@ -81,7 +81,8 @@ export function unauthorized(detail = 'Authentication required', bearerError?: '
 
 export const forbidden = (detail = 'Access denied'): HttpProblem => new HttpProblem(403, detail);
 export const notFound = (detail = 'Resource not found'): HttpProblem => new HttpProblem(404, detail);
-export const conflict = (detail: string, options?: ProblemOptions): HttpProblem => new HttpProblem(409, detail, options);
+export const conflict = (detail: string, options?: ProblemOptions): HttpProblem =>
+  new HttpProblem(409, detail, options);
 export const gone = (detail: string): HttpProblem => new HttpProblem(410, detail);
 export const payloadTooLarge = (detail = 'Request body is too large'): HttpProblem => new HttpProblem(413, detail);
 export const unsupportedMediaType = (detail: string): HttpProblem => new HttpProblem(415, detail);
@@ -99,7 +100,11 @@ export function tooManyRequests(detail = 'Too many requests', retryAfterSeconds?
 }
 
 /** 503; `extra` members tell the client how to retry when it is more than repeating the request. */
-export function unavailable(detail = 'Service temporarily unavailable', retryAfterSeconds?: number, extra?: Record<string, unknown>): HttpProblem {
+export function unavailable(
+  detail = 'Service temporarily unavailable',
+  retryAfterSeconds?: number,
+  extra?: Record<string, unknown>,
+): HttpProblem {
   return new HttpProblem(503, detail, {
     headers: retryAfterSeconds === undefined ? {} : { 'Retry-After': String(Math.ceil(retryAfterSeconds)) },
     extra,
@@ -181,7 +186,14 @@ function fromPostgres(code: string, err: unknown): HttpProblem | undefined {
 const dependencyUnavailable = () => unavailable('The service is temporarily unavailable, please retry', 1);
 
 /** Socket errors reaching a dependency (Postgres, S3, …): the same request may well succeed a moment later. */
-const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+const CONNECTION_ERROR_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+]);
 
 /** A dependency could not be reached, or the connection to it broke — this error, or one it wraps. */
 function isConnectionFailure(err: unknown, depth = 0): boolean {

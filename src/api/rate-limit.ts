@@ -33,9 +33,15 @@ export interface RateLimiter {
  * One policy's counters in the shared `rate_limits` table, reached through a knex instance or a pg Pool
  * (the search benchmark's bare run counts on a pool, exactly as the API does).
  */
-export function postgresLimiter(store: { knex: Knex } | { pool: Pool }, policy: RateLimitPolicy, keyPrefix: string = policy): RateLimiterPostgres {
+export function postgresLimiter(
+  store: { knex: Knex } | { pool: Pool },
+  policy: RateLimitPolicy,
+  keyPrefix: string = policy,
+): RateLimiterPostgres {
   return new RateLimiterPostgres({
-    ...('knex' in store ? { storeClient: store.knex, storeType: 'knex' } : { storeClient: store.pool, storeType: 'pool' }),
+    ...('knex' in store
+      ? { storeClient: store.knex, storeType: 'knex' }
+      : { storeClient: store.pool, storeType: 'pool' }),
     tableName: 'rate_limits',
     tableCreated: true, // by migration
     clearExpiredByTimeout: false, // expired rows are reset on their next use; no timers in the API process (housekeeping deletes old ones)

@@ -63,7 +63,13 @@ export const ProblemSchema = z
     instance: z.string(),
     requestId: z.string(),
     errors: z
-      .array(z.object({ field: z.string(), message: z.string(), in: z.enum(['path', 'query', 'header', 'body']).optional() }))
+      .array(
+        z.object({
+          field: z.string(),
+          message: z.string(),
+          in: z.enum(['path', 'query', 'header', 'body']).optional(),
+        }),
+      )
       .optional(),
   })
   .openapi('Problem', { description: 'RFC 7807 problem details' });
@@ -254,7 +260,12 @@ function requestBody(ctx: AppContext): unknown {
   return (ctx.request as { body?: unknown }).body;
 }
 
-function parsePart(schema: z.ZodType, value: unknown, where: NonNullable<FieldError['in']>, errors: FieldIssue[]): unknown {
+function parsePart(
+  schema: z.ZodType,
+  value: unknown,
+  where: NonNullable<FieldError['in']>,
+  errors: FieldIssue[],
+): unknown {
   const result = parseRequestPart(schema, value, where);
   if (result.success) return result.data;
   errors.push(...result.issues);
@@ -329,7 +340,11 @@ function responseSchema(spec: ResponseSpec | undefined): z.ZodType | undefined {
   return spec.schema;
 }
 
-function serializeResponse(spec: { method: string; path: string; responses: ResponsesSpec }, status: number, result: unknown): unknown {
+function serializeResponse(
+  spec: { method: string; path: string; responses: ResponsesSpec },
+  status: number,
+  result: unknown,
+): unknown {
   if (!(status in spec.responses)) {
     throw new Error(`${spec.method.toUpperCase()} ${spec.path} answered ${status}, which its responses do not declare`);
   }
@@ -339,7 +354,9 @@ function serializeResponse(spec: { method: string; path: string; responses: Resp
   if (!parsed.success) {
     // A server bug, not a client error: 500 and the issues in the log.
     const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`${spec.method.toUpperCase()} ${spec.path} ${status} response does not match its schema: ${issues}`);
+    throw new Error(
+      `${spec.method.toUpperCase()} ${spec.path} ${status} response does not match its schema: ${issues}`,
+    );
   }
   return parsed.data;
 }
@@ -360,7 +377,16 @@ const problemResponse = (description: string): ResponseConfig => ({
   content: { 'application/problem+json': { schema: ProblemSchema } },
 });
 
-function toOpenApiOperation(spec: RouteSpec<ObjectSchema | undefined, ObjectSchema | undefined, z.ZodType | undefined, ObjectSchema | undefined, AuthRequirement, ResponsesSpec>): RouteConfig {
+function toOpenApiOperation(
+  spec: RouteSpec<
+    ObjectSchema | undefined,
+    ObjectSchema | undefined,
+    z.ZodType | undefined,
+    ObjectSchema | undefined,
+    AuthRequirement,
+    ResponsesSpec
+  >,
+): RouteConfig {
   const responses: RouteConfig['responses'] = {};
   for (const [status, response] of Object.entries(spec.responses)) {
     const described = response && !(response instanceof z.ZodType) ? response : undefined;
@@ -389,7 +415,11 @@ function toOpenApiOperation(spec: RouteSpec<ObjectSchema | undefined, ObjectSche
       .optional()
       .openapi({ description: 'Makes retries safe: the same key and body within 24 h returns the first response' }),
   });
-  const headers = spec.idempotent ? (spec.headers ? spec.headers.extend(idempotencyHeader.shape) : idempotencyHeader) : spec.headers;
+  const headers = spec.idempotent
+    ? spec.headers
+      ? spec.headers.extend(idempotencyHeader.shape)
+      : idempotencyHeader
+    : spec.headers;
 
   return {
     method: spec.method,
@@ -460,16 +490,26 @@ function requestHash(ctx: AppContext): string {
  * different request is a 409. Failures release the key so the client can retry.
  * Usable directly for routes not built with defineRoute.
  */
-export async function withIdempotency(ctx: AppContext, options: IdempotencyOptions, execute: () => Promise<void>): Promise<void> {
+export async function withIdempotency(
+  ctx: AppContext,
+  options: IdempotencyOptions,
+  execute: () => Promise<void>,
+): Promise<void> {
   const { knex, scope, userId, key } = options;
   if (key.length > 255 || !/^[\x21-\x7e]+$/.test(key)) {
-    throw badRequest('Idempotency-Key must be 1-255 visible ASCII characters', { field: 'Idempotency-Key', in: 'header' });
+    throw badRequest('Idempotency-Key must be 1-255 visible ASCII characters', {
+      field: 'Idempotency-Key',
+      in: 'header',
+    });
   }
   const hash = requestHash(ctx);
   const where = { scope, user_id: userId, key };
   const table = (): Knex.QueryBuilder => knex('idempotency_keys');
   /** A claim (or a takeover) holds the key for the TTL from now: its request may run until the lease ends. */
-  const fresh = () => ({ created_at: knex.fn.now(), expires_at: knex.raw(`now() + interval '${IDEMPOTENCY_TTL_HOURS} hours'`) });
+  const fresh = () => ({
+    created_at: knex.fn.now(),
+    expires_at: knex.raw(`now() + interval '${IDEMPOTENCY_TTL_HOURS} hours'`),
+  });
 
   const claim = async (): Promise<boolean> => {
     const inserted = await table()
@@ -483,7 +523,8 @@ export async function withIdempotency(ctx: AppContext, options: IdempotencyOptio
   if (!(await claim())) {
     const row = (await table()
       .where(where)
-      .first('request_hash', 'response_status', 'response_body', knex.raw('expires_at <= now() AS expired'))) as IdempotencyRow | undefined;
+      .first('request_hash', 'response_status', 'response_body', knex.raw('expires_at <= now() AS expired'))) as
+      IdempotencyRow | undefined;
     if (!row || row.expired) {
       // Expired (or deleted meanwhile): forget it and claim afresh; a concurrent claimer wins the race cleanly.
       await table().where(where).where('expires_at', '<=', knex.fn.now()).delete();

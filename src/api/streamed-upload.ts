@@ -23,7 +23,6 @@ export const UPLOAD_QUEUE_SIZE = 2;
 /** Room for the form's boundaries and text fields on top of the file itself. */
 const MULTIPART_OVERHEAD_BYTES = 1024 * 1024;
 
-
 /** What a kind of file is: how its first bytes are recognised, how large it may be, what a refusal says. */
 export interface UploadKind<K extends { contentType: string }> {
   maxBytes: number;
@@ -60,7 +59,10 @@ export interface StreamFileOptions<T, K extends { contentType: string }> {
  * refused body is discarded (or, when large, the connection closed after the answer), and no object is
  * left behind.
  */
-export async function streamFileToS3<T, K extends { contentType: string }>(ctx: AppContext, options: StreamFileOptions<T, K>): Promise<StreamedFile<T, K>> {
+export async function streamFileToS3<T, K extends { contentType: string }>(
+  ctx: AppContext,
+  options: StreamFileOptions<T, K>,
+): Promise<StreamedFile<T, K>> {
   const { kind } = options;
   const maxBytes = kind.maxBytes;
   const tooLarge = (): HttpProblem => payloadTooLarge(kind.messages.tooLarge);
@@ -71,7 +73,11 @@ export async function streamFileToS3<T, K extends { contentType: string }>(ctx: 
 
   const req = ctx.req;
   // Browsers send file names as raw UTF-8 (RFC 7578); busboy's default would read them as Latin-1.
-  const form = busboy({ headers: req.headers, defParamCharset: 'utf8', limits: { files: 1, fileSize: maxBytes, fields: 20, fieldSize: 64 * 1024, parts: 25 } });
+  const form = busboy({
+    headers: req.headers,
+    defParamCharset: 'utf8',
+    limits: { files: 1, fileSize: maxBytes, fields: 20, fieldSize: 64 * 1024, parts: 25 },
+  });
   const fields: Record<string, string> = {};
   let gate: SniffGate<K> | undefined;
   let upload: Promise<StreamedFile<T, K>> | undefined;

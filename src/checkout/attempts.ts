@@ -8,7 +8,13 @@ import type { WorkflowStartOptions } from '@temporalio/client';
 import type { Knex } from 'knex';
 import type { Config } from '../config';
 import { parseDuration } from '../domain/time';
-import { searchAttributes, taskQueue, workflowId, type CheckoutInput, type CheckoutFailureReason } from '../temporal/shared';
+import {
+  searchAttributes,
+  taskQueue,
+  workflowId,
+  type CheckoutInput,
+  type CheckoutFailureReason,
+} from '../temporal/shared';
 import type { checkoutWorkflow } from '../../workflows/checkout';
 import type { PricedPurchase } from './pricing';
 
@@ -48,21 +54,32 @@ function toAttempt(row: AttemptRow, created: boolean): CheckoutAttempt {
 
 /** Whether an open attempt charges what the buyer is asking for now (same coupon, same prices). */
 export function sameTerms(attempt: CheckoutAttempt, priced: PricedPurchase): boolean {
-  return attempt.couponId === (priced.coupon?.id ?? null) && attempt.grossCents === priced.grossCents && attempt.netCents === priced.netCents;
+  return (
+    attempt.couponId === (priced.coupon?.id ?? null) &&
+    attempt.grossCents === priced.grossCents &&
+    attempt.netCents === priced.netCents
+  );
 }
 
 /**
  * The buyer's open attempt for the course, or a new one (a pending transaction at the priced amounts).
  * Concurrent callers race on the unique indexes, not on a read: the loser reads the winner's row.
  */
-export async function openCheckoutAttempt(knex: Knex, buyerId: string, priced: PricedPurchase): Promise<CheckoutAttempt> {
+export async function openCheckoutAttempt(
+  knex: Knex,
+  buyerId: string,
+  priced: PricedPurchase,
+): Promise<CheckoutAttempt> {
   const courseId = priced.course.id;
   for (let round = 0; round < 5; round++) {
     const open = await knex('transactions')
       .where({ buyer_id: buyerId, course_id: courseId, status: 'pending' })
       .first<AttemptRow | undefined>(...ATTEMPT_COLUMNS);
     if (open) return toAttempt(open, false);
-    const previous = await knex('transactions').where({ buyer_id: buyerId, course_id: courseId }).count<{ n: number }>('* as n').first();
+    const previous = await knex('transactions')
+      .where({ buyer_id: buyerId, course_id: courseId })
+      .count<{ n: number }>('* as n')
+      .first();
     const [created] = await knex('transactions')
       .insert({
         buyer_id: buyerId,
@@ -84,7 +101,9 @@ export async function openCheckoutAttempt(knex: Knex, buyerId: string, priced: P
 
 /** Ends an attempt whose workflow cannot do it (never started, or gone): only while it is still pending. */
 export async function failAttempt(knex: Knex, transactionId: string, reason: CheckoutFailureReason): Promise<void> {
-  await knex('transactions').where({ id: transactionId, status: 'pending' }).update({ status: 'failed', failure_reason: reason, updated_at: knex.fn.now() });
+  await knex('transactions')
+    .where({ id: transactionId, status: 'pending' })
+    .update({ status: 'failed', failure_reason: reason, updated_at: knex.fn.now() });
 }
 
 /**

@@ -48,8 +48,15 @@ function failureType(err: unknown): string | undefined {
   return cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined;
 }
 
-async function assertNotOwned(deps: ApiDeps, buyer: AuthUser, course: { id: string; instructorId: string }): Promise<void> {
-  const enrolled = await deps.knex('enrollments').where({ course_id: course.id, student_id: buyer.id, status: 'active' }).first('id');
+async function assertNotOwned(
+  deps: ApiDeps,
+  buyer: AuthUser,
+  course: { id: string; instructorId: string },
+): Promise<void> {
+  const enrolled = await deps
+    .knex('enrollments')
+    .where({ course_id: course.id, student_id: buyer.id, status: 'active' })
+    .first('id');
   if (enrolled || course.instructorId === buyer.id) throw conflict(ALREADY_OWNED);
 }
 
@@ -59,21 +66,32 @@ async function assertNotOwned(deps: ApiDeps, buyer: AuthUser, course: { id: stri
  */
 async function supersede(deps: ApiDeps, attempt: CheckoutAttempt): Promise<void> {
   try {
-    await deps.temporal.workflow.getHandle(attempt.workflowId).executeUpdate(cancelCheckoutUpdate, { args: ['superseded'] });
+    await deps.temporal.workflow
+      .getHandle(attempt.workflowId)
+      .executeUpdate(cancelCheckoutUpdate, { args: ['superseded'] });
   } catch (err) {
     const type = failureType(err);
     if (type === CHECKOUT_FAILURES.closed) return;
-    if (type === CHECKOUT_FAILURES.paymentProcessing) throw conflict('A payment for this course is already being processed');
+    if (type === CHECKOUT_FAILURES.paymentProcessing)
+      throw conflict('A payment for this course is already being processed');
     if (!(err instanceof WorkflowNotFoundError)) throw err;
     // Never started (the request that opened it died before starting it): nothing at Stripe to expire.
     await failAttempt(deps.knex, attempt.transactionId, 'superseded');
   }
 }
 
-export async function beginCheckout(deps: ApiDeps, buyer: AuthUser, courseId: string, couponCode: string | undefined): Promise<BegunCheckout> {
+export async function beginCheckout(
+  deps: ApiDeps,
+  buyer: AuthUser,
+  courseId: string,
+  couponCode: string | undefined,
+): Promise<BegunCheckout> {
   const { knex, config, temporal } = deps;
   const course = await loadPurchasableCourse(knex, courseId);
-  const priced = await pricePurchase(knex, course, couponCode, new Date(), { purpose: 'checkout', field: 'couponCode' });
+  const priced = await pricePurchase(knex, course, couponCode, new Date(), {
+    purpose: 'checkout',
+    field: 'couponCode',
+  });
 
   // Bounded: each round either returns or ends one stale attempt (expired meanwhile, superseded, lost workflow).
   for (let round = 0; round < 3; round++) {
@@ -96,15 +114,20 @@ export async function beginCheckout(deps: ApiDeps, buyer: AuthUser, courseId: st
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) {
         // The attempt's workflow has closed without settling its row (terminated by an operator): retire it.
-        deps.log.warn({ workflowId: attempt.workflowId }, 'checkout workflow closed while its attempt was pending; opening a new attempt');
+        deps.log.warn(
+          { workflowId: attempt.workflowId },
+          'checkout workflow closed while its attempt was pending; opening a new attempt',
+        );
         await failAttempt(knex, attempt.transactionId, 'checkout_error');
         continue;
       }
       const type = failureType(err);
       if (type === CHECKOUT_FAILURES.closed) continue;
-      if (type === CHECKOUT_FAILURES.paymentProcessing) throw conflict('A payment for this course is already being processed');
+      if (type === CHECKOUT_FAILURES.paymentProcessing)
+        throw conflict('A payment for this course is already being processed');
       // Retry-After: the session normally exists within a second or two, and the retry joins this attempt.
-      if (type === CHECKOUT_FAILURES.sessionPending || type === CHECKOUT_FAILURES.sessionFailed) throw unavailable(PAYMENT_UNAVAILABLE, 2);
+      if (type === CHECKOUT_FAILURES.sessionPending || type === CHECKOUT_FAILURES.sessionFailed)
+        throw unavailable(PAYMENT_UNAVAILABLE, 2);
       throw err;
     }
   }

@@ -4,7 +4,14 @@
  */
 import type { Knex } from 'knex';
 import { badRequest, HttpProblem, notFound } from '../api/problem';
-import { CHECKOUT_COUPON_INVALID_MESSAGE, checkCoupon, COUPON_NOT_FOUND_MESSAGE, normalizeCouponCode, type CouponTerms, type CoursePrice } from '../domain/coupons';
+import {
+  CHECKOUT_COUPON_INVALID_MESSAGE,
+  checkCoupon,
+  COUPON_NOT_FOUND_MESSAGE,
+  normalizeCouponCode,
+  type CouponTerms,
+  type CoursePrice,
+} from '../domain/coupons';
 import { Coupon } from '../models/Coupon';
 
 export interface PurchasableCourse extends CoursePrice {
@@ -13,7 +20,13 @@ export interface PurchasableCourse extends CoursePrice {
 
 export interface PricedPurchase {
   course: PurchasableCourse;
-  coupon: { id: string; code: string; discountType: CouponTerms['discountType']; percentOff: number | null; amountOffCents: number | null } | null;
+  coupon: {
+    id: string;
+    code: string;
+    discountType: CouponTerms['discountType'];
+    percentOff: number | null;
+    amountOffCents: number | null;
+  } | null;
   grossCents: number;
   discountCents: number;
   netCents: number;
@@ -24,13 +37,10 @@ export async function loadPurchasableCourse(knex: Knex, courseId: string): Promi
   const row = await knex('courses')
     .where({ id: courseId, status: 'published' })
     .whereNull('deleted_at')
-    .first<{ id: string; title: string; instructor_id: string; pricing_model: string; price_cents: number | null } | undefined>(
-      'id',
-      'title',
-      'instructor_id',
-      'pricing_model',
-      'price_cents',
-    );
+    .first<
+      | { id: string; title: string; instructor_id: string; pricing_model: string; price_cents: number | null }
+      | undefined
+    >('id', 'title', 'instructor_id', 'pricing_model', 'price_cents');
   if (!row) throw notFound('Course not found');
   if (row.pricing_model !== 'one_time' || row.price_cents === null) {
     throw badRequest('This course is sold by subscription, which checkout does not offer yet');
@@ -40,7 +50,9 @@ export async function loadPurchasableCourse(knex: Knex, courseId: string): Promi
 
 /** A live (not deleted) coupon by code, case-insensitively. */
 export async function findCoupon(knex: Knex, code: string): Promise<Coupon | undefined> {
-  return Coupon.query(knex).findOne({ code: normalizeCouponCode(code) }).whereNull('deleted_at');
+  return Coupon.query(knex)
+    .findOne({ code: normalizeCouponCode(code) })
+    .whereNull('deleted_at');
 }
 
 export function couponTerms(coupon: Coupon): CouponTerms {
@@ -68,17 +80,26 @@ export async function pricePurchase(
   at: Date,
   report: { purpose: 'validation' | 'checkout'; field: string },
 ): Promise<PricedPurchase> {
-  if (!couponCode) return { course, coupon: null, grossCents: course.priceCents, discountCents: 0, netCents: course.priceCents };
+  if (!couponCode)
+    return { course, coupon: null, grossCents: course.priceCents, discountCents: 0, netCents: course.priceCents };
   const atCheckout = report.purpose === 'checkout';
   const refuse = (message: string) => badRequest(message, { field: report.field, in: 'body' });
   const coupon = await findCoupon(knex, couponCode);
-  if (!coupon) throw atCheckout ? refuse(CHECKOUT_COUPON_INVALID_MESSAGE) : new HttpProblem(404, COUPON_NOT_FOUND_MESSAGE);
+  if (!coupon)
+    throw atCheckout ? refuse(CHECKOUT_COUPON_INVALID_MESSAGE) : new HttpProblem(404, COUPON_NOT_FOUND_MESSAGE);
   const terms = couponTerms(coupon);
   const check = checkCoupon(terms, course, at);
-  if (!check.ok) throw refuse(atCheckout && check.reason === 'expired' ? CHECKOUT_COUPON_INVALID_MESSAGE : check.message);
+  if (!check.ok)
+    throw refuse(atCheckout && check.reason === 'expired' ? CHECKOUT_COUPON_INVALID_MESSAGE : check.message);
   return {
     course,
-    coupon: { id: coupon.id, code: coupon.code, discountType: terms.discountType, percentOff: terms.percentOff, amountOffCents: terms.amountOffCents },
+    coupon: {
+      id: coupon.id,
+      code: coupon.code,
+      discountType: terms.discountType,
+      percentOff: terms.percentOff,
+      amountOffCents: terms.amountOffCents,
+    },
     grossCents: check.grossCents,
     discountCents: check.discountCents,
     netCents: check.netCents,

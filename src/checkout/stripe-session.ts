@@ -11,7 +11,9 @@ export interface CheckoutMetadata {
 }
 
 /** The transaction (= checkout attempt) a session belongs to, or undefined for sessions we did not create. */
-export function checkoutTransactionId(session: Pick<Stripe.Checkout.Session, 'metadata' | 'client_reference_id'>): string | undefined {
+export function checkoutTransactionId(
+  session: Pick<Stripe.Checkout.Session, 'metadata' | 'client_reference_id'>,
+): string | undefined {
   const id = session.metadata?.transactionId ?? session.client_reference_id ?? undefined;
   return id && UUID.test(id) ? id : undefined;
 }
@@ -41,4 +43,3 @@ export function sessionFacts(session: Stripe.Checkout.Session): CheckoutSessionF
     paymentMethod: session.payment_method_types?.length === 1 ? session.payment_method_types[0] : null,
   };
 }
-

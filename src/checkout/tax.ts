@@ -49,7 +49,11 @@ export async function calculateTax(
       currency: 'usd',
       line_items: [{ amount: amountCents, reference, tax_behavior: 'exclusive', tax_code: COURSE_TAX_CODE }],
       customer_details: {
-        address: { country: location.country, postal_code: location.postalCode, ...(location.state && { state: location.state }) },
+        address: {
+          country: location.country,
+          postal_code: location.postalCode,
+          ...(location.state && { state: location.state }),
+        },
         address_source: 'billing',
       },
     });
@@ -68,7 +72,14 @@ export async function calculateTax(
       throw new TaxLocationError();
     }
     log.error({ err, reference }, 'Stripe Tax unavailable: quoting without tax (finance: tax will not be collected)');
-    return { available: false, taxCents: 0, subtotalCents: amountCents, totalCents: amountCents, taxRatePercent: null, jurisdiction: null };
+    return {
+      available: false,
+      taxCents: 0,
+      subtotalCents: amountCents,
+      totalCents: amountCents,
+      taxRatePercent: null,
+      jurisdiction: null,
+    };
   }
 }
 

@@ -14,5 +14,8 @@ export async function refreshTotalDuration(trx: Knex.Transaction, courseId: stri
     .select<{ video_duration_seconds: number | null }[]>('video_duration_seconds');
   await trx('courses')
     .where({ id: courseId })
-    .update({ total_duration_minutes: totalDurationMinutes(rows.map((r) => r.video_duration_seconds)), updated_at: trx.fn.now() });
+    .update({
+      total_duration_minutes: totalDurationMinutes(rows.map((r) => r.video_duration_seconds)),
+      updated_at: trx.fn.now(),
+    });
 }

@@ -44,7 +44,10 @@ export async function insertLesson(trx: Knex.Transaction, lesson: NewLesson): Pr
 export const lessonOrderTaken = (order: number) => conflict(`Lesson order ${order} is already taken in this course`);
 
 export async function nextLessonOrder(knex: Knex, courseId: string): Promise<number> {
-  const row = await knex('course_lessons').where({ course_id: courseId }).max<{ max: number | null }>('lesson_order as max').first();
+  const row = await knex('course_lessons')
+    .where({ course_id: courseId })
+    .max<{ max: number | null }>('lesson_order as max')
+    .first();
   return (row?.max ?? 0) + 1;
 }
 
@@ -57,10 +60,19 @@ export async function isLessonOrderTaken(knex: Knex, courseId: string, order: nu
  * One UPDATE; the (course_id, lesson_order) constraint is checked at commit, so positions may swap.
  * Returns false when `lessonIds` is not a permutation of the course's lessons.
  */
-export async function reorderLessons(trx: Knex.Transaction, courseId: string, lessonIds: readonly string[]): Promise<boolean> {
+export async function reorderLessons(
+  trx: Knex.Transaction,
+  courseId: string,
+  lessonIds: readonly string[],
+): Promise<boolean> {
   const existing = await trx('course_lessons').where({ course_id: courseId }).pluck<string[]>('id');
   const wanted = new Set(lessonIds);
-  if (wanted.size !== lessonIds.length || existing.length !== lessonIds.length || !existing.every((id) => wanted.has(id))) return false;
+  if (
+    wanted.size !== lessonIds.length ||
+    existing.length !== lessonIds.length ||
+    !existing.every((id) => wanted.has(id))
+  )
+    return false;
   await trx.raw('SET CONSTRAINTS idx_lessons_course_order DEFERRED');
   await trx.raw(
     `UPDATE course_lessons AS l SET lesson_order = v.position, updated_at = now()

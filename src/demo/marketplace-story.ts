@@ -19,7 +19,12 @@ import { formatUsd } from '../domain/money';
 import { payPeriodBounds, payPeriodOf, type PayPeriod } from '../domain/time';
 import { makeTestVideo } from '../media/test-pattern';
 import { payoutIds, workflowId } from '../temporal/shared';
-import { accountOnboardedEvent, checkoutSessionEvent, signEvent, type SimulatedStripeEvent } from '../webhooks/simulated-events';
+import {
+  accountOnboardedEvent,
+  checkoutSessionEvent,
+  signEvent,
+  type SimulatedStripeEvent,
+} from '../webhooks/simulated-events';
 
 export class StoryError extends Error {
   override name = 'StoryError';
@@ -78,10 +83,26 @@ export interface StoryResult {
   coupon: { code: string; validatedNetCents: number };
   discounted: SaleFigures;
   fullPrice: SaleFigures;
-  learning: { enrollmentId: string; completionPercent: number; certificateId: string; certificateBytes: number; reviewId: string; rating: number };
+  learning: {
+    enrollmentId: string;
+    completionPercent: number;
+    certificateId: string;
+    certificateBytes: number;
+    reviewId: string;
+    rating: number;
+  };
   holdMs: number;
   deferredRun: PayoutRunFigures;
-  paidRun: PayoutRunFigures & { payout: { id: string; workflowId: string; amountCents: number; grossCents: number; stripeTransferId: string; status: string } };
+  paidRun: PayoutRunFigures & {
+    payout: {
+      id: string;
+      workflowId: string;
+      amountCents: number;
+      grossCents: number;
+      stripeTransferId: string;
+      status: string;
+    };
+  };
   /** The instructor's payouts after the story (one). */
   payoutCount: number;
 }
@@ -106,7 +127,8 @@ function check(condition: unknown, message: string): asserts condition {
   if (!condition) throw new StoryError(message);
 }
 
-const holdText = (ms: number) => (ms >= 86_400_000 ? `${+(ms / 86_400_000).toFixed(1)} days` : `${Math.round(ms / 1000)} s`);
+const holdText = (ms: number) =>
+  ms >= 86_400_000 ? `${+(ms / 86_400_000).toFixed(1)} days` : `${Math.round(ms / 1000)} s`;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -123,7 +145,11 @@ export async function runMarketplaceStory(opts: StoryOptions): Promise<StoryResu
   const log = opts.log;
 
   // --- HTTP -----------------------------------------------------------------------------------------------
-  async function send(method: string, url: string, init: { token?: string; body?: unknown; form?: FormData; headers?: Record<string, string> } = {}): Promise<Response> {
+  async function send(
+    method: string,
+    url: string,
+    init: { token?: string; body?: unknown; form?: FormData; headers?: Record<string, string> } = {},
+  ): Promise<Response> {
     for (;;) {
       const headers: Record<string, string> = { ...init.headers };
       if (init.token) headers.Authorization = `Bearer ${init.token}`;
@@ -146,7 +172,11 @@ export async function runMarketplaceStory(opts: StoryOptions): Promise<StoryResu
     }
   }
 
-  async function call(method: string, url: string, init: { token?: string; body?: unknown; form?: FormData } & { expect?: number[] } = {}): Promise<Json> {
+  async function call(
+    method: string,
+    url: string,
+    init: { token?: string; body?: unknown; form?: FormData } & { expect?: number[] } = {},
+  ): Promise<Json> {
     const res = await send(method, url, init);
     const text = await res.text();
     const expected = init.expect ?? [200, 201, 202];
@@ -163,12 +193,18 @@ export async function runMarketplaceStory(opts: StoryOptions): Promise<StoryResu
     return text ? (JSON.parse(text) as Json) : {};
   }
 
-  async function until<T>(what: string, probe: () => Promise<T | undefined>, intervalMs = 1000, limitMs = timeoutMs): Promise<T> {
+  async function until<T>(
+    what: string,
+    probe: () => Promise<T | undefined>,
+    intervalMs = 1000,
+    limitMs = timeoutMs,
+  ): Promise<T> {
     const deadline = Date.now() + limitMs;
     for (;;) {
       const value = await probe();
       if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new StoryError(`timed out after ${Math.round(limitMs / 1000)} s waiting for ${what}`);
+      if (Date.now() > deadline)
+        throw new StoryError(`timed out after ${Math.round(limitMs / 1000)} s waiting for ${what}`);
       await sleep(intervalMs);
     }
   }
@@ -176,16 +212,23 @@ export async function runMarketplaceStory(opts: StoryOptions): Promise<StoryResu
   /** Delivers a signed event as Stripe would; the API answers 200 once it is handed over. */
   async function deliverSigned(evt: SimulatedStripeEvent): Promise<string> {
     const { payload, signature } = signEvent(evt, opts.webhookSecret);
-    const res = await send('POST', '/api/webhooks/stripe', { body: payload, headers: { 'Content-Type': 'application/json', 'Stripe-Signature': signature } });
+    const res = await send('POST', '/api/webhooks/stripe', {
+      body: payload,
+      headers: { 'Content-Type': 'application/json', 'Stripe-Signature': signature },
+    });
     const text = await res.text();
-    if (res.status === 401) throw new StoryError("the API refused the webhook signature: run the demo with the API's STRIPE_WEBHOOK_SECRET");
+    if (res.status === 401)
+      throw new StoryError("the API refused the webhook signature: run the demo with the API's STRIPE_WEBHOOK_SECRET");
     check(res.status === 200, `POST /api/webhooks/stripe answered ${res.status} (${text.slice(0, 300)})`);
     return (JSON.parse(text) as Json).outcome as string;
   }
 
   async function register(role: 'instructor' | 'student', name: string): Promise<Session> {
     const email = `${role}-${Date.now().toString(36)}${randomInt(1e6).toString(36)}@demo.example`;
-    const res = await call('POST', '/api/auth/register', { body: { email, password: PASSWORD, name, role }, expect: [201] });
+    const res = await call('POST', '/api/auth/register', {
+      body: { email, password: PASSWORD, name, role },
+      expect: [201],
+    });
     return { id: res.user.id as string, email, token: res.token as string };
   }
 
@@ -208,7 +251,10 @@ export async function runMarketplaceStory(opts: StoryOptions): Promise<StoryResu
     expect: [201],
   });
   const courseId = course.id as string;
-  check(course.status === 'draft' && course.priceCents === 7900, `new course is ${course.status} at ${course.priceCents} cents`);
+  check(
+    course.status === 'draft' && course.priceCents === 7900,
+    `new course is ${course.status} at ${course.priceCents} cents`,
+  );
   log(`course created (draft): "${title}" at ${formatUsd(course.priceCents as number)}`);
 
   fs.mkdirSync(opts.videoDir, { recursive: true });
@@ -217,30 +263,50 @@ export async function runMarketplaceStory(opts: StoryOptions): Promise<StoryResu
   const uploaded: string[] = [];
   for (let i = 1; i <= 5; i++) {
     const form = new FormData();
-    form.append('title', `Lesson ${i}: ${['Notebooks', 'NumPy arrays', 'pandas frames', 'Plotting', 'A full analysis'][i - 1]}`);
+    form.append(
+      'title',
+      `Lesson ${i}: ${['Notebooks', 'NumPy arrays', 'pandas frames', 'Plotting', 'A full analysis'][i - 1]}`,
+    );
     form.append('isPreview', String(i <= previewLessons));
     form.append('video', await fs.openAsBlob(video, { type: 'video/mp4' }), path.basename(video));
-    const lesson = await call('POST', `/api/courses/${courseId}/lessons`, { token: instructor.token, form, expect: [201] });
+    const lesson = await call('POST', `/api/courses/${courseId}/lessons`, {
+      token: instructor.token,
+      form,
+      expect: [201],
+    });
     uploaded.push(lesson.id as string);
-    log(`lesson ${i}/5 uploaded${i <= previewLessons ? ' (free preview)' : ''}: ingest workflow ${workflowId.ingest(lesson.id as string)}`);
+    log(
+      `lesson ${i}/5 uploaded${i <= previewLessons ? ' (free preview)' : ''}: ingest workflow ${workflowId.ingest(lesson.id as string)}`,
+    );
   }
   const lessons: StoryResult['lessons'] = [];
   for (const [i, lessonId] of uploaded.entries()) {
     const ready = await until(`lesson ${i + 1}'s ingest`, async () => {
       const l = await call('GET', `/api/courses/${courseId}/lessons/${lessonId}`, { token: instructor.token });
-      if (l.video.status === 'failed') throw new StoryError(`lesson ${i + 1}'s ingest failed: ${l.video.failureReason}`);
+      if (l.video.status === 'failed')
+        throw new StoryError(`lesson ${i + 1}'s ingest failed: ${l.video.failureReason}`);
       return l.video.status === 'ready' ? l : undefined;
     });
-    lessons.push({ id: lessonId, durationSeconds: ready.durationSeconds as number, ingestWorkflowId: workflowId.ingest(lessonId) });
+    lessons.push({
+      id: lessonId,
+      durationSeconds: ready.durationSeconds as number,
+      ingestWorkflowId: workflowId.ingest(lessonId),
+    });
     log(`lesson ${i + 1}/5 ready: probed ${ready.durationSeconds} s, thumbnail and renditions in S3`);
   }
 
   const submitted = await call('POST', `/api/courses/${courseId}/publish`, { token: instructor.token });
   check(submitted.status === 'under_review', `submitted course is ${submitted.status}`);
   log('course submitted for review');
-  const adminLogin = await call('POST', '/api/auth/login', { body: opts.admin, expect: [200] }).catch((err: unknown) => {
-    throw err instanceof StoryError ? new StoryError(`admin ${opts.admin.email} cannot sign in (${err.message}); create it with npm run create-admin`) : err;
-  });
+  const adminLogin = await call('POST', '/api/auth/login', { body: opts.admin, expect: [200] }).catch(
+    (err: unknown) => {
+      throw err instanceof StoryError
+        ? new StoryError(
+            `admin ${opts.admin.email} cannot sign in (${err.message}); create it with npm run create-admin`,
+          )
+        : err;
+    },
+  );
   check(adminLogin.user.role === 'admin', `${opts.admin.email} is a ${adminLogin.user.role}, not an admin`);
   const admin = adminLogin.token as string;
   const published = await call('POST', `/api/courses/${courseId}/publish`, { token: admin });
@@ -252,7 +318,9 @@ export async function runMarketplaceStory(opts: StoryOptions): Promise<StoryResu
   const found = await call('GET', `/api/search/courses?q=${encodeURIComponent(`python ${searchWord}`)}`);
   const hit = (found.courses as Json[]).find((c) => c.id === courseId);
   check(hit, `searching "python ${searchWord}" did not find the course (${found.total} results)`);
-  log(`student searched "python ${searchWord}": found "${hit.title}" at ${formatUsd(hit.priceCents as number)} (${found.total} result${found.total === 1 ? '' : 's'})`);
+  log(
+    `student searched "python ${searchWord}": found "${hit.title}" at ${formatUsd(hit.priceCents as number)} (${found.total} result${found.total === 1 ? '' : 's'})`,
+  );
 
   const couponCode = opts.couponCode ?? 'PYTHON20';
   await call('POST', '/api/coupons', {
@@ -261,23 +329,39 @@ export async function runMarketplaceStory(opts: StoryOptions): Promise<StoryResu
     expect: [201],
   });
   log(`instructor created coupon ${couponCode} (20% off)`);
-  const validated = await call('POST', '/api/coupons/validate', { token: alice.token, body: { code: couponCode, courseId } });
-  log(`student validated ${couponCode}: ${formatUsd(validated.grossCents as number)} − ${formatUsd(validated.discountCents as number)} = ${formatUsd(validated.netCents as number)}`);
+  const validated = await call('POST', '/api/coupons/validate', {
+    token: alice.token,
+    body: { code: couponCode, courseId },
+  });
+  log(
+    `student validated ${couponCode}: ${formatUsd(validated.grossCents as number)} − ${formatUsd(validated.discountCents as number)} = ${formatUsd(validated.netCents as number)}`,
+  );
 
   async function buy(student: Session, coupon?: string): Promise<SaleFigures> {
-    const checkout = await call('POST', '/api/checkout/create', { token: student.token, body: { courseId, ...(coupon && { couponCode: coupon }) } });
+    const checkout = await call('POST', '/api/checkout/create', {
+      token: student.token,
+      body: { courseId, ...(coupon && { couponCode: coupon }) },
+    });
     const transactionId = checkout.checkoutId as string;
     log(`checkout opened: Stripe session ${checkout.sessionId}, charging ${formatUsd(checkout.netCents as number)}`);
     const outcome = await deliverSigned(
-      checkoutSessionEvent('checkout.session.completed', { sessionId: checkout.sessionId, transactionId, amountSubtotalCents: checkout.netCents }),
+      checkoutSessionEvent('checkout.session.completed', {
+        sessionId: checkout.sessionId,
+        transactionId,
+        amountSubtotalCents: checkout.netCents,
+      }),
     );
     check(outcome === 'handled', `the payment webhook was ${outcome}`);
     log('Stripe confirmed the payment (signed checkout.session.completed delivered)');
-    const mine = await until('the purchase to complete', async () => {
-      const tx = await call('GET', `/api/transactions/${transactionId}`, { token: student.token });
-      if (tx.status === 'failed') throw new StoryError(`the purchase failed: ${JSON.stringify(tx)}`);
-      return tx.status === 'completed' ? tx : undefined;
-    }, 500);
+    const mine = await until(
+      'the purchase to complete',
+      async () => {
+        const tx = await call('GET', `/api/transactions/${transactionId}`, { token: student.token });
+        if (tx.status === 'failed') throw new StoryError(`the purchase failed: ${JSON.stringify(tx)}`);
+        return tx.status === 'completed' ? tx : undefined;
+      },
+      500,
+    );
     const theirs = await call('GET', `/api/transactions/${transactionId}`, { token: instructor.token });
     const sale: SaleFigures = {
       transactionId,
@@ -308,7 +392,10 @@ export async function runMarketplaceStory(opts: StoryOptions): Promise<StoryResu
   log(`student enrolled (enrollment ${enrollment.id})`);
   const progress = await call('GET', `/api/enrollments/${enrollment.id}/progress`, { token: alice.token });
   for (const lesson of progress.lessons as Json[]) {
-    await call('PUT', `/api/enrollments/${enrollment.id}/progress/${lesson.lessonId}`, { token: alice.token, body: { progressSeconds: lesson.durationSeconds } });
+    await call('PUT', `/api/enrollments/${enrollment.id}/progress/${lesson.lessonId}`, {
+      token: alice.token,
+      body: { progressSeconds: lesson.durationSeconds },
+    });
   }
   const watched = await call('GET', `/api/enrollments/${enrollment.id}/progress`, { token: alice.token });
   const completion = watched.enrollment.progress.completionPercent as number;
@@ -317,10 +404,16 @@ export async function runMarketplaceStory(opts: StoryOptions): Promise<StoryResu
 
   const pdf = await send('GET', `/api/enrollments/${enrollment.id}/certificate`, { token: alice.token });
   const pdfBytes = Buffer.from(await pdf.arrayBuffer());
-  check(pdf.status === 200 && pdfBytes.subarray(0, 5).toString('latin1') === '%PDF-', `certificate download answered ${pdf.status}`);
-  const certificateId = (await call('GET', `/api/enrollments/${enrollment.id}/progress`, { token: alice.token })).enrollment.certificateId as string;
+  check(
+    pdf.status === 200 && pdfBytes.subarray(0, 5).toString('latin1') === '%PDF-',
+    `certificate download answered ${pdf.status}`,
+  );
+  const certificateId = (await call('GET', `/api/enrollments/${enrollment.id}/progress`, { token: alice.token }))
+    .enrollment.certificateId as string;
   const verified = await call('GET', `/api/certificates/${certificateId}`);
-  log(`certificate downloaded: ${pdfBytes.length} bytes of PDF, verifiable at /api/certificates/${verified.id ?? certificateId}`);
+  log(
+    `certificate downloaded: ${pdfBytes.length} bytes of PDF, verifiable at /api/certificates/${verified.id ?? certificateId}`,
+  );
 
   const review = await call('POST', `/api/courses/${courseId}/reviews`, {
     token: alice.token,
@@ -331,7 +424,10 @@ export async function runMarketplaceStory(opts: StoryOptions): Promise<StoryResu
 
   const connect = await call('POST', '/api/instructor/connect', { token: instructor.token });
   log(`instructor started Stripe Connect onboarding: account ${connect.accountId}`);
-  check((await deliverSigned(accountOnboardedEvent(connect.accountId as string))) === 'handled', 'account.updated was not handled');
+  check(
+    (await deliverSigned(accountOnboardedEvent(connect.accountId as string))) === 'handled',
+    'account.updated was not handled',
+  );
   const connected = await call('GET', '/api/instructor/connect', { token: instructor.token });
   check(connected.transfersEnabled === true, 'the Connect account cannot receive transfers after account.updated');
   log('Stripe reported the account ready (signed account.updated): transfers enabled');
@@ -346,22 +442,31 @@ export async function runMarketplaceStory(opts: StoryOptions): Promise<StoryResu
 
   async function released(sale: SaleFigures): Promise<void> {
     log(`waiting for the escrow hold of ${holdText(holdMs)} to pass (workflow ${sale.escrowWorkflowId}) …`);
-    await until(`the escrow of ${sale.transactionId}`, async () => {
-      const tx = await call('GET', `/api/transactions/${sale.transactionId}`, { token: instructor.token });
-      return tx.revenue.status === 'payable' ? true : undefined;
-    }, 1000, holdMs + timeoutMs);
+    await until(
+      `the escrow of ${sale.transactionId}`,
+      async () => {
+        const tx = await call('GET', `/api/transactions/${sale.transactionId}`, { token: instructor.token });
+        return tx.revenue.status === 'payable' ? true : undefined;
+      },
+      1000,
+      holdMs + timeoutMs,
+    );
     log(`escrow released: ${formatUsd(sale.instructorCents)} payable`);
   }
 
   async function payoutRun(period: PayPeriod): Promise<PayoutRunFigures> {
     const run = await call('POST', '/api/admin/payout-runs', { token: admin, body: { period }, expect: [202] });
     log(`admin started the payout run for ${period}: ${run.workflowId}`);
-    const done = await until(`payout run ${run.workflowId}`, async () => {
-      const status = await call('GET', `/api/admin/payout-runs/${period}`, { token: admin });
-      if (status.status === 'COMPLETED') return status;
-      if (status.status !== 'RUNNING') throw new StoryError(`payout run ${run.workflowId} ended ${status.status}`);
-      return undefined;
-    }, 500);
+    const done = await until(
+      `payout run ${run.workflowId}`,
+      async () => {
+        const status = await call('GET', `/api/admin/payout-runs/${period}`, { token: admin });
+        if (status.status === 'COMPLETED') return status;
+        if (status.status !== 'RUNNING') throw new StoryError(`payout run ${run.workflowId} ended ${status.status}`);
+        return undefined;
+      },
+      500,
+    );
     const earnings = await call('GET', '/api/instructor/earnings', { token: instructor.token });
     return {
       period,
@@ -373,31 +478,45 @@ export async function runMarketplaceStory(opts: StoryOptions): Promise<StoryResu
     };
   }
 
-  const myPayouts = async () => (await call('GET', '/api/instructor/payouts', { token: instructor.token })).payouts as Json[];
+  const myPayouts = async () =>
+    (await call('GET', '/api/instructor/payouts', { token: instructor.token })).payouts as Json[];
 
   await released(discounted);
   const deferredRun = await payoutRun(periods.deferred);
   check((await myPayouts()).length === 0, 'the instructor was paid although under the minimum');
-  log(`payout run done: instructor deferred — ${formatUsd(deferredRun.availableAfterCents)} is under the $50.00 minimum and waits for a later month`);
+  log(
+    `payout run done: instructor deferred — ${formatUsd(deferredRun.availableAfterCents)} is under the $50.00 minimum and waits for a later month`,
+  );
 
   const bob = await register('student', 'Alan Turing');
   log(`second student signed up: ${bob.email}`);
   const fullPrice = await buy(bob);
   await released(fullPrice);
   const before = await call('GET', '/api/instructor/earnings', { token: instructor.token });
-  log(`instructor's available balance: ${formatUsd(before.breakdown.available.cents as number)} (due next run: ${before.dueNextRun})`);
+  log(
+    `instructor's available balance: ${formatUsd(before.breakdown.available.cents as number)} (due next run: ${before.dueNextRun})`,
+  );
 
   const paidRunFigures = await payoutRun(periods.paid);
   const payouts = await myPayouts();
   check(payouts.length === 1, `the instructor has ${payouts.length} payouts, expected 1`);
   const [payout] = payouts;
   check(payout.status === 'completed' && payout.stripeTransferId, `the payout is ${payout.status}`);
-  log(`payout run done: instructor paid ${formatUsd(payout.amount.cents as number)} in one transfer (${payout.stripeTransferId})`);
+  log(
+    `payout run done: instructor paid ${formatUsd(payout.amount.cents as number)} in one transfer (${payout.stripeTransferId})`,
+  );
 
   return {
     instructor: { id: instructor.id, email: instructor.email, connectAccountId: connect.accountId },
     students: [alice, bob].map(({ id, email }) => ({ id, email })),
-    course: { id: courseId, title, priceCents: published.priceCents, status: published.status, searchWord, previewLessons },
+    course: {
+      id: courseId,
+      title,
+      priceCents: published.priceCents,
+      status: published.status,
+      searchWord,
+      previewLessons,
+    },
     lessons,
     coupon: { code: validated.code, validatedNetCents: validated.netCents },
     discounted,

@@ -51,7 +51,9 @@ export type CouponCheck =
   | { ok: true; grossCents: number; discountCents: number; netCents: number }
   | { ok: false; reason: CouponRejection; message: string };
 
-export function couponDiscount(terms: Pick<CouponTerms, 'discountType' | 'percentOff' | 'amountOffCents'>): CouponDiscount {
+export function couponDiscount(
+  terms: Pick<CouponTerms, 'discountType' | 'percentOff' | 'amountOffCents'>,
+): CouponDiscount {
   return terms.discountType === 'percentage'
     ? { type: 'percentage', percentOff: terms.percentOff ?? NaN }
     : { type: 'fixed_amount', amountOffCents: terms.amountOffCents ?? NaN };
@@ -72,7 +74,11 @@ export function checkCoupon(coupon: CouponTerms, course: CoursePrice, at: Date):
     return { ok: true, grossCents: course.priceCents, discountCents, netCents };
   } catch (err) {
     if (!isMoneyRuleError(err)) throw err;
-    return { ok: false, reason: err.code === 'coupon_below_minimum' ? 'below_minimum' : 'invalid', message: capitalize(err.message) };
+    return {
+      ok: false,
+      reason: err.code === 'coupon_below_minimum' ? 'below_minimum' : 'invalid',
+      message: capitalize(err.message),
+    };
   }
 }
 

@@ -66,7 +66,9 @@ export interface PublishableLesson {
   durationSeconds: number | null;
 }
 
-export function previewDurationSeconds(lessons: readonly Pick<PublishableLesson, 'isPreview' | 'durationSeconds'>[]): number {
+export function previewDurationSeconds(
+  lessons: readonly Pick<PublishableLesson, 'isPreview' | 'durationSeconds'>[],
+): number {
   return lessons.reduce((sum, l) => sum + (l.isPreview ? (l.durationSeconds ?? 0) : 0), 0);
 }
 
@@ -92,7 +94,8 @@ export function previewChangeViolation(
   candidate: PreviewCandidate,
 ): string | undefined {
   if (status === 'draft') return undefined;
-  if (candidate.videoStatus !== 'ready' || candidate.durationSeconds === null) return PREVIEW_CHANGE_MESSAGES.lengthUnknown;
+  if (candidate.videoStatus !== 'ready' || candidate.durationSeconds === null)
+    return PREVIEW_CHANGE_MESSAGES.lengthUnknown;
   const others = lessons.filter((l) => l.id !== candidate.id);
   const previews = previewDurationSeconds([...others, { isPreview: true, durationSeconds: candidate.durationSeconds }]);
   return previews > MAX_PREVIEW_SECONDS ? PREVIEW_CHANGE_MESSAGES.tooLong : undefined;
@@ -116,7 +119,10 @@ export type PublishTransition =
  * DESIGN §9: the owner submits a draft for review, an admin approves it. With auto-approval (local
  * development, demos) a submission publishes at once.
  */
-export function publishTransition(status: CourseStatus, by: { isAdmin: boolean; autoApprove: boolean }): PublishTransition {
+export function publishTransition(
+  status: CourseStatus,
+  by: { isAdmin: boolean; autoApprove: boolean },
+): PublishTransition {
   switch (status) {
     case 'draft':
       return { ok: true, to: by.autoApprove ? 'published' : 'under_review' };
@@ -145,7 +151,11 @@ export function managesCourse(viewer: Viewer | undefined, instructorId: string):
  * Who may play a lesson's video (spec MKT-004, MKT-033): anyone for a free preview; otherwise the
  * course's owner, an admin, or a student with an active enrollment.
  */
-export function mayPlayLesson(lesson: { isPreview: boolean }, viewer: Viewer | undefined, course: { instructorId: string; viewerEnrolled: boolean }): boolean {
+export function mayPlayLesson(
+  lesson: { isPreview: boolean },
+  viewer: Viewer | undefined,
+  course: { instructorId: string; viewerEnrolled: boolean },
+): boolean {
   return lesson.isPreview || managesCourse(viewer, course.instructorId) || course.viewerEnrolled;
 }
 

@@ -89,9 +89,7 @@ export function splitRevenue(netCents: number): RevenueSplit {
   return { instructorCents, platformCents: netCents - instructorCents };
 }
 
-export type Coupon =
-  | { type: 'percentage'; percentOff: number }
-  | { type: 'fixed_amount'; amountOffCents: number };
+export type Coupon = { type: 'percentage'; percentOff: number } | { type: 'fixed_amount'; amountOffCents: number };
 
 export interface CouponResult {
   discountCents: number;

@@ -42,7 +42,10 @@ export const refundRefusals = {
   alreadyRefunded: { code: 'already_refunded', message: 'Transaction already refunded' },
   inProgress: { code: 'refund_in_progress', message: 'A refund of this transaction is already in progress' },
   notRefundable: { code: 'not_refundable', message: 'Only completed purchases can be refunded' },
-  disputed: { code: 'sale_disputed', message: 'The payment is disputed; it cannot be refunded until the dispute is closed' },
+  disputed: {
+    code: 'sale_disputed',
+    message: 'The payment is disputed; it cannot be refunded until the dispute is closed',
+  },
   windowExpired: { code: 'refund_window_expired', message: 'Refund window expired (30 days)' },
 } as const satisfies Record<string, RefundRefusal>;
 

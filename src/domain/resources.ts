@@ -13,7 +13,8 @@ export const RESOURCE_SNIFF_BYTES = 512;
 
 export const RESOURCE_MESSAGES = {
   tooLarge: `A resource file may be at most ${MAX_RESOURCE_BYTES / 1024 / 1024} MB`,
-  unsupported: 'Resource must be a PDF, an office document or slides, a ZIP archive, an image (PNG, JPEG, GIF) or a UTF-8 text file',
+  unsupported:
+    'Resource must be a PDF, an office document or slides, a ZIP archive, an image (PNG, JPEG, GIF) or a UTF-8 text file',
   tooMany: `A lesson has at most ${MAX_RESOURCES_PER_LESSON} resources`,
   failed: 'Storing the resource failed, retry',
   notFound: 'Resource not found',
@@ -105,8 +106,10 @@ function isUtf8Text(head: Uint8Array): boolean {
  * control characters, at most 255 characters (its extension kept); `resource` when nothing is left.
  */
 export function resourceFilename(name: string | undefined): string {
-  // eslint-disable-next-line no-control-regex -- control characters are exactly what is removed
-  const base = (name ?? '').split(/[/\\]/).pop()!.replace(/[\u0000-\u001f\u007f]/g, '').trim();
+  // Control characters are exactly what is removed.
+  // eslint-disable-next-line no-control-regex
+  const controlCharacters = /[\u0000-\u001f\u007f]/g;
+  const base = (name ?? '').split(/[/\\]/).pop()!.replace(controlCharacters, '').trim();
   if (base === '' || base === '.' || base === '..') return 'resource';
   if (base.length <= 255) return base;
   const ext = extension(base);
@@ -114,7 +117,8 @@ export function resourceFilename(name: string | undefined): string {
 }
 
 /** `courses/{courseId}/resources/{resourceId}`: the name travels in the object's Content-Disposition, not its key. */
-export const resourceObjectKey = (courseId: string, resourceId: string): string => `courses/${courseId}/resources/${resourceId}`;
+export const resourceObjectKey = (courseId: string, resourceId: string): string =>
+  `courses/${courseId}/resources/${resourceId}`;
 
 export const resourceUrl = (bucket: string, key: string): string => `s3://${bucket}/${key}`;
 

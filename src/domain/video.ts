@@ -21,7 +21,25 @@ export const CONTAINER_CONTENT_TYPES: Record<VideoContainer, string> = { mp4: 'v
 export const SNIFF_BYTES = 12;
 
 /** ISO base-media major brands of MP4 video files (audio-only M4A, HEIF images, 3GP... are not accepted). */
-const MP4_BRANDS = new Set(['isom', 'iso2', 'iso3', 'iso4', 'iso5', 'iso6', 'mp41', 'mp42', 'avc1', 'dash', 'M4V ', 'M4VH', 'M4VP', 'f4v ', 'MSNV', 'mmp4', 'XAVC']);
+const MP4_BRANDS = new Set([
+  'isom',
+  'iso2',
+  'iso3',
+  'iso4',
+  'iso5',
+  'iso6',
+  'mp41',
+  'mp42',
+  'avc1',
+  'dash',
+  'M4V ',
+  'M4VH',
+  'M4VP',
+  'f4v ',
+  'MSNV',
+  'mmp4',
+  'XAVC',
+]);
 /** Atoms a QuickTime file written before the `ftyp` atom existed may start with. */
 const LEGACY_QUICKTIME_ATOMS = new Set(['moov', 'mdat', 'wide', 'free', 'skip', 'pnot']);
 
@@ -106,7 +124,13 @@ export function renditionsFor(width: number, height: number): RenditionSpec[] {
   if (rungs.length > 0) return rungs;
   const smallest = RENDITION_LADDER[RENDITION_LADDER.length - 1];
   const own = Math.max(2, lines - (lines % 2));
-  return [{ lines: own, videoKbps: Math.max(200, Math.round((smallest.videoKbps * own) / smallest.lines)), audioKbps: smallest.audioKbps }];
+  return [
+    {
+      lines: own,
+      videoKbps: Math.max(200, Math.round((smallest.videoKbps * own) / smallest.lines)),
+      audioKbps: smallest.audioKbps,
+    },
+  ];
 }
 
 /** `transcoding` covers the renditions and the thumbnail, made side by side. */

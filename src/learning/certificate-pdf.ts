@@ -60,19 +60,54 @@ export function renderCertificatePdf(content: CertificateContent): Promise<Buffe
 
   const { width, height } = doc.page;
   const accent = '#1f4e79';
-  doc.lineWidth(3).strokeColor(accent).rect(24, 24, width - 48, height - 48).stroke();
-  doc.lineWidth(1).rect(32, 32, width - 64, height - 64).stroke();
+  doc
+    .lineWidth(3)
+    .strokeColor(accent)
+    .rect(24, 24, width - 48, height - 48)
+    .stroke();
+  doc
+    .lineWidth(1)
+    .rect(32, 32, width - 64, height - 64)
+    .stroke();
 
   const centered = { align: 'center' as const, width: width - 120 };
   doc.y = 90;
-  doc.font('bold').fontSize(14).fillColor(accent).text('EDUSTREAM', 60, doc.y, { ...centered, characterSpacing: 4 });
+  doc
+    .font('bold')
+    .fontSize(14)
+    .fillColor(accent)
+    .text('EDUSTREAM', 60, doc.y, { ...centered, characterSpacing: 4 });
   doc.moveDown(1.2).font('bold').fontSize(34).fillColor('#111111').text('Certificate of Completion', centered);
   doc.moveDown(1).font('regular').fontSize(14).fillColor('#444444').text('This certifies that', centered);
-  doc.moveDown(0.6).font('bold').fontSize(fittedSize(doc, content.studentName, 28, centered.width)).fillColor('#111111').text(content.studentName, centered);
-  doc.moveDown(0.6).font('regular').fontSize(14).fillColor('#444444').text('has successfully completed the course', centered);
-  doc.moveDown(0.6).font('bold').fontSize(fittedSize(doc, content.courseTitle, 22, centered.width)).fillColor(accent).text(content.courseTitle, centered);
-  doc.moveDown(0.6).font('regular').fontSize(14).fillColor('#444444').text(`taught by ${content.instructorName}`, centered);
-  doc.moveDown(1).fontSize(14).fillColor('#111111').text(`Completed on ${formatDate.format(content.completedAt)}`, centered);
+  doc
+    .moveDown(0.6)
+    .font('bold')
+    .fontSize(fittedSize(doc, content.studentName, 28, centered.width))
+    .fillColor('#111111')
+    .text(content.studentName, centered);
+  doc
+    .moveDown(0.6)
+    .font('regular')
+    .fontSize(14)
+    .fillColor('#444444')
+    .text('has successfully completed the course', centered);
+  doc
+    .moveDown(0.6)
+    .font('bold')
+    .fontSize(fittedSize(doc, content.courseTitle, 22, centered.width))
+    .fillColor(accent)
+    .text(content.courseTitle, centered);
+  doc
+    .moveDown(0.6)
+    .font('regular')
+    .fontSize(14)
+    .fillColor('#444444')
+    .text(`taught by ${content.instructorName}`, centered);
+  doc
+    .moveDown(1)
+    .fontSize(14)
+    .fillColor('#111111')
+    .text(`Completed on ${formatDate.format(content.completedAt)}`, centered);
 
   doc.font('regular').fontSize(10).fillColor('#666666');
   doc.text(`Certificate ID: ${content.certificateId}`, 60, height - 100, centered);

@@ -26,7 +26,10 @@ export async function issueCertificate(knex: Knex, enrollmentId: string): Promis
   );
 }
 
-export function findCertificate(knex: Knex, by: { id: string } | { enrollmentId: string }): Promise<CertificateRecord | undefined> {
+export function findCertificate(
+  knex: Knex,
+  by: { id: string } | { enrollmentId: string },
+): Promise<CertificateRecord | undefined> {
   return knex('certificates as cert')
     .join('enrollments as e', 'e.id', 'cert.enrollment_id')
     .join('users as s', 's.id', 'e.student_id')

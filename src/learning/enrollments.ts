@@ -64,7 +64,12 @@ export async function listStudentEnrollments(
     scope(summaries(knex))
       .join('courses as c', 'c.id', 'e.course_id')
       .join('users as i', 'i.id', 'c.instructor_id')
-      .select('c.title as course_title', 'c.thumbnail_url as course_thumbnail_url', 'c.instructor_id', 'i.name as instructor_name')
+      .select(
+        'c.title as course_title',
+        'c.thumbnail_url as course_thumbnail_url',
+        'c.instructor_id',
+        'i.name as instructor_name',
+      )
       .orderByRaw('e.last_accessed_at DESC NULLS LAST, e.enrolled_at DESC, e.id')
       .limit(options.limit)
       .offset(options.offset) as Promise<LearningListItem[]>,
@@ -85,7 +90,10 @@ export interface LessonProgressRow {
 }
 
 /** Every lesson of the enrollment's course in order, with this enrollment's progress where it has any. */
-export function listLessonProgress(knex: Knex, enrollment: { id: string; course_id: string }): Promise<LessonProgressRow[]> {
+export function listLessonProgress(
+  knex: Knex,
+  enrollment: { id: string; course_id: string },
+): Promise<LessonProgressRow[]> {
   return knex('course_lessons as l')
     .leftJoin('course_progress as p', (join) => {
       join.on('p.lesson_id', 'l.id').andOnVal('p.enrollment_id', enrollment.id);

@@ -29,7 +29,10 @@ export interface SavedLessonProgress {
  *   progress writer follows, so the completion trigger (migration 20261127500001) can count safely.
  * - Returns nothing when any condition fails; `describeRejectedProgress` then says which.
  */
-export async function saveLessonProgress(knex: Knex, input: LessonProgressInput): Promise<SavedLessonProgress | undefined> {
+export async function saveLessonProgress(
+  knex: Knex,
+  input: LessonProgressInput,
+): Promise<SavedLessonProgress | undefined> {
   const { enrollmentId, lessonId, studentId, progressSeconds } = input;
   const result = await knex.raw<{ rows: SavedLessonProgress[] }>(
     `
@@ -79,13 +82,16 @@ export async function describeRejectedProgress(knex: Knex, input: LessonProgress
       join.on('l.course_id', 'e.course_id').andOnVal('l.id', input.lessonId);
     })
     .where('e.id', input.enrollmentId)
-    .first<{ student_id: string; status: string; lesson_id: string | null; video_status: string | null; duration: number | null } | undefined>(
-      'e.student_id',
-      'e.status',
-      'l.id as lesson_id',
-      'l.video_status',
-      'l.video_duration_seconds as duration',
-    );
+    .first<
+      | {
+          student_id: string;
+          status: string;
+          lesson_id: string | null;
+          video_status: string | null;
+          duration: number | null;
+        }
+      | undefined
+    >('e.student_id', 'e.status', 'l.id as lesson_id', 'l.video_status', 'l.video_duration_seconds as duration');
   const access = enrollmentAccess(row, input.studentId);
   if (access !== 'ok') return access;
   if (!row?.lesson_id) return 'lesson_not_found';
@@ -97,7 +103,10 @@ export async function describeRejectedProgress(knex: Knex, input: LessonProgress
 export type EnrollmentAccess = 'ok' | 'enrollment_not_found' | 'not_enrolled' | 'revoked';
 
 /** Who may use an enrollment: its own student, while it is active. */
-export function enrollmentAccess(row: { student_id: string; status: string } | undefined, userId: string): EnrollmentAccess {
+export function enrollmentAccess(
+  row: { student_id: string; status: string } | undefined,
+  userId: string,
+): EnrollmentAccess {
   if (!row) return 'enrollment_not_found';
   if (row.student_id !== userId) return 'not_enrolled';
   if (row.status !== 'active') return 'revoked';

@@ -62,10 +62,16 @@ export interface SaleLedgerRow {
  */
 export function checkSale(row: SaleLedgerRow): { bucket: SaleStatus | null; violations: LedgerViolation[] } {
   const violations: LedgerViolation[] = [];
-  const violation = (rule: string, detail: string) => violations.push({ rule, transactionId: row.transaction_id, detail });
+  const violation = (rule: string, detail: string) =>
+    violations.push({ rule, transactionId: row.transaction_id, detail });
   const recorded = row.tx_status === 'completed' || row.tx_status === 'refunded';
 
-  if (row.revenue_id === null || row.share_status === null || row.instructor_cents === null || row.platform_cents === null) {
+  if (
+    row.revenue_id === null ||
+    row.share_status === null ||
+    row.instructor_cents === null ||
+    row.platform_cents === null
+  ) {
     if (recorded) violation('sale_without_share', `${row.tx_status} transaction has no revenue record`);
     return { bucket: null, violations };
   }
@@ -74,16 +80,23 @@ export function checkSale(row: SaleLedgerRow): { bucket: SaleStatus | null; viol
     return { bucket: null, violations };
   }
   if (row.instructor_cents + row.platform_cents !== row.net_cents) {
-    violation('split_sum', `instructor ${row.instructor_cents} + platform ${row.platform_cents} ≠ net ${row.net_cents}`);
+    violation(
+      'split_sum',
+      `instructor ${row.instructor_cents} + platform ${row.platform_cents} ≠ net ${row.net_cents}`,
+    );
   }
   const expected = splitRevenue(row.net_cents).instructorCents;
   if (row.instructor_cents !== expected) {
-    violation('split_rule', `instructor share ${row.instructor_cents}, the 70% rule gives ${expected} of net ${row.net_cents}`);
+    violation(
+      'split_rule',
+      `instructor share ${row.instructor_cents}, the 70% rule gives ${expected} of net ${row.net_cents}`,
+    );
   }
 
   // The share's payout, if it is in one.
   if (row.payout_id !== null) {
-    if (row.payout_status === 'failed') violation('share_in_failed_payout', `share still points at failed payout ${row.payout_id}`);
+    if (row.payout_status === 'failed')
+      violation('share_in_failed_payout', `share still points at failed payout ${row.payout_id}`);
     if (row.share_status === 'held' || row.share_status === 'frozen') {
       violation('unreleased_share_in_payout', `${row.share_status} share is in payout ${row.payout_id}`);
     }
@@ -101,8 +114,14 @@ export function checkSale(row: SaleLedgerRow): { bucket: SaleStatus | null; viol
     if (row.adjustment_instructor_id !== row.instructor_id || row.adjustment_transaction_id !== row.transaction_id) {
       violation('clawback_owner', 'adjustment names another instructor or transaction than its revenue record');
     }
-    if (row.adjustment_status === 'applied' && (row.adjustment_payout_status === null || row.adjustment_payout_status === 'failed')) {
-      violation('clawback_applied_without_payout', `applied adjustment's payout is ${row.adjustment_payout_status ?? 'missing'}`);
+    if (
+      row.adjustment_status === 'applied' &&
+      (row.adjustment_payout_status === null || row.adjustment_payout_status === 'failed')
+    ) {
+      violation(
+        'clawback_applied_without_payout',
+        `applied adjustment's payout is ${row.adjustment_payout_status ?? 'missing'}`,
+      );
     }
   }
 
@@ -111,7 +130,8 @@ export function checkSale(row: SaleLedgerRow): { bucket: SaleStatus | null; viol
     // A live sale: the share is held, frozen, payable or paid, and nothing was taken back.
     valid = !clawedBack && row.share_status !== 'cancelled';
     if (clawedBack) violation('clawback_without_refund', 'adjustment on a sale that was not refunded');
-    if (row.share_status === 'cancelled') violation('cancelled_without_refund', 'share cancelled on a sale that was not refunded');
+    if (row.share_status === 'cancelled')
+      violation('cancelled_without_refund', 'share cancelled on a sale that was not refunded');
   } else {
     // A refunded sale: the share was cancelled before it went into a payout, or clawed back after (never
     // both). A clawed-back share is paid, or payable when the refund met it in a payout that was under way
@@ -122,10 +142,13 @@ export function checkSale(row: SaleLedgerRow): { bucket: SaleStatus | null; viol
     if (!valid) {
       violation(
         'refund_not_reversed',
-        clawedBack ? `share is ${row.share_status} and also clawed back` : `refunded sale's share is still ${row.share_status}`,
+        clawedBack
+          ? `share is ${row.share_status} and also clawed back`
+          : `refunded sale's share is still ${row.share_status}`,
       );
     }
-    if (row.active_enrollments > 0) violation('refunded_access_active', 'the buyer still has access to a refunded purchase');
+    if (row.active_enrollments > 0)
+      violation('refunded_access_active', 'the buyer still has access to a refunded purchase');
   }
   return { bucket: valid ? saleStatusOf({ status: row.share_status, hasAdjustment: clawedBack }) : null, violations };
 }
@@ -185,13 +208,21 @@ export async function checkLedger(knex: Knex, scope: LedgerScope = {}): Promise<
           'p.id',
           'p.gross_cents',
           'p.adjustments_cents',
-          trx.raw('(SELECT coalesce(sum(r.instructor_amount_cents), 0) FROM revenue_records r WHERE r.payout_id = p.id)::int AS shares'),
-          trx.raw("(SELECT coalesce(sum(a.amount_cents), 0) FROM revenue_adjustments a WHERE a.payout_id = p.id AND a.status = 'applied')::int AS clawbacks"),
+          trx.raw(
+            '(SELECT coalesce(sum(r.instructor_amount_cents), 0) FROM revenue_records r WHERE r.payout_id = p.id)::int AS shares',
+          ),
+          trx.raw(
+            "(SELECT coalesce(sum(a.amount_cents), 0) FROM revenue_adjustments a WHERE a.payout_id = p.id AND a.status = 'applied')::int AS clawbacks",
+          ),
         );
       for (const payout of payouts) {
         report.completedPayouts++;
         if (payout.gross_cents !== payout.shares) {
-          report.violations.push({ rule: 'payout_gross', payoutId: payout.id, detail: `gross ${payout.gross_cents} ≠ shares in it ${payout.shares}` });
+          report.violations.push({
+            rule: 'payout_gross',
+            payoutId: payout.id,
+            detail: `gross ${payout.gross_cents} ≠ shares in it ${payout.shares}`,
+          });
         }
         if (payout.adjustments_cents !== payout.clawbacks) {
           report.violations.push({
@@ -242,7 +273,9 @@ function saleRows(trx: Knex.Transaction, scope: LedgerScope, after: string | nul
       'a.instructor_id as adjustment_instructor_id',
       'a.transaction_id as adjustment_transaction_id',
       'ap.status as adjustment_payout_status',
-      trx.raw("(SELECT count(*) FROM enrollments e WHERE e.transaction_id = t.id AND e.status = 'active')::int AS active_enrollments"),
+      trx.raw(
+        "(SELECT count(*) FROM enrollments e WHERE e.transaction_id = t.id AND e.status = 'active')::int AS active_enrollments",
+      ),
     );
 }
 
@@ -250,12 +283,18 @@ function saleRows(trx: Knex.Transaction, scope: LedgerScope, after: string | nul
 export function formatLedgerReport(report: LedgerReport): string {
   const lines = [
     `ledger: ${report.sales} sales, instructor share ${usd(report.instructorShareCents)}`,
-    ...SALE_STATUSES.map((s) => `  ${s.padEnd(12)} ${String(report.buckets[s].count).padStart(7)}  ${usd(report.buckets[s].cents).padStart(14)}`),
+    ...SALE_STATUSES.map(
+      (s) =>
+        `  ${s.padEnd(12)} ${String(report.buckets[s].count).padStart(7)}  ${usd(report.buckets[s].cents).padStart(14)}`,
+    ),
     `  ${'unaccounted'.padEnd(12)} ${''.padStart(7)}  ${usd(report.unaccountedCents).padStart(14)}`,
     `adjustments: outstanding ${report.adjustments.outstanding.count} (${usd(report.adjustments.outstanding.cents)}), applied ${report.adjustments.applied.count} (${usd(report.adjustments.applied.cents)})`,
     `completed payouts checked: ${report.completedPayouts}`,
     report.ok ? 'OK: every invariant holds' : `VIOLATIONS: ${report.violations.length}`,
-    ...report.violations.map((v) => `  [${v.rule}] ${v.transactionId ? `transaction ${v.transactionId}` : `payout ${v.payoutId}`}: ${v.detail}`),
+    ...report.violations.map(
+      (v) =>
+        `  [${v.rule}] ${v.transactionId ? `transaction ${v.transactionId}` : `payout ${v.payoutId}`}: ${v.detail}`,
+    ),
   ];
   return lines.join('\n');
 }

@@ -63,8 +63,13 @@ async function main(): Promise<void> {
     if (result.outcome === 'created') {
       console.log(`Created admin ${args.email} (id ${result.id}).`);
     } else {
-      const what = result.outcome === 'unchanged' ? 'was already an admin' : `promoted from ${result.previousRole} to admin`;
-      const pw = result.passwordReset ? 'password reset' : args.password ? 'password unchanged (pass --reset-password to set it)' : 'password unchanged';
+      const what =
+        result.outcome === 'unchanged' ? 'was already an admin' : `promoted from ${result.previousRole} to admin`;
+      const pw = result.passwordReset
+        ? 'password reset'
+        : args.password
+          ? 'password unchanged (pass --reset-password to set it)'
+          : 'password unchanged';
       console.log(`${args.email} ${what} (id ${result.id}); ${pw}.`);
     }
   } finally {

@@ -20,7 +20,11 @@ import { runMain } from './run-main';
  * Stripe events with STRIPE_WEBHOOK_SECRET, as Stripe would (stripe-mock sends no webhooks): run it with the
  * same configuration (.env) as the stack. DEMO_API_URL overrides the API address (default 127.0.0.1:$PORT).
  */
-const DEMO_ADMIN = { email: 'demo-admin@edustream.example', password: 'demo admin password 2026', name: 'Demo Operator' };
+const DEMO_ADMIN = {
+  email: 'demo-admin@edustream.example',
+  password: 'demo admin password 2026',
+  name: 'Demo Operator',
+};
 /** Longer holds are not waited for. */
 const MAX_HOLD_MS = 5 * 60 * 1000;
 
@@ -30,8 +34,12 @@ async function main(): Promise<void> {
   const started = Date.now();
   const say = (line: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s] ${line}`);
 
-  const ready = await fetch(`${api}/readyz`).then((r) => r.ok, () => false);
-  if (!ready) throw new Error(`no EduStream API is ready at ${api}: start the stack first (ESCROW_HOLD=20s npm run dev)`);
+  const ready = await fetch(`${api}/readyz`).then(
+    (r) => r.ok,
+    () => false,
+  );
+  if (!ready)
+    throw new Error(`no EduStream API is ready at ${api}: start the stack first (ESCROW_HOLD=20s npm run dev)`);
   console.log(`EduStream demo against ${api} (Temporal UI ${config.TEMPORAL_UI_URL})\n`);
 
   // The operator's way in (npm run create-admin), and the one coupon code a database can hold once.

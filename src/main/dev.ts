@@ -57,12 +57,16 @@ async function main(): Promise<void> {
     [
       '',
       servicesOnly ? 'EduStream services are running (no API, no worker):' : 'EduStream is running:',
-      ...(servicesOnly ? [] : [`  API          ${api}`, `  API docs     ${api}/docs`, `  OpenAPI      ${api}/openapi.json`]),
+      ...(servicesOnly
+        ? []
+        : [`  API          ${api}`, `  API docs     ${api}/docs`, `  OpenAPI      ${api}/openapi.json`]),
       `  Temporal UI  ${config.TEMPORAL_UI_URL}`,
       ...Object.entries(stack.urls)
         .filter(([name]) => name !== 'Temporal UI')
         .map(([name, url]) => `  ${name.padEnd(12)} ${url}`),
-      ...(servicesOnly ? ['Environment for other processes:', ...Object.entries(stack.env).map(([k, v]) => `  ${k}=${v}`)] : []),
+      ...(servicesOnly
+        ? ['Environment for other processes:', ...Object.entries(stack.env).map(([k, v]) => `  ${k}=${v}`)]
+        : []),
       'Press Ctrl-C to stop.',
       '',
     ].join('\n'),
@@ -72,7 +76,10 @@ async function main(): Promise<void> {
 async function becomesReady(url: string, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const ok = await fetch(url).then((r) => r.ok, () => false);
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return true;
     await new Promise((r) => setTimeout(r, 250));
   }

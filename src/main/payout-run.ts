@@ -22,7 +22,12 @@ runMain(async () => {
   let values: { period?: string; 'dry-run'?: boolean; wait?: boolean; help?: boolean };
   try {
     ({ values } = parseArgs({
-      options: { period: { type: 'string' }, 'dry-run': { type: 'boolean' }, wait: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        period: { type: 'string' },
+        'dry-run': { type: 'boolean' },
+        wait: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
       strict: true,
     }));
   } catch (err) {

@@ -46,7 +46,11 @@ runMain(async () => {
   const knex = createKnex(config.DATABASE_URL);
   const bar = progressBar();
   try {
-    const summary = await seedMarketplace(knex, { courses, seed, now, passwordHash: await hashPassword(password) }, bar);
+    const summary = await seedMarketplace(
+      knex,
+      { courses, seed, now, passwordHash: await hashPassword(password) },
+      bar,
+    );
     bar.done();
     console.log(JSON.stringify(summary));
     console.log(`users sign in with password "${password}", e.g. instructor-000001@${seedEmailDomain(seed)}`);

@@ -9,7 +9,9 @@ import { runMain } from './run-main';
  */
 runMain(async () => {
   const config = loadConfig();
-  const instructorIds = process.argv.flatMap((arg, i) => (arg === '--instructor' && process.argv[i + 1] ? [process.argv[i + 1]] : []));
+  const instructorIds = process.argv.flatMap((arg, i) =>
+    arg === '--instructor' && process.argv[i + 1] ? [process.argv[i + 1]] : [],
+  );
   const knex = createKnex(config.DATABASE_URL);
   try {
     const report = await checkLedger(knex, instructorIds.length ? { instructorIds } : {});

@@ -96,7 +96,14 @@ export interface ProbeResult {
 
 interface FfprobeJson {
   format?: { format_name?: string; duration?: string };
-  streams?: { codec_type?: string; codec_name?: string; width?: number; height?: number; duration?: string; disposition?: { attached_pic?: number } }[];
+  streams?: {
+    codec_type?: string;
+    codec_name?: string;
+    width?: number;
+    height?: number;
+    duration?: string;
+    disposition?: { attached_pic?: number };
+  }[];
 }
 
 /** What ffprobe's JSON says about a video, or the reason it is not one we can process. */
@@ -128,9 +135,21 @@ export function interpretProbe(json: string): ProbeResult | { unreadable: string
 /** One JPEG frame at `atSeconds` (input seeking: fast, reads only what it needs), at most 1280 px wide. */
 export function thumbnailArgs(input: string, atSeconds: number, output: string): string[] {
   return [
-    '-hide_banner', '-nostdin', '-v', 'error', '-y',
-    '-ss', atSeconds.toFixed(3), '-i', input,
-    '-frames:v', '1', '-vf', "scale='min(1280,iw)':-2", '-q:v', '3',
+    '-hide_banner',
+    '-nostdin',
+    '-v',
+    'error',
+    '-y',
+    '-ss',
+    atSeconds.toFixed(3),
+    '-i',
+    input,
+    '-frames:v',
+    '1',
+    '-vf',
+    "scale='min(1280,iw)':-2",
+    '-q:v',
+    '3',
     output,
   ];
 }
@@ -148,7 +167,10 @@ export interface PlannedRendition extends RenditionSpec {
 const even = (n: number): number => Math.max(2, 2 * Math.round(n / 2));
 
 /** Output dimensions for each rung: the shorter side becomes `lines`, the aspect ratio is kept. */
-export function planRenditions(source: { width: number; height: number }, rungs: readonly RenditionSpec[]): PlannedRendition[] {
+export function planRenditions(
+  source: { width: number; height: number },
+  rungs: readonly RenditionSpec[],
+): PlannedRendition[] {
   const landscape = source.width >= source.height;
   return rungs.map((rung) => {
     const scale = rung.lines / Math.min(source.width, source.height);
@@ -163,24 +185,66 @@ export function planRenditions(source: { width: number; height: number }, rungs:
  * fMP4 segments in a single file (`-hls_flags single_file`): two objects per rendition, and the file plays
  * progressively as well. Keyframes on a fixed grid keep the renditions' segments aligned for switching.
  */
-export function transcodeArgs(input: string, renditions: readonly PlannedRendition[], outputDir: string, opts: { hasAudio: boolean }): string[] {
+export function transcodeArgs(
+  input: string,
+  renditions: readonly PlannedRendition[],
+  outputDir: string,
+  opts: { hasAudio: boolean },
+): string[] {
   const labels = renditions.map((_, i) => `v${i}`);
   const split = `[0:v]split=${renditions.length}${labels.map((l) => `[${l}in]`).join('')}`;
   const scales = renditions.map((r, i) => `[${labels[i]}in]scale=${r.width}:${r.height},setsar=1[${labels[i]}]`);
-  const args = ['-hide_banner', '-nostdin', '-v', 'error', '-nostats', '-progress', 'pipe:1', '-y', '-i', input, '-filter_complex', [split, ...scales].join(';')];
+  const args = [
+    '-hide_banner',
+    '-nostdin',
+    '-v',
+    'error',
+    '-nostats',
+    '-progress',
+    'pipe:1',
+    '-y',
+    '-i',
+    input,
+    '-filter_complex',
+    [split, ...scales].join(';'),
+  ];
   renditions.forEach((r, i) => {
     args.push('-map', `[${labels[i]}]`);
     if (opts.hasAudio) args.push('-map', '0:a:0');
     args.push(
-      '-c:v', 'libx264', '-preset', 'veryfast', '-profile:v', 'high', '-pix_fmt', 'yuv420p',
-      '-b:v', `${r.videoKbps}k`, '-maxrate', `${Math.round(r.videoKbps * 1.07)}k`, '-bufsize', `${Math.round(r.videoKbps * 1.5)}k`,
-      '-force_key_frames', `expr:gte(t,n_forced*${HLS_SEGMENT_SECONDS})`, '-sc_threshold', '0',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-profile:v',
+      'high',
+      '-pix_fmt',
+      'yuv420p',
+      '-b:v',
+      `${r.videoKbps}k`,
+      '-maxrate',
+      `${Math.round(r.videoKbps * 1.07)}k`,
+      '-bufsize',
+      `${Math.round(r.videoKbps * 1.5)}k`,
+      '-force_key_frames',
+      `expr:gte(t,n_forced*${HLS_SEGMENT_SECONDS})`,
+      '-sc_threshold',
+      '0',
     );
     if (opts.hasAudio) args.push('-c:a', 'aac', '-b:a', `${r.audioKbps}k`, '-ac', '2');
     args.push(
-      '-f', 'hls', '-hls_time', String(HLS_SEGMENT_SECONDS), '-hls_playlist_type', 'vod',
-      '-hls_segment_type', 'fmp4', '-hls_flags', 'single_file+independent_segments',
-      '-hls_segment_filename', path.join(outputDir, r.mediaFile),
+      '-f',
+      'hls',
+      '-hls_time',
+      String(HLS_SEGMENT_SECONDS),
+      '-hls_playlist_type',
+      'vod',
+      '-hls_segment_type',
+      'fmp4',
+      '-hls_flags',
+      'single_file+independent_segments',
+      '-hls_segment_filename',
+      path.join(outputDir, r.mediaFile),
       path.join(outputDir, r.playlistFile),
     );
   });

@@ -26,7 +26,10 @@ export function mediaPlaylistStats(playlist: string): MediaPlaylistStats {
       duration = undefined;
     }
   }
-  return { peakBitsPerSecond: Math.ceil(peak), averageBitsPerSecond: totalSeconds > 0 ? Math.ceil(totalBits / totalSeconds) : 0 };
+  return {
+    peakBitsPerSecond: Math.ceil(peak),
+    averageBitsPerSecond: totalSeconds > 0 ? Math.ceil(totalBits / totalSeconds) : 0,
+  };
 }
 
 export interface VariantEntry extends MediaPlaylistStats {
@@ -39,7 +42,10 @@ export interface VariantEntry extends MediaPlaylistStats {
 export function masterPlaylist(variants: readonly VariantEntry[]): string {
   const lines = ['#EXTM3U', '#EXT-X-VERSION:7', '#EXT-X-INDEPENDENT-SEGMENTS'];
   for (const v of [...variants].sort((a, b) => b.peakBitsPerSecond - a.peakBitsPerSecond)) {
-    lines.push(`#EXT-X-STREAM-INF:BANDWIDTH=${v.peakBitsPerSecond},AVERAGE-BANDWIDTH=${v.averageBitsPerSecond},RESOLUTION=${v.width}x${v.height}`, v.uri);
+    lines.push(
+      `#EXT-X-STREAM-INF:BANDWIDTH=${v.peakBitsPerSecond},AVERAGE-BANDWIDTH=${v.averageBitsPerSecond},RESOLUTION=${v.width}x${v.height}`,
+      v.uri,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

@@ -22,7 +22,16 @@ export async function makeTestVideo(dir: string, spec: VideoSpec): Promise<strin
   const { seconds, width = 320, height = 240, fps = 25, audio = true, container = 'mp4' } = spec;
   const file = path.join(dir, `${seconds}s-${width}x${height}-${fps}fps-${audio ? 'a' : 'na'}.${container}`);
   if (fs.existsSync(file)) return file;
-  const args = ['-hide_banner', '-v', 'error', '-y', '-f', 'lavfi', '-i', `testsrc=size=${width}x${height}:rate=${fps}:duration=${seconds}`];
+  const args = [
+    '-hide_banner',
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc=size=${width}x${height}:rate=${fps}:duration=${seconds}`,
+  ];
   if (audio) args.push('-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`);
   args.push('-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p');
   if (audio) args.push('-c:a', 'aac', '-shortest');

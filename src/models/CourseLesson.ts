@@ -8,7 +8,6 @@ import { CourseProgress } from './CourseProgress';
 export const LESSON_VIDEO_STATUSES = ['awaiting_upload', 'processing', 'ready', 'failed'] as const;
 export type LessonVideoStatus = (typeof LESSON_VIDEO_STATUSES)[number];
 
-
 /** One streaming rendition: an HLS media playlist and the fragmented MP4 it addresses by byte ranges. */
 export interface LessonRendition {
   height: number;

@@ -11,22 +11,13 @@ export {
   type CoursePricingModel,
   type CourseStatus,
 } from './Course';
-export {
-  CourseLesson,
-  LESSON_VIDEO_STATUSES,
-  type LessonVideoStatus,
-  type LessonRendition,
-} from './CourseLesson';
+export { CourseLesson, LESSON_VIDEO_STATUSES, type LessonVideoStatus, type LessonRendition } from './CourseLesson';
 export { Coupon, COUPON_DISCOUNT_TYPES, type CouponDiscountType } from './Coupon';
 export { Transaction, TRANSACTION_STATUSES, type TransactionStatus } from './Transaction';
 export { InstructorPayout, PAYOUT_STATUSES, type PayoutStatus } from './InstructorPayout';
 export { InstructorBankPayout, BANK_PAYOUT_STATUSES, type BankPayoutStatus } from './InstructorBankPayout';
 export { RevenueRecord, REVENUE_RECORD_STATUSES, type RevenueRecordStatus } from './RevenueRecord';
-export {
-  RevenueAdjustment,
-  REVENUE_ADJUSTMENT_STATUSES,
-  type RevenueAdjustmentStatus,
-} from './RevenueAdjustment';
+export { RevenueAdjustment, REVENUE_ADJUSTMENT_STATUSES, type RevenueAdjustmentStatus } from './RevenueAdjustment';
 export { Enrollment, ENROLLMENT_STATUSES, type EnrollmentStatus } from './Enrollment';
 export { CourseProgress } from './CourseProgress';
 export { CourseReview } from './CourseReview';

@@ -37,13 +37,14 @@ export async function startConnectOnboarding(
   instructor: { id: string; email: string },
   country: string,
 ): Promise<ConnectOnboarding> {
-  const row = await deps.knex('users')
-    .where({ id: instructor.id })
-    .first<{ stripe_connect_account_id: string | null; connect_transfers_enabled: boolean; connect_payouts_enabled: boolean } | undefined>(
-      'stripe_connect_account_id',
-      'connect_transfers_enabled',
-      'connect_payouts_enabled',
-    );
+  const row = await deps.knex('users').where({ id: instructor.id }).first<
+    | {
+        stripe_connect_account_id: string | null;
+        connect_transfers_enabled: boolean;
+        connect_payouts_enabled: boolean;
+      }
+    | undefined
+  >('stripe_connect_account_id', 'connect_transfers_enabled', 'connect_payouts_enabled');
   if (!row) throw new Error(`user ${instructor.id} does not exist`);
 
   let accountId = row.stripe_connect_account_id;
@@ -59,17 +60,27 @@ export async function startConnectOnboarding(
       },
       { idempotencyKey: `connect-account-${instructor.id}` },
     );
-    const stored = await deps.knex('users')
+    const stored = await deps
+      .knex('users')
       .where({ id: instructor.id })
       .whereNull('stripe_connect_account_id')
       .update({ stripe_connect_account_id: account.id, updated_at: deps.knex.fn.now() });
     created = stored === 1;
     accountId = created
       ? account.id
-      : (await deps.knex('users').where({ id: instructor.id }).first<{ stripe_connect_account_id: string }>('stripe_connect_account_id')).stripe_connect_account_id;
+      : (
+          await deps
+            .knex('users')
+            .where({ id: instructor.id })
+            .first<{ stripe_connect_account_id: string }>('stripe_connect_account_id')
+        ).stripe_connect_account_id;
   }
 
-  const link = await deps.stripe.accountLinks.create({ account: accountId, type: 'account_onboarding', ...onboardingUrls(deps.config) });
+  const link = await deps.stripe.accountLinks.create({
+    account: accountId,
+    type: 'account_onboarding',
+    ...onboardingUrls(deps.config),
+  });
   return {
     accountId,
     created,
@@ -116,7 +127,9 @@ export async function recordBankPayout(
   at: Date,
 ): Promise<{ recorded: boolean }> {
   return knex.transaction(async (trx) => {
-    const instructor = await trx('users').where({ stripe_connect_account_id: accountId }).first<{ id: string } | undefined>('id');
+    const instructor = await trx('users')
+      .where({ stripe_connect_account_id: accountId })
+      .first<{ id: string } | undefined>('id');
     if (!instructor) return { recorded: false };
     const [saved] = await trx('instructor_bank_payouts')
       .insert({
@@ -132,7 +145,15 @@ export async function recordBankPayout(
         event_created_at: at,
       })
       .onConflict('stripe_payout_id')
-      .merge(['status', 'amount_cents', 'arrival_date', 'failure_code', 'failure_message', 'event_created_at', 'updated_at'])
+      .merge([
+        'status',
+        'amount_cents',
+        'arrival_date',
+        'failure_code',
+        'failure_message',
+        'event_created_at',
+        'updated_at',
+      ])
       .whereRaw(
         'instructor_bank_payouts.event_created_at < excluded.event_created_at OR (instructor_bank_payouts.event_created_at = excluded.event_created_at AND excluded.status = ?)',
         ['failed'],
@@ -146,7 +167,8 @@ export async function recordBankPayout(
         amount: payout.currency === 'usd' ? formatUsd(payout.amount) : `${payout.amount} ${payout.currency}`,
         failureCode: payout.failure_code,
         failureMessage: payout.failure_message,
-        detail: 'The money is safe in your Stripe balance. Update your bank details in your Stripe Express dashboard and it will be paid out again.',
+        detail:
+          'The money is safe in your Stripe balance. Update your bank details in your Stripe Express dashboard and it will be paid out again.',
       });
     }
     return { recorded: saved !== undefined };

@@ -34,7 +34,9 @@ export async function earningsSummary(knex: Knex, instructorId: string): Promise
       knex.raw(`coalesce(sum(instructor_amount_cents) FILTER (WHERE status <> 'cancelled'), 0) AS earned`),
       knex.raw(`coalesce(sum(instructor_amount_cents) FILTER (WHERE status = 'held'), 0) AS held`),
       knex.raw(`coalesce(sum(instructor_amount_cents) FILTER (WHERE status = 'frozen'), 0) AS frozen`),
-      knex.raw(`coalesce(sum(instructor_amount_cents) FILTER (WHERE status = 'payable' AND payout_id IS NULL), 0) AS payable`),
+      knex.raw(
+        `coalesce(sum(instructor_amount_cents) FILTER (WHERE status = 'payable' AND payout_id IS NULL), 0) AS payable`,
+      ),
       knex.raw(`count(*) FILTER (WHERE status <> 'cancelled') AS sales`),
       knex.raw(`count(*) FILTER (WHERE status = 'cancelled') AS cancelled`),
     );
@@ -42,7 +44,9 @@ export async function earningsSummary(knex: Knex, instructorId: string): Promise
     .where({ instructor_id: instructorId })
     .first<Record<string, number>>(
       knex.raw('coalesce(sum(amount_cents), 0) AS clawed_back'),
-      knex.raw(`coalesce(sum(amount_cents) FILTER (WHERE status = 'outstanding' AND payout_id IS NULL), 0) AS outstanding`),
+      knex.raw(
+        `coalesce(sum(amount_cents) FILTER (WHERE status = 'outstanding' AND payout_id IS NULL), 0) AS outstanding`,
+      ),
       knex.raw('count(*) AS refunds_after_payout'),
     );
   const payouts = await knex('instructor_payouts')
@@ -136,7 +140,9 @@ export async function payoutHistory(
   instructorId: string,
   page: { limit: number; offset: number },
 ): Promise<{ items: PayoutHistoryItem[]; total: number }> {
-  const [{ total }] = await knex('instructor_payouts').where({ instructor_id: instructorId }).count<{ total: number }[]>('* as total');
+  const [{ total }] = await knex('instructor_payouts')
+    .where({ instructor_id: instructorId })
+    .count<{ total: number }[]>('* as total');
   const rows = await knex('instructor_payouts')
     .where({ instructor_id: instructorId })
     .orderBy('payout_period', 'desc')
@@ -180,15 +186,32 @@ export async function pendingShares(
   instructorId: string,
   page: { limit: number; offset: number },
 ): Promise<{ items: PendingShare[]; total: number }> {
-  const base = () => knex('revenue_records as r').where('r.instructor_id', instructorId).whereIn('r.status', ['held', 'frozen', 'payable']);
+  const base = () =>
+    knex('revenue_records as r')
+      .where('r.instructor_id', instructorId)
+      .whereIn('r.status', ['held', 'frozen', 'payable']);
   const [{ total }] = await base().count<{ total: number }[]>('* as total');
   const rows = await base()
     .join('transactions as t', 't.id', 'r.transaction_id')
     .join('courses as c', 'c.id', 't.course_id')
-    .orderBy([{ column: 'r.release_at', order: 'asc' }, { column: 'r.id', order: 'asc' }])
+    .orderBy([
+      { column: 'r.release_at', order: 'asc' },
+      { column: 'r.id', order: 'asc' },
+    ])
     .limit(page.limit)
     .offset(page.offset)
-    .select('r.id', 'r.transaction_id', 'r.instructor_amount_cents', 'r.status', 'r.release_at', 'r.released_at', 'r.payout_id', 't.completed_at', 'c.id as course_id', 'c.title');
+    .select(
+      'r.id',
+      'r.transaction_id',
+      'r.instructor_amount_cents',
+      'r.status',
+      'r.release_at',
+      'r.released_at',
+      'r.payout_id',
+      't.completed_at',
+      'c.id as course_id',
+      'c.title',
+    );
   return {
     total,
     items: rows.map((r) => ({

@@ -37,7 +37,10 @@ export interface DueInstructorsPage {
  * shares alone are under the minimum cannot be due (adjustments only deduct), so SQL skips them; the rule
  * decides for the rest.
  */
-export async function findDueInstructors(knex: Knex, opts: { after: string | null; limit: number }): Promise<DueInstructorsPage> {
+export async function findDueInstructors(
+  knex: Knex,
+  opts: { after: string | null; limit: number },
+): Promise<DueInstructorsPage> {
   const rows: { instructor_id: string; payable_cents: number; adjustment_cents: number }[] = (
     await knex.raw(
       `WITH candidates AS (
@@ -59,7 +62,10 @@ export async function findDueInstructors(knex: Knex, opts: { after: string | nul
     )
   ).rows;
   const instructors = rows
-    .map((r) => ({ instructorId: r.instructor_id, balanceCents: payableBalance([r.payable_cents], [r.adjustment_cents]) }))
+    .map((r) => ({
+      instructorId: r.instructor_id,
+      balanceCents: payableBalance([r.payable_cents], [r.adjustment_cents]),
+    }))
     .filter((i) => isPayoutDue(i.balanceCents));
   return { instructors, nextCursor: rows.length === opts.limit ? rows[rows.length - 1].instructor_id : null };
 }
@@ -94,7 +100,10 @@ function periodLabel(period: PayPeriod): string {
  * there is none. Repeating it returns the existing payout. The instructor row is locked first, so payouts of
  * one instructor (two periods run at once) never attach the same share twice.
  */
-export async function preparePayout(knex: Knex, input: { instructorId: string; period: PayPeriod }): Promise<PreparedPayout> {
+export async function preparePayout(
+  knex: Knex,
+  input: { instructorId: string; period: PayPeriod },
+): Promise<PreparedPayout> {
   return knex.transaction(async (trx) => {
     const instructor = await trx('users')
       .where({ id: input.instructorId })
@@ -111,10 +120,22 @@ export async function preparePayout(knex: Knex, input: { instructorId: string; p
       .first();
     if (existing) {
       if (existing.status === 'completed' || existing.status === 'failed') {
-        return { kind: 'closed', payoutId: existing.id, status: existing.status, totalCents: existing.total_amount_cents };
+        return {
+          kind: 'closed',
+          payoutId: existing.id,
+          status: existing.status,
+          totalCents: existing.total_amount_cents,
+        };
       }
-      if (!existing.stripe_destination_account) throw new PayoutStateError(`payout ${existing.id} has no destination account`);
-      return { kind: 'ready', payoutId: existing.id, totalCents: existing.total_amount_cents, destination: existing.stripe_destination_account, resumed: true };
+      if (!existing.stripe_destination_account)
+        throw new PayoutStateError(`payout ${existing.id} has no destination account`);
+      return {
+        kind: 'ready',
+        payoutId: existing.id,
+        totalCents: existing.total_amount_cents,
+        destination: existing.stripe_destination_account,
+        resumed: true,
+      };
     }
 
     const shares = await trx('revenue_records')
@@ -133,13 +154,19 @@ export async function preparePayout(knex: Knex, input: { instructorId: string; p
     if (!isPayoutDue(balanceCents)) return { kind: 'not_due', balanceCents };
 
     if (!instructor.stripe_connect_account_id || !instructor.connect_transfers_enabled) {
-      await notify(trx, input.instructorId, 'payout_connect_required', `payout-connect-required:${input.instructorId}:${input.period}`, {
-        subject: `Set up payouts to receive ${formatUsd(balanceCents)}`,
-        period: input.period,
-        balanceCents,
-        balance: formatUsd(balanceCents),
-        detail: `Your earnings for ${periodLabel(input.period)} are ready, but your Stripe account cannot receive transfers yet. Finish payout setup and they will be paid in the next monthly run.`,
-      });
+      await notify(
+        trx,
+        input.instructorId,
+        'payout_connect_required',
+        `payout-connect-required:${input.instructorId}:${input.period}`,
+        {
+          subject: `Set up payouts to receive ${formatUsd(balanceCents)}`,
+          period: input.period,
+          balanceCents,
+          balance: formatUsd(balanceCents),
+          detail: `Your earnings for ${periodLabel(input.period)} are ready, but your Stripe account cannot receive transfers yet. Finish payout setup and they will be paid in the next monthly run.`,
+        },
+      );
       return { kind: 'connect_required', balanceCents };
     }
 
@@ -161,7 +188,9 @@ export async function preparePayout(knex: Knex, input: { instructorId: string; p
       .whereRaw('id = any(?::uuid[])', [shares.map((s) => s.id)])
       .update({ payout_id: payout.id, updated_at: trx.fn.now() });
     if (adjustments.length > 0) {
-      await trx('revenue_adjustments').whereRaw('id = any(?::uuid[])', [adjustments.map((a) => a.id)]).update({ payout_id: payout.id });
+      await trx('revenue_adjustments')
+        .whereRaw('id = any(?::uuid[])', [adjustments.map((a) => a.id)])
+        .update({ payout_id: payout.id });
     }
     await audit(trx, payout.id, 'payout_initiated', {
       instructorId: input.instructorId,
@@ -173,7 +202,13 @@ export async function preparePayout(knex: Knex, input: { instructorId: string; p
       adjustments: adjustments.length,
       destination: instructor.stripe_connect_account_id,
     });
-    return { kind: 'ready', payoutId: payout.id, totalCents: balanceCents, destination: instructor.stripe_connect_account_id, resumed: false };
+    return {
+      kind: 'ready',
+      payoutId: payout.id,
+      totalCents: balanceCents,
+      destination: instructor.stripe_connect_account_id,
+      resumed: false,
+    };
   });
 }
 
@@ -181,15 +216,22 @@ export async function preparePayout(knex: Knex, input: { instructorId: string; p
  * The transfer went through: payout `completed`, its shares `paid`, its adjustments `applied`, audited, and
  * the instructor told the amount with its breakdown. Repeating it changes nothing.
  */
-export async function completePayout(knex: Knex, input: { payoutId: string; transferId: string }): Promise<{ completed: boolean }> {
+export async function completePayout(
+  knex: Knex,
+  input: { payoutId: string; transferId: string },
+): Promise<{ completed: boolean }> {
   return knex.transaction(async (trx) => {
     const payout = await lockPayout(trx, input.payoutId);
     if (payout.status === 'completed') return { completed: false };
-    if (payout.status !== 'processing') throw new PayoutStateError(`payout ${payout.id} is ${payout.status}, not processing`);
+    if (payout.status !== 'processing')
+      throw new PayoutStateError(`payout ${payout.id} is ${payout.status}, not processing`);
 
-    await trx('instructor_payouts')
-      .where({ id: payout.id })
-      .update({ status: 'completed', stripe_transfer_id: input.transferId, completed_at: trx.fn.now(), updated_at: trx.fn.now() });
+    await trx('instructor_payouts').where({ id: payout.id }).update({
+      status: 'completed',
+      stripe_transfer_id: input.transferId,
+      completed_at: trx.fn.now(),
+      updated_at: trx.fn.now(),
+    });
     const paid = await trx('revenue_records')
       .where({ payout_id: payout.id, status: 'payable' })
       .update({ status: 'paid', updated_at: trx.fn.now() });
@@ -229,7 +271,13 @@ export async function completePayout(knex: Knex, input: { payoutId: string; tran
         salesCount: paid,
         refundDeductionsCents: payout.adjustments_cents,
         refundDeductions: formatUsd(payout.adjustments_cents),
-        courses: courses.map((c) => ({ courseId: c.course_id, title: c.title, sales: c.sales, amountCents: c.cents, amount: formatUsd(c.cents) })),
+        courses: courses.map((c) => ({
+          courseId: c.course_id,
+          title: c.title,
+          sales: c.sales,
+          amountCents: c.cents,
+          amount: formatUsd(c.cents),
+        })),
       },
       transferId: input.transferId,
     });
@@ -241,11 +289,15 @@ export async function completePayout(knex: Knex, input: { payoutId: string; tran
  * Stripe refused the transfer: payout `failed` with the reason; its shares and adjustments are detached so
  * a later month pays them. Only a `processing` payout fails this way; repeating it changes nothing.
  */
-export async function failPayout(knex: Knex, input: { payoutId: string; reason: string }): Promise<{ failed: boolean }> {
+export async function failPayout(
+  knex: Knex,
+  input: { payoutId: string; reason: string },
+): Promise<{ failed: boolean }> {
   return knex.transaction(async (trx) => {
     const payout = await lockPayout(trx, input.payoutId);
     if (payout.status === 'failed') return { failed: false };
-    if (payout.status !== 'processing') throw new PayoutStateError(`payout ${payout.id} is ${payout.status}, not processing`);
+    if (payout.status !== 'processing')
+      throw new PayoutStateError(`payout ${payout.id} is ${payout.status}, not processing`);
     await releasePayout(trx, payout, input.reason);
     return { failed: true };
   });
@@ -256,13 +308,19 @@ export async function failPayout(knex: Knex, input: { payoutId: string; reason: 
  * `failed` and its shares and adjustments return to the pool for a later month. Returns false when there is
  * nothing to do (already released).
  */
-export async function releaseReversedPayout(knex: Knex, payoutId: string, reason: string): Promise<{ released: boolean }> {
+export async function releaseReversedPayout(
+  knex: Knex,
+  payoutId: string,
+  reason: string,
+): Promise<{ released: boolean }> {
   return knex.transaction(async (trx) => {
     const payout = await lockPayout(trx, payoutId);
     if (payout.status === 'failed') return { released: false };
     if (payout.status !== 'completed') {
       // The workflow has not recorded the transfer yet; the webhook is redelivered until it has.
-      throw new PayoutStateError(`payout ${payout.id} is ${payout.status}; its transfer reversal is handled once it is completed`);
+      throw new PayoutStateError(
+        `payout ${payout.id} is ${payout.status}; its transfer reversal is handled once it is completed`,
+      );
     }
     await releasePayout(trx, payout, reason);
     return { released: true };
@@ -276,12 +334,16 @@ async function lockPayout(trx: Knex.Transaction, payoutId: string): Promise<Payo
 }
 
 async function releasePayout(trx: Knex.Transaction, payout: PayoutRow, reason: string): Promise<void> {
-  await trx('instructor_payouts').where({ id: payout.id }).update({ status: 'failed', failure_reason: reason, updated_at: trx.fn.now() });
+  await trx('instructor_payouts')
+    .where({ id: payout.id })
+    .update({ status: 'failed', failure_reason: reason, updated_at: trx.fn.now() });
   await trx('revenue_records')
     .where({ payout_id: payout.id })
     .whereIn('status', ['payable', 'paid'])
     .update({ status: 'payable', payout_id: null, updated_at: trx.fn.now() });
-  await trx('revenue_adjustments').where({ payout_id: payout.id }).update({ status: 'outstanding', payout_id: null, applied_at: null });
+  await trx('revenue_adjustments')
+    .where({ payout_id: payout.id })
+    .update({ status: 'outstanding', payout_id: null, applied_at: null });
   await audit(trx, payout.id, 'payout_failed', {
     instructorId: payout.instructor_id,
     period: payout.payout_period,
@@ -302,10 +364,24 @@ async function releasePayout(trx: Knex.Transaction, payout: PayoutRow, reason: s
 }
 
 /** Each step writes its entry once by construction (the payout's status guards the transaction it is in). */
-async function audit(trx: Knex.Transaction, payoutId: string, action: 'payout_initiated' | 'payout_completed' | 'payout_failed', metadata: Record<string, unknown>): Promise<void> {
+async function audit(
+  trx: Knex.Transaction,
+  payoutId: string,
+  action: 'payout_initiated' | 'payout_completed' | 'payout_failed',
+  metadata: Record<string, unknown>,
+): Promise<void> {
   await appendAudit(trx, { action, payoutId, actorId: null, metadata });
 }
 
-export async function notify(trx: Knex | Knex.Transaction, userId: string, kind: string, dedupeKey: string, payload: Record<string, unknown>): Promise<void> {
-  await trx('notifications').insert({ user_id: userId, kind, payload, dedupe_key: dedupeKey }).onConflict('dedupe_key').ignore();
+export async function notify(
+  trx: Knex | Knex.Transaction,
+  userId: string,
+  kind: string,
+  dedupeKey: string,
+  payload: Record<string, unknown>,
+): Promise<void> {
+  await trx('notifications')
+    .insert({ user_id: userId, kind, payload, dedupe_key: dedupeKey })
+    .onConflict('dedupe_key')
+    .ignore();
 }

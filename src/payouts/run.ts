@@ -50,7 +50,9 @@ export function payoutScheduleAction(config: Config): ScheduleOptionsStartWorkfl
   };
 }
 
-export function payoutScheduleOptions(config: Config): ScheduleOptions<ScheduleOptionsStartWorkflowAction<typeof payoutRunWorkflow>> {
+export function payoutScheduleOptions(
+  config: Config,
+): ScheduleOptions<ScheduleOptionsStartWorkflowAction<typeof payoutRunWorkflow>> {
   return {
     scheduleId: payoutIds.schedule(config.TASK_QUEUE_PREFIX),
     spec: PAYOUT_SCHEDULE_SPEC,

@@ -19,7 +19,8 @@ export interface SaleFacts {
   releaseAt: Date | null;
 }
 
-export type SaleKey = { transactionId: string } | { stripeChargeId: string | null; stripePaymentIntentId: string | null };
+export type SaleKey =
+  { transactionId: string } | { stripeChargeId: string | null; stripePaymentIntentId: string | null };
 
 /** The sale by our id, or by the Stripe charge / payment intent a webhook names; undefined if there is none. */
 export async function findSale(knex: Knex, key: SaleKey): Promise<SaleFacts | undefined> {
@@ -55,7 +56,8 @@ export async function findSale(knex: Knex, key: SaleKey): Promise<SaleFacts | un
 }
 
 export function escrowInputOf(sale: SaleFacts): EscrowInput {
-  if (!sale.revenueRecordId || !sale.releaseAt) throw new Error(`transaction ${sale.transactionId} has no recorded sale`);
+  if (!sale.revenueRecordId || !sale.releaseAt)
+    throw new Error(`transaction ${sale.transactionId} has no recorded sale`);
   return {
     transactionId: sale.transactionId,
     revenueRecordId: sale.revenueRecordId,

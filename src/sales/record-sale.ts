@@ -88,25 +88,55 @@ export async function recordCompletedSale(knex: Knex, sale: CompletedSaleInput):
     const [enrollment] = await trx('enrollments')
       .insert({ course_id: sale.courseId, student_id: sale.buyerId, transaction_id: transactionId, status: 'active' })
       .onConflict(['course_id', 'student_id'])
-      .merge({ transaction_id: transactionId, status: 'active', revoked_at: null, enrolled_at: trx.fn.now(), updated_at: trx.fn.now() })
+      .merge({
+        transaction_id: transactionId,
+        status: 'active',
+        revoked_at: null,
+        enrolled_at: trx.fn.now(),
+        updated_at: trx.fn.now(),
+      })
       .returning<{ id: string }[]>('id');
 
     const audit = (action: string, metadata: object) =>
-      trx('transaction_audit_logs').insert({ transaction_id: transactionId, action, actor_id: sale.buyerId, metadata, ip_address: sale.ipAddress ?? null });
-    await audit('purchase', { courseId: sale.courseId, grossCents: sale.grossCents, discountCents: sale.discountCents, netCents, taxCents: sale.taxCents, instructorCents, platformCents });
+      trx('transaction_audit_logs').insert({
+        transaction_id: transactionId,
+        action,
+        actor_id: sale.buyerId,
+        metadata,
+        ip_address: sale.ipAddress ?? null,
+      });
+    await audit('purchase', {
+      courseId: sale.courseId,
+      grossCents: sale.grossCents,
+      discountCents: sale.discountCents,
+      netCents,
+      taxCents: sale.taxCents,
+      instructorCents,
+      platformCents,
+    });
     if (sale.couponId) {
       const counted = await trx('coupons')
         .where({ id: sale.couponId })
         .whereRaw('(max_uses is null or current_uses < max_uses)')
         .increment('current_uses', 1);
       // The buyer paid the discounted price either way; a coupon used up meanwhile is recorded, not counted past its limit.
-      await audit('coupon_applied', { couponId: sale.couponId, discountCents: sale.discountCents, counted: counted === 1 });
+      await audit('coupon_applied', {
+        couponId: sale.couponId,
+        discountCents: sale.discountCents,
+        counted: counted === 1,
+      });
     }
     await trx('notifications')
       .insert({
         user_id: sale.buyerId,
         kind: 'purchase_confirmation',
-        payload: { subject: `You're enrolled in ${course.title}`, transactionId, courseId: sale.courseId, netCents, taxCents: sale.taxCents },
+        payload: {
+          subject: `You're enrolled in ${course.title}`,
+          transactionId,
+          courseId: sale.courseId,
+          netCents,
+          taxCents: sale.taxCents,
+        },
         dedupe_key: `purchase:${transactionId}`,
       })
       .onConflict('dedupe_key')
@@ -130,7 +160,15 @@ async function existingSale(trx: Knex.Transaction, checkoutSessionId: string): P
     .join('revenue_records as r', 'r.transaction_id', 't.id')
     .join('enrollments as e', 'e.transaction_id', 't.id')
     .where('t.stripe_checkout_session_id', checkoutSessionId)
-    .first('t.id', 'r.id as revenue_id', 'e.id as enrollment_id', 'r.instructor_id', 'r.instructor_amount_cents', 'r.platform_amount_cents', 'r.release_at');
+    .first(
+      't.id',
+      'r.id as revenue_id',
+      'e.id as enrollment_id',
+      'r.instructor_id',
+      'r.instructor_amount_cents',
+      'r.platform_amount_cents',
+      'r.release_at',
+    );
   if (!row) throw new Error(`checkout session ${checkoutSessionId} is recorded but not completed`);
   return {
     transactionId: row.id,

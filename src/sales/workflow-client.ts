@@ -23,7 +23,11 @@ const coreQueue = (config: Config) => taskQueue('core', config.TASK_QUEUE_PREFIX
  * the first; a closed one is followed by a new run (ALLOW_DUPLICATE) that starts from the sale as it is now.
  * Throws WorkflowUpdateFailedError whose cause is an ApplicationFailure typed with a RefundFailureCode.
  */
-export function requestRefund({ temporal, config }: Temporal, sale: SaleFacts, request: RefundRequest): Promise<RefundResult> {
+export function requestRefund(
+  { temporal, config }: Temporal,
+  sale: SaleFacts,
+  request: RefundRequest,
+): Promise<RefundResult> {
   return temporal.workflow.executeUpdateWithStart(refundUpdates.request, {
     args: [request],
     startWorkflowOperation: new WithStartWorkflowOperation<typeof refundWorkflow>('refundWorkflow', {
@@ -38,7 +42,12 @@ export function requestRefund({ temporal, config }: Temporal, sale: SaleFacts, r
 }
 
 /** Delivers a Stripe event to the sale's refund workflow, starting it if none is running. */
-export async function signalRefundWorkflow<A>({ temporal, config }: Temporal, sale: SaleFacts, signal: SignalDefinition<[A]>, arg: A): Promise<string> {
+export async function signalRefundWorkflow<A>(
+  { temporal, config }: Temporal,
+  sale: SaleFacts,
+  signal: SignalDefinition<[A]>,
+  arg: A,
+): Promise<string> {
   const id = workflowId.refund(sale.transactionId);
   await temporal.workflow.signalWithStart<typeof refundWorkflow, [A]>('refundWorkflow', {
     workflowId: id,
@@ -56,7 +65,12 @@ export async function signalRefundWorkflow<A>({ temporal, config }: Temporal, sa
  * Delivers a Stripe event to the sale's escrow workflow. After the share was released the escrow has ended;
  * a new run is started for the event (its hold is over, so it only handles the event).
  */
-export async function signalEscrowWorkflow<A>({ temporal, config }: Temporal, sale: SaleFacts, signal: SignalDefinition<[A]>, arg: A): Promise<string> {
+export async function signalEscrowWorkflow<A>(
+  { temporal, config }: Temporal,
+  sale: SaleFacts,
+  signal: SignalDefinition<[A]>,
+  arg: A,
+): Promise<string> {
   const id = workflowId.escrow(sale.transactionId);
   await temporal.workflow.signalWithStart<typeof escrowWorkflow, [A]>('escrowWorkflow', {
     workflowId: id,

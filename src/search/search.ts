@@ -2,7 +2,18 @@ import type { Knex } from 'knex';
 import type { CourseCategory, CourseDifficultyLevel, CoursePricingModel } from '../models/Course';
 import { join, Sql, sql, unsafe } from './sql';
 import type { TotalCache } from './totals';
-import { afterCondition, encodeCursor, keySelect, keyTexts, keyValues, orderBy, sortPlan, tsQuery, type CursorPosition, type SortName } from './sorts';
+import {
+  afterCondition,
+  encodeCursor,
+  keySelect,
+  keyTexts,
+  keyValues,
+  orderBy,
+  sortPlan,
+  tsQuery,
+  type CursorPosition,
+  type SortName,
+} from './sorts';
 
 /** A validated discovery request (the API's query parameters, parsed; prices already in cents). */
 export interface CourseSearch {
@@ -51,7 +62,8 @@ function conditions(s: CourseSearch): Sql[] {
   const where = [LISTED];
   if (s.q !== undefined) where.push(sql`c.search_vector @@ ${tsQuery(s.q)}`);
   if (s.categories?.length) where.push(sql`c.category = ANY(${[...s.categories]}::course_category[])`);
-  if (s.difficulties?.length) where.push(sql`c.difficulty_level = ANY(${[...s.difficulties]}::course_difficulty_level[])`);
+  if (s.difficulties?.length)
+    where.push(sql`c.difficulty_level = ANY(${[...s.difficulties]}::course_difficulty_level[])`);
   if (s.minPriceCents !== undefined) where.push(sql`c.list_price_cents >= ${s.minPriceCents}`);
   if (s.maxPriceCents !== undefined) where.push(sql`c.list_price_cents <= ${s.maxPriceCents}`);
   if (s.minRating !== undefined) where.push(sql`c.rating_average >= ${s.minRating}`);
@@ -60,7 +72,20 @@ function conditions(s: CourseSearch): Sql[] {
 }
 
 /** What a result shows, read in the page's inner select (the sort keys come with it). */
-const PAGE_COLUMNS = ['id', 'instructor_id', 'title', 'pricing_model', 'list_price_cents', 'rating_average', 'rating_count', 'enrollment_count', 'thumbnail_url', 'category', 'difficulty_level', 'published_at'];
+const PAGE_COLUMNS = [
+  'id',
+  'instructor_id',
+  'title',
+  'pricing_model',
+  'list_price_cents',
+  'rating_average',
+  'rating_count',
+  'enrollment_count',
+  'thumbnail_url',
+  'category',
+  'difficulty_level',
+  'published_at',
+];
 
 const and = (parts: Sql[]): Sql => join(parts, ' AND ');
 
@@ -81,7 +106,11 @@ export function searchStatements(s: CourseSearch): { page: Sql; count: Sql | nul
            p.rating_count, p.enrollment_count, p.thumbnail_url, p.category, p.difficulty_level, p.published_at,
            u.id AS instructor_id, u.name AS instructor_name, ${keyTexts(plan, 'p')}
     FROM (
-      SELECT ${unsafe(PAGE_COLUMNS.filter((name) => !plan.keys.some((k) => k.name === name)).map((name) => `c.${name}`).join(', '))},
+      SELECT ${unsafe(
+        PAGE_COLUMNS.filter((name) => !plan.keys.some((k) => k.name === name))
+          .map((name) => `c.${name}`)
+          .join(', '),
+      )},
              ${keySelect(plan)}
       FROM courses c
       WHERE ${and(pageWhere)}
@@ -114,7 +143,15 @@ interface PageRow {
 /** What the total depends on: the matches, not their order nor the page. */
 export function totalKey(s: CourseSearch): string {
   const sorted = (list?: readonly string[]) => (list?.length ? [...list].sort() : undefined);
-  return JSON.stringify([s.q, sorted(s.categories), sorted(s.difficulties), s.minPriceCents, s.maxPriceCents, s.minRating, s.instructorId]);
+  return JSON.stringify([
+    s.q,
+    sorted(s.categories),
+    sorted(s.difficulties),
+    s.minPriceCents,
+    s.maxPriceCents,
+    s.minRating,
+    s.instructorId,
+  ]);
 }
 
 /**

@@ -50,7 +50,11 @@ export function sortPlan(sort: SortName, q: string | undefined): SortPlan {
       if (q === undefined) throw new Error('relevance needs a search query');
       return {
         direction: 'desc',
-        keys: [{ expr: sql`ts_rank(c.search_vector, ${tsQuery(q)})`, name: 'rank', type: 'real' }, column('enrollment_count', 'integer'), id],
+        keys: [
+          { expr: sql`ts_rank(c.search_vector, ${tsQuery(q)})`, name: 'rank', type: 'real' },
+          column('enrollment_count', 'integer'),
+          id,
+        ],
       };
   }
 }

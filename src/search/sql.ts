@@ -39,8 +39,10 @@ export function unsafe(text: string): Sql {
 }
 
 export function join(parts: readonly Sql[], separator: string): Sql {
-  return parts.reduce<Sql | undefined>(
-    (acc, part) => (acc ? new Sql(`${acc.text}${separator}${part.text}`, [...acc.values, ...part.values]) : part),
-    undefined,
-  ) ?? unsafe('');
+  return (
+    parts.reduce<Sql | undefined>(
+      (acc, part) => (acc ? new Sql(`${acc.text}${separator}${part.text}`, [...acc.values, ...part.values]) : part),
+      undefined,
+    ) ?? unsafe('')
+  );
 }

@@ -51,7 +51,9 @@ export const seedEmailDomain = (seed: number) => `s${seed}.seed.edustream.test`;
 
 const DAY = 24 * 3600 * 1000;
 const ESCROW_HOLD_MS = 7 * DAY;
-const ONE_TIME_PRICES = [900, 1299, 1499, 1999, 2499, 2999, 3999, 4999, 5999, 7999, 8999, 9999, 12999, 14999, 19999, 29999, 49900];
+const ONE_TIME_PRICES = [
+  900, 1299, 1499, 1999, 2499, 2999, 3999, 4999, 5999, 7999, 8999, 9999, 12999, 14999, 19999, 29999, 49900,
+];
 const ONE_TIME_WEIGHTS = [3, 4, 6, 12, 8, 10, 8, 9, 5, 7, 4, 6, 3, 3, 2, 1, 0.5];
 const SUBSCRIPTION_PRICES = [499, 999, 1499, 1999, 2999, 4999];
 const SUBSCRIPTION_WEIGHTS = [3, 5, 3, 2, 1, 0.5];
@@ -60,7 +62,11 @@ const CATEGORY_WEIGHTS = [10, 16, 7, 8, 10, 8, 7, 6, 6, 5, 3, 4]; // in COURSE_C
 
 type Status = 'published' | 'draft' | 'under_review' | 'archived';
 
-export async function seedMarketplace(knex: Knex, options: SeedOptions, onProgress: SeedProgress = () => {}): Promise<SeedSummary> {
+export async function seedMarketplace(
+  knex: Knex,
+  options: SeedOptions,
+  onProgress: SeedProgress = () => {},
+): Promise<SeedSummary> {
   const started = Date.now();
   const random = new Random(options.seed);
   const now = (options.now ?? DEFAULT_SEED_NOW).getTime();
@@ -68,12 +74,19 @@ export async function seedMarketplace(knex: Knex, options: SeedOptions, onProgre
   const domain = seedEmailDomain(options.seed);
 
   const published = Math.max(1, Math.floor(options.courses));
-  const extras = { draft: Math.round(published * 0.04), under_review: Math.round(published * 0.01), archived: Math.round(published * 0.02) };
+  const extras = {
+    draft: Math.round(published * 0.04),
+    under_review: Math.round(published * 0.01),
+    archived: Math.round(published * 0.02),
+  };
   const instructorCount = Math.max(3, Math.ceil(published / 20));
   const studentCount = Math.max(50, published);
 
   const existing = await knex('users').where('email', `instructor-000001@${domain}`).first('id');
-  if (existing) throw new Error(`seed ${options.seed} is already loaded into this database; use another --seed or a fresh database`);
+  if (existing)
+    throw new Error(
+      `seed ${options.seed} is already loaded into this database; use another --seed or a fresh database`,
+    );
 
   const summary: SeedSummary = {
     instructors: instructorCount,
@@ -88,38 +101,124 @@ export async function seedMarketplace(knex: Knex, options: SeedOptions, onProgre
   };
 
   await knex.transaction(async (trx) => {
-    const users = new TableWriter('users', { id: 'uuid', email: 'citext', password_hash: 'text', name: 'text', role: 'user_role', created_at: 'timestamptz', updated_at: 'timestamptz' });
+    const users = new TableWriter('users', {
+      id: 'uuid',
+      email: 'citext',
+      password_hash: 'text',
+      name: 'text',
+      role: 'user_role',
+      created_at: 'timestamptz',
+      updated_at: 'timestamptz',
+    });
     const courses = new TableWriter('courses', {
-      id: 'uuid', instructor_id: 'uuid', title: 'text', description: 'text', category: 'course_category', difficulty_level: 'course_difficulty_level',
-      pricing_model: 'course_pricing_model', price_cents: 'int4', subscription_price_cents: 'int4', status: 'course_status',
-      total_duration_minutes: 'int4', published_at: 'timestamptz', created_at: 'timestamptz', updated_at: 'timestamptz', deleted_at: 'timestamptz',
+      id: 'uuid',
+      instructor_id: 'uuid',
+      title: 'text',
+      description: 'text',
+      category: 'course_category',
+      difficulty_level: 'course_difficulty_level',
+      pricing_model: 'course_pricing_model',
+      price_cents: 'int4',
+      subscription_price_cents: 'int4',
+      status: 'course_status',
+      total_duration_minutes: 'int4',
+      published_at: 'timestamptz',
+      created_at: 'timestamptz',
+      updated_at: 'timestamptz',
+      deleted_at: 'timestamptz',
     });
     const lessons = new TableWriter('course_lessons', {
-      id: 'uuid', course_id: 'uuid', title: 'text', lesson_order: 'int4', is_preview: 'bool', video_status: 'lesson_video_status',
-      video_key: 'text', video_duration_seconds: 'int4', processing_percent: 'int4', created_at: 'timestamptz', updated_at: 'timestamptz',
+      id: 'uuid',
+      course_id: 'uuid',
+      title: 'text',
+      lesson_order: 'int4',
+      is_preview: 'bool',
+      video_status: 'lesson_video_status',
+      video_key: 'text',
+      video_duration_seconds: 'int4',
+      processing_percent: 'int4',
+      created_at: 'timestamptz',
+      updated_at: 'timestamptz',
     });
     const transactions = new TableWriter('transactions', {
-      id: 'uuid', course_id: 'uuid', buyer_id: 'uuid', stripe_checkout_session_id: 'text', stripe_payment_intent_id: 'text', stripe_charge_id: 'text',
-      amount_gross_cents: 'int4', amount_discount_cents: 'int4', amount_net_cents: 'int4', tax_cents: 'int4', stripe_fee_cents: 'int4',
-      status: 'transaction_status', payment_method: 'text', created_at: 'timestamptz', updated_at: 'timestamptz', completed_at: 'timestamptz', refunded_at: 'timestamptz',
+      id: 'uuid',
+      course_id: 'uuid',
+      buyer_id: 'uuid',
+      stripe_checkout_session_id: 'text',
+      stripe_payment_intent_id: 'text',
+      stripe_charge_id: 'text',
+      amount_gross_cents: 'int4',
+      amount_discount_cents: 'int4',
+      amount_net_cents: 'int4',
+      tax_cents: 'int4',
+      stripe_fee_cents: 'int4',
+      status: 'transaction_status',
+      payment_method: 'text',
+      created_at: 'timestamptz',
+      updated_at: 'timestamptz',
+      completed_at: 'timestamptz',
+      refunded_at: 'timestamptz',
     });
     const revenue = new TableWriter('revenue_records', {
-      id: 'uuid', transaction_id: 'uuid', instructor_id: 'uuid', instructor_amount_cents: 'int4', platform_amount_cents: 'int4',
-      status: 'revenue_record_status', release_at: 'timestamptz', released_at: 'timestamptz', cancelled_at: 'timestamptz', created_at: 'timestamptz', updated_at: 'timestamptz',
+      id: 'uuid',
+      transaction_id: 'uuid',
+      instructor_id: 'uuid',
+      instructor_amount_cents: 'int4',
+      platform_amount_cents: 'int4',
+      status: 'revenue_record_status',
+      release_at: 'timestamptz',
+      released_at: 'timestamptz',
+      cancelled_at: 'timestamptz',
+      created_at: 'timestamptz',
+      updated_at: 'timestamptz',
     });
     const enrollments = new TableWriter('enrollments', {
-      id: 'uuid', course_id: 'uuid', student_id: 'uuid', transaction_id: 'uuid', status: 'enrollment_status', enrolled_at: 'timestamptz',
-      last_accessed_at: 'timestamptz', completed_at: 'timestamptz', revoked_at: 'timestamptz', created_at: 'timestamptz', updated_at: 'timestamptz',
+      id: 'uuid',
+      course_id: 'uuid',
+      student_id: 'uuid',
+      transaction_id: 'uuid',
+      status: 'enrollment_status',
+      enrolled_at: 'timestamptz',
+      last_accessed_at: 'timestamptz',
+      completed_at: 'timestamptz',
+      revoked_at: 'timestamptz',
+      created_at: 'timestamptz',
+      updated_at: 'timestamptz',
     });
-    const audit = new TableWriter('transaction_audit_logs', { id: 'uuid', transaction_id: 'uuid', action: 'audit_action', actor_id: 'uuid', metadata: 'jsonb', created_at: 'timestamptz' });
+    const audit = new TableWriter('transaction_audit_logs', {
+      id: 'uuid',
+      transaction_id: 'uuid',
+      action: 'audit_action',
+      actor_id: 'uuid',
+      metadata: 'jsonb',
+      created_at: 'timestamptz',
+    });
     const reviews = new TableWriter('course_reviews', {
-      id: 'uuid', course_id: 'uuid', reviewer_id: 'uuid', enrollment_id: 'uuid', rating: 'int4', review_text: 'text', created_at: 'timestamptz', updated_at: 'timestamptz',
+      id: 'uuid',
+      course_id: 'uuid',
+      reviewer_id: 'uuid',
+      enrollment_id: 'uuid',
+      rating: 'int4',
+      review_text: 'text',
+      created_at: 'timestamptz',
+      updated_at: 'timestamptz',
     });
     const progress = new TableWriter('course_progress', {
-      id: 'uuid', enrollment_id: 'uuid', lesson_id: 'uuid', progress_seconds: 'int4', completed: 'bool', last_watched_at: 'timestamptz', created_at: 'timestamptz', updated_at: 'timestamptz',
+      id: 'uuid',
+      enrollment_id: 'uuid',
+      lesson_id: 'uuid',
+      progress_seconds: 'int4',
+      completed: 'bool',
+      last_watched_at: 'timestamptz',
+      created_at: 'timestamptz',
+      updated_at: 'timestamptz',
     });
     const batchRows = options.batchRows ?? 5000;
-    const loader = new Loader(trx, [users, courses, lessons, transactions, revenue, enrollments, audit, reviews, progress], batchRows);
+    const loader = new Loader(
+      trx,
+      [users, courses, lessons, transactions, revenue, enrollments, audit, reviews, progress],
+      batchRows,
+    );
 
     // --- people ---------------------------------------------------------------------------------
     const instructorIds: string[] = [];
@@ -128,7 +227,15 @@ export async function seedMarketplace(knex: Knex, options: SeedOptions, onProgre
     const person = (role: 'instructor' | 'student', n: number) => {
       const id = random.uuid();
       const created = at(now - random.int(400, 1500) * DAY);
-      users.add({ id, email: `${role}-${String(n).padStart(6, '0')}@${domain}`, password_hash: options.passwordHash, name: personName(random), role, created_at: created, updated_at: created });
+      users.add({
+        id,
+        email: `${role}-${String(n).padStart(6, '0')}@${domain}`,
+        password_hash: options.passwordHash,
+        name: personName(random),
+        role,
+        created_at: created,
+        updated_at: created,
+      });
       return id;
     };
     for (let i = 1; i <= instructorCount; i++) instructorIds.push(person('instructor', i));
@@ -162,7 +269,8 @@ export async function seedMarketplace(knex: Knex, options: SeedOptions, onProgre
       const listed = status === 'published' || status === 'archived';
       const publishedAt = listed ? now - DAY - Math.floor(1094 * DAY * random.next() ** 1.5) : null;
       const createdAt = (publishedAt ?? now - random.int(1, 200) * DAY) - random.int(1, 60) * DAY;
-      const deletedAt = status === 'archived' && publishedAt ? publishedAt + Math.floor((now - publishedAt) * random.next()) : null;
+      const deletedAt =
+        status === 'archived' && publishedAt ? publishedAt + Math.floor((now - publishedAt) * random.next()) : null;
 
       // Lessons: drafts may still wait for their videos; everything else is processed.
       const lessonCount = status === 'draft' ? random.int(0, 3) : random.int(3, 12);
@@ -177,9 +285,17 @@ export async function seedMarketplace(knex: Knex, options: SeedOptions, onProgre
         const preview = ready && i < 2 && previewSeconds + duration <= 900 && (i === 0 || random.chance(0.5));
         if (preview) previewSeconds += duration;
         lessons.add({
-          id, course_id: courseId, title: lessonTitle(random, i, category), lesson_order: i + 1, is_preview: preview,
-          video_status: ready ? 'ready' : 'awaiting_upload', video_key: ready ? `courses/${courseId}/videos/${id}.mp4` : null,
-          video_duration_seconds: ready ? duration : null, processing_percent: ready ? 100 : 0, created_at: new Date(createdAt), updated_at: new Date(createdAt),
+          id,
+          course_id: courseId,
+          title: lessonTitle(random, i, category),
+          lesson_order: i + 1,
+          is_preview: preview,
+          video_status: ready ? 'ready' : 'awaiting_upload',
+          video_key: ready ? `courses/${courseId}/videos/${id}.mp4` : null,
+          video_duration_seconds: ready ? duration : null,
+          processing_percent: ready ? 100 : 0,
+          created_at: new Date(createdAt),
+          updated_at: new Date(createdAt),
         });
         lessonIds.push(id);
         durations.push(duration);
@@ -190,12 +306,21 @@ export async function seedMarketplace(knex: Knex, options: SeedOptions, onProgre
         ? random.weighted(SUBSCRIPTION_PRICES, SUBSCRIPTION_WEIGHTS)
         : random.weighted(ONE_TIME_PRICES, ONE_TIME_WEIGHTS);
       courses.add({
-        id: courseId, instructor_id: instructorId, title: courseTitle(random, topic, difficulty), description: courseDescription(random, category, topic, difficulty),
-        category, difficulty_level: difficulty, pricing_model: subscription ? 'subscription' : 'one_time',
-        price_cents: subscription ? null : priceCents, subscription_price_cents: subscription ? priceCents : null, status,
+        id: courseId,
+        instructor_id: instructorId,
+        title: courseTitle(random, topic, difficulty),
+        description: courseDescription(random, category, topic, difficulty),
+        category,
+        difficulty_level: difficulty,
+        pricing_model: subscription ? 'subscription' : 'one_time',
+        price_cents: subscription ? null : priceCents,
+        subscription_price_cents: subscription ? priceCents : null,
+        status,
         total_duration_minutes: status === 'draft' ? 0 : Math.round(durations.reduce((a, b) => a + b, 0) / 60),
-        published_at: publishedAt === null ? null : new Date(publishedAt), created_at: new Date(createdAt),
-        updated_at: new Date(deletedAt ?? publishedAt ?? createdAt), deleted_at: deletedAt === null ? null : new Date(deletedAt),
+        published_at: publishedAt === null ? null : new Date(publishedAt),
+        created_at: new Date(createdAt),
+        updated_at: new Date(deletedAt ?? publishedAt ?? createdAt),
+        deleted_at: deletedAt === null ? null : new Date(deletedAt),
       });
 
       // Sales: only once the course was on sale for longer than the escrow hold; popularity is long-tailed
@@ -204,12 +329,23 @@ export async function seedMarketplace(knex: Knex, options: SeedOptions, onProgre
       const lastSale = Math.min(deletedAt ?? now, now) - ESCROW_HOLD_MS - DAY;
       if (publishedAt !== null && publishedAt < lastSale) {
         const ageFactor = Math.min(1, (lastSale - publishedAt) / (365 * DAY));
-        const buyers = Math.min(Math.floor(studentIds.length / 2), 3000, Math.max(0, Math.round(Math.exp(1.1 + 0.5 * quality + 1.2 * random.normal()) * ageFactor) - 1));
+        const buyers = Math.min(
+          Math.floor(studentIds.length / 2),
+          3000,
+          Math.max(0, Math.round(Math.exp(1.1 + 0.5 * quality + 1.2 * random.normal()) * ageFactor) - 1),
+        );
         const meanRating = Math.min(5, Math.max(1.5, 4.2 + 0.45 * quality));
         for (const s of random.sample(studentIds.length, buyers)) {
           const studentId = studentIds[s];
           const completedAt = publishedAt + Math.floor((lastSale - publishedAt) * random.next());
-          const sale = recordSale({ courseId, instructorId, studentId, priceCents, completedAt, refunded: random.chance(0.02) });
+          const sale = recordSale({
+            courseId,
+            instructorId,
+            studentId,
+            priceCents,
+            completedAt,
+            refunded: random.chance(0.02),
+          });
           summary.sales++;
           if (sale.refunded) {
             summary.refunds++;
@@ -218,7 +354,16 @@ export async function seedMarketplace(knex: Knex, options: SeedOptions, onProgre
           if (random.chance(0.3)) {
             const rating = Math.min(5, Math.max(1, Math.round(meanRating + 0.8 * random.normal())));
             const created = at(completedAt + random.int(1, 60) * DAY);
-            reviews.add({ id: random.uuid(), course_id: courseId, reviewer_id: studentId, enrollment_id: sale.enrollmentId, rating, review_text: reviewText(random, rating), created_at: created, updated_at: created });
+            reviews.add({
+              id: random.uuid(),
+              course_id: courseId,
+              reviewer_id: studentId,
+              enrollment_id: sale.enrollmentId,
+              rating,
+              review_text: reviewText(random, rating),
+              created_at: created,
+              updated_at: created,
+            });
             summary.reviews++;
           }
           if (random.chance(0.5) && lessonIds.length > 0) {
@@ -229,7 +374,16 @@ export async function seedMarketplace(knex: Knex, options: SeedOptions, onProgre
               t += random.int(1, 72) * 3600 * 1000;
               lastDone = i < watched - 1 || random.chance(0.7);
               const seconds = lastDone ? durations[i] : random.int(0, durations[i] - 1);
-              progress.add({ id: random.uuid(), enrollment_id: sale.enrollmentId, lesson_id: lessonIds[i], progress_seconds: seconds, completed: lastDone, last_watched_at: at(t), created_at: at(t), updated_at: at(t) });
+              progress.add({
+                id: random.uuid(),
+                enrollment_id: sale.enrollmentId,
+                lesson_id: lessonIds[i],
+                progress_seconds: seconds,
+                completed: lastDone,
+                last_watched_at: at(t),
+                created_at: at(t),
+                updated_at: at(t),
+              });
               summary.progress++;
             }
             // Completed when every lesson is: the one being watched last may still be unfinished.
@@ -249,7 +403,14 @@ export async function seedMarketplace(knex: Knex, options: SeedOptions, onProgre
      * bulk; a refunded one as the refund leaves it (refunded, share cancelled, enrollment revoked).
      * The enrollment row waits for `commit()`, so progress can still set its completion and last access.
      */
-    function recordSale(input: { courseId: string; instructorId: string; studentId: string; priceCents: number; completedAt: number; refunded: boolean }) {
+    function recordSale(input: {
+      courseId: string;
+      instructorId: string;
+      studentId: string;
+      priceCents: number;
+      completedAt: number;
+      refunded: boolean;
+    }) {
       const transactionId = random.uuid();
       const enrollmentId = random.uuid();
       const completed = new Date(input.completedAt);
@@ -259,30 +420,77 @@ export async function seedMarketplace(knex: Knex, options: SeedOptions, onProgre
       const releaseAt = new Date(input.completedAt + ESCROW_HOLD_MS);
       const releasedBeforeRefund = !refundedAt || refundedAt.getTime() >= releaseAt.getTime();
       transactions.add({
-        id: transactionId, course_id: input.courseId, buyer_id: input.studentId, stripe_checkout_session_id: `cs_seed_${transactionId}`,
-        stripe_payment_intent_id: `pi_seed_${transactionId}`, stripe_charge_id: `ch_seed_${transactionId}`, amount_gross_cents: input.priceCents,
-        amount_discount_cents: 0, amount_net_cents: input.priceCents, tax_cents: 0, stripe_fee_cents: estimateStripeFee(input.priceCents),
-        status: refundedAt ? 'refunded' : 'completed', payment_method: 'card', created_at: created, updated_at: refundedAt ?? completed,
-        completed_at: completed, refunded_at: refundedAt,
+        id: transactionId,
+        course_id: input.courseId,
+        buyer_id: input.studentId,
+        stripe_checkout_session_id: `cs_seed_${transactionId}`,
+        stripe_payment_intent_id: `pi_seed_${transactionId}`,
+        stripe_charge_id: `ch_seed_${transactionId}`,
+        amount_gross_cents: input.priceCents,
+        amount_discount_cents: 0,
+        amount_net_cents: input.priceCents,
+        tax_cents: 0,
+        stripe_fee_cents: estimateStripeFee(input.priceCents),
+        status: refundedAt ? 'refunded' : 'completed',
+        payment_method: 'card',
+        created_at: created,
+        updated_at: refundedAt ?? completed,
+        completed_at: completed,
+        refunded_at: refundedAt,
       });
       revenue.add({
-        id: random.uuid(), transaction_id: transactionId, instructor_id: input.instructorId, instructor_amount_cents: instructorCents, platform_amount_cents: platformCents,
-        status: refundedAt ? 'cancelled' : 'payable', release_at: releaseAt, released_at: releasedBeforeRefund ? releaseAt : null,
-        cancelled_at: refundedAt, created_at: completed, updated_at: refundedAt ?? releaseAt,
+        id: random.uuid(),
+        transaction_id: transactionId,
+        instructor_id: input.instructorId,
+        instructor_amount_cents: instructorCents,
+        platform_amount_cents: platformCents,
+        status: refundedAt ? 'cancelled' : 'payable',
+        release_at: releaseAt,
+        released_at: releasedBeforeRefund ? releaseAt : null,
+        cancelled_at: refundedAt,
+        created_at: completed,
+        updated_at: refundedAt ?? releaseAt,
       });
       audit.add({
-        id: random.uuid(), transaction_id: transactionId, action: 'purchase', actor_id: input.studentId, created_at: completed,
-        metadata: JSON.stringify({ courseId: input.courseId, grossCents: input.priceCents, discountCents: 0, netCents: input.priceCents, taxCents: 0, instructorCents, platformCents }),
+        id: random.uuid(),
+        transaction_id: transactionId,
+        action: 'purchase',
+        actor_id: input.studentId,
+        created_at: completed,
+        metadata: JSON.stringify({
+          courseId: input.courseId,
+          grossCents: input.priceCents,
+          discountCents: 0,
+          netCents: input.priceCents,
+          taxCents: 0,
+          instructorCents,
+          platformCents,
+        }),
       });
       if (refundedAt) {
-        audit.add({ id: random.uuid(), transaction_id: transactionId, action: 'refund_processed', actor_id: input.studentId, created_at: refundedAt, metadata: JSON.stringify({ amountCents: input.priceCents, instructorCents }) });
+        audit.add({
+          id: random.uuid(),
+          transaction_id: transactionId,
+          action: 'refund_processed',
+          actor_id: input.studentId,
+          created_at: refundedAt,
+          metadata: JSON.stringify({ amountCents: input.priceCents, instructorCents }),
+        });
       }
       let lastAccess: Date | null = null;
       let completedCourse: Date | null = null;
       const enrollment = () => ({
-        id: enrollmentId, course_id: input.courseId, student_id: input.studentId, transaction_id: transactionId,
-        status: refundedAt ? 'revoked' : 'active', enrolled_at: completed, last_accessed_at: lastAccess, completed_at: completedCourse,
-        revoked_at: refundedAt, created_at: completed, updated_at: refundedAt ?? lastAccess ?? completed,
+        id: enrollmentId,
+        course_id: input.courseId,
+        student_id: input.studentId,
+        transaction_id: transactionId,
+        status: refundedAt ? 'revoked' : 'active',
+        enrolled_at: completed,
+        last_accessed_at: lastAccess,
+        completed_at: completedCourse,
+        revoked_at: refundedAt,
+        created_at: completed,
+        updated_at: refundedAt ?? lastAccess ?? completed,
       });
       if (refundedAt) enrollments.add(enrollment());
       return {
@@ -305,7 +513,16 @@ export async function seedMarketplace(knex: Knex, options: SeedOptions, onProgre
   onProgress('analyze', 0, 1);
   await knex.raw('VACUUM (FULL) courses');
   // VACUUM FULL leaves the visibility map empty (no index-only scans) until a plain VACUUM fills it.
-  for (const table of ['courses', 'users', 'course_lessons', 'transactions', 'revenue_records', 'enrollments', 'course_reviews', 'course_progress']) {
+  for (const table of [
+    'courses',
+    'users',
+    'course_lessons',
+    'transactions',
+    'revenue_records',
+    'enrollments',
+    'course_reviews',
+    'course_progress',
+  ]) {
     await knex.raw(`VACUUM (ANALYZE) ${table}`);
   }
   onProgress('analyze', 1, 1);

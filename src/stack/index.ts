@@ -21,12 +21,20 @@ export interface Stack {
   restart(name: string, whileDown?: () => Promise<void>): Promise<void>;
 }
 
-const DEFAULT_PORTS = { postgres: 54329, temporal: 7233, temporalUi: 8233, stripeMock: 12111, stripeMockHttps: 12112, s3: 4569 };
+const DEFAULT_PORTS = {
+  postgres: 54329,
+  temporal: 7233,
+  temporalUi: 8233,
+  stripeMock: 12111,
+  stripeMockHttps: 12112,
+  s3: 4569,
+};
 
 /** Starts the real parts the system needs (DESIGN §6), skipping any the environment already points at. */
 export async function startStack(opts: StackOptions): Promise<Stack> {
   const env = opts.env ?? process.env;
-  const port = async (name: keyof typeof DEFAULT_PORTS) => (opts.ports === 'default' ? DEFAULT_PORTS[name] : freePort());
+  const port = async (name: keyof typeof DEFAULT_PORTS) =>
+    opts.ports === 'default' ? DEFAULT_PORTS[name] : freePort();
   const started: Service[] = [];
   const stop = async () => {
     for (const service of started.reverse()) await service.stop().catch(() => undefined);
@@ -41,15 +49,31 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       started.push(await fn());
     };
     await start(!!env.DATABASE_URL, 'postgres', async () =>
-      startPostgres({ dataDir: opts.dataDir, port: await port('postgres'), persistent: opts.persistent, database: 'edustream' }),
+      startPostgres({
+        dataDir: opts.dataDir,
+        port: await port('postgres'),
+        persistent: opts.persistent,
+        database: 'edustream',
+      }),
     );
     await start(!!env.TEMPORAL_ADDRESS, 'temporal', async () =>
-      startTemporal({ dataDir: opts.dataDir, port: await port('temporal'), uiPort: await port('temporalUi'), persistent: opts.persistent, log: opts.log }),
+      startTemporal({
+        dataDir: opts.dataDir,
+        port: await port('temporal'),
+        uiPort: await port('temporalUi'),
+        persistent: opts.persistent,
+        log: opts.log,
+      }),
     );
     // stripe-mock only when no Stripe endpoint or real key is configured.
     const realStripe = !!env.STRIPE_SECRET_KEY && !env.STRIPE_SECRET_KEY.startsWith('sk_test_123');
     await start(!!env.STRIPE_API_BASE || realStripe, 'stripe-mock', async () =>
-      startStripeMock({ dataDir: opts.dataDir, port: await port('stripeMock'), httpsPort: await port('stripeMockHttps'), log: opts.log }),
+      startStripeMock({
+        dataDir: opts.dataDir,
+        port: await port('stripeMock'),
+        httpsPort: await port('stripeMockHttps'),
+        log: opts.log,
+      }),
     );
     await start(!!env.S3_ENDPOINT, 's3', async () =>
       startS3({ dataDir: opts.dataDir, port: await port('s3'), bucket: env.S3_BUCKET ?? 'edustream-course-videos' }),

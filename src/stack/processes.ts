@@ -5,7 +5,11 @@ import path from 'node:path';
 const ROOT = path.resolve(__dirname, '../..');
 
 /** Spawns a program with its output going to ours, or appended to `logFile`. */
-export function spawnProcess(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; logFile?: string } = {}): ChildProcess {
+export function spawnProcess(
+  cmd: string,
+  args: string[],
+  opts: { env?: NodeJS.ProcessEnv; logFile?: string } = {},
+): ChildProcess {
   let output: 'inherit' | number = 'inherit';
   if (opts.logFile) {
     fs.mkdirSync(path.dirname(opts.logFile), { recursive: true });
@@ -20,7 +24,10 @@ export function spawnProcess(cmd: string, args: string[], opts: { env?: NodeJS.P
 
 /** Starts one of our TypeScript entry points (src/main/*.ts) as a child Node process. */
 export function spawnEntry(entry: string, args: string[], env: NodeJS.ProcessEnv, logFile?: string): ChildProcess {
-  return spawnProcess(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main', entry), ...args], { env, logFile });
+  return spawnProcess(process.execPath, ['--import', 'tsx', path.join(ROOT, 'src/main', entry), ...args], {
+    env,
+    logFile,
+  });
 }
 
 /** Asks a child to stop (SIGTERM: the worker drains, the API closes) and waits; SIGKILL after the grace time. */

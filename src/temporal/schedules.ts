@@ -10,7 +10,13 @@ export function scheduleDefinitions(config: Config): ScheduleOptions[] {
     {
       scheduleId: `${config.TASK_QUEUE_PREFIX}notifications-relay`,
       spec: { intervals: [{ every: '1 minute' }] },
-      action: { type: 'startWorkflow', workflowType: 'flushNotificationsWorkflow', args: [500], taskQueue: queue, workflowExecutionTimeout: '5 minutes' },
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'flushNotificationsWorkflow',
+        args: [500],
+        taskQueue: queue,
+        workflowExecutionTimeout: '5 minutes',
+      },
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
     },
     {

@@ -154,7 +154,11 @@ export interface RefundResult {
 }
 
 /** Failure types (ApplicationFailure.type) the refund update can end with: the rule's refusals and Stripe's. */
-export const REFUND_FAILURE_CODES = [...REFUND_REFUSAL_CODES, 'payment_provider_refused', 'payment_provider_unavailable'] as const;
+export const REFUND_FAILURE_CODES = [
+  ...REFUND_REFUSAL_CODES,
+  'payment_provider_refused',
+  'payment_provider_unavailable',
+] as const;
 export type RefundFailureCode = (typeof REFUND_FAILURE_CODES)[number];
 
 export type RefundOutcome =
@@ -181,7 +185,9 @@ export const refundSignals = {
   /** `charge.dispute.closed` lost: Stripe took the money back; the sale is undone like a refund. */
   disputeLost: defineSignal<[DisputeLost]>('refund.disputeLost'),
 };
-export const refundStateQuery = defineQuery<{ source: RefundSource | null; outcome: RefundOutcome | null }>('refund.state');
+export const refundStateQuery = defineQuery<{ source: RefundSource | null; outcome: RefundOutcome | null }>(
+  'refund.state',
+);
 
 // --- video ingest (workflows/ingest.ts) --------------------------------------------------------
 
@@ -211,7 +217,8 @@ export const MEDIA_HEARTBEAT_INTERVAL_MS = 1000;
 export const INGEST_FILE_FAULTS = { invalidVideo: 'InvalidVideo', videoMissing: 'VideoMissing' } as const;
 
 /** Sent by the transcoding activity as ffmpeg advances (throttled), so the query and the lesson row can show it. */
-export const ingestStageProgressSignal = defineSignal<[{ stage: IngestStage; stagePercent: number }]>('ingestStageProgress');
+export const ingestStageProgressSignal =
+  defineSignal<[{ stage: IngestStage; stagePercent: number }]>('ingestStageProgress');
 export const ingestProgressQuery = defineQuery<IngestProgress>('ingestProgress');
 // --- checkout (workflows/checkout.ts) --------------------------------------------------------
 
@@ -270,12 +277,7 @@ export interface CheckoutEvent {
 }
 
 export type CheckoutPhase =
-  | 'creating_session'
-  | 'awaiting_payment'
-  | 'payment_processing'
-  | 'fulfilling'
-  | 'completed'
-  | 'failed';
+  'creating_session' | 'awaiting_payment' | 'payment_processing' | 'fulfilling' | 'completed' | 'failed';
 
 export type CheckoutFailureReason = 'expired' | 'payment_failed' | 'superseded' | 'checkout_error';
 

@@ -5,7 +5,10 @@ import type { Deps } from '../deps';
 import { MEDIA_HEARTBEAT_INTERVAL_MS, Pool, POOLS, taskQueue } from './shared';
 
 export function parsePools(value: string): Pool[] {
-  const pools = value.split(',').map((p) => p.trim()).filter(Boolean);
+  const pools = value
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
   const unknown = pools.filter((p) => !(POOLS as readonly string[]).includes(p));
   if (unknown.length || pools.length === 0) {
     throw new Error(`unknown worker pool(s) "${unknown.join(',') || value}"; choose from ${POOLS.join(', ')}`);
@@ -20,15 +23,24 @@ export function poolOptions(pool: Pool, config: Config): Partial<WorkerOptions> 
       return { workflowsPath: require.resolve('../../workflows'), maxConcurrentActivityTaskExecutions: 50 };
     case 'payments':
       // Stripe's live-mode limit is 100 requests/s per account: the whole task queue is throttled to it.
-      return { maxTaskQueueActivitiesPerSecond: config.STRIPE_REQUESTS_PER_SECOND, maxConcurrentActivityTaskExecutions: 100 };
+      return {
+        maxTaskQueueActivitiesPerSecond: config.STRIPE_REQUESTS_PER_SECOND,
+        maxConcurrentActivityTaskExecutions: 100,
+      };
     case 'media':
       // ffmpeg is CPU-bound: about one job per core. Heartbeats are passed on as often as they come (see the constant).
-      return { maxConcurrentActivityTaskExecutions: config.MEDIA_CONCURRENCY, maxHeartbeatThrottleInterval: MEDIA_HEARTBEAT_INTERVAL_MS };
+      return {
+        maxConcurrentActivityTaskExecutions: config.MEDIA_CONCURRENCY,
+        maxHeartbeatThrottleInterval: MEDIA_HEARTBEAT_INTERVAL_MS,
+      };
   }
 }
 
 /** Creates one Worker per requested pool on a shared connection; run them with `Promise.all(workers.map(w => w.run()))`. */
-export async function createWorkers(deps: Deps, pools: Pool[]): Promise<{ workers: Worker[]; connection: NativeConnection }> {
+export async function createWorkers(
+  deps: Deps,
+  pools: Pool[],
+): Promise<{ workers: Worker[]; connection: NativeConnection }> {
   const { config } = deps;
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const activities = createActivitiesByPool(deps);

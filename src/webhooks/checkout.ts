@@ -14,7 +14,10 @@ const toCheckoutWorkflow: WebhookHandler = async (deps, event) => {
   const transactionId = checkoutTransactionId(session);
   const attempt = transactionId ? await loadCheckoutInput(deps.knex, deps.config, transactionId) : undefined;
   if (!attempt) {
-    deps.log.info({ eventId: event.id, sessionId: session.id }, 'Checkout Session event without one of our checkouts; ignored');
+    deps.log.info(
+      { eventId: event.id, sessionId: session.id },
+      'Checkout Session event without one of our checkouts; ignored',
+    );
     return;
   }
   const signal: CheckoutEvent = {
@@ -33,7 +36,10 @@ const toCheckoutWorkflow: WebhookHandler = async (deps, event) => {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     // The attempt has ended; its row says how. A payment for an ended attempt needs a person (refund or enrol).
     const level = signal.session.paymentStatus === 'paid' && attempt.status !== 'completed' ? 'error' : 'info';
-    deps.log[level]({ eventId: event.id, workflowId: attempt.workflowId, attemptStatus: attempt.status }, 'event for a closed checkout');
+    deps.log[level](
+      { eventId: event.id, workflowId: attempt.workflowId, attemptStatus: attempt.status },
+      'event for a closed checkout',
+    );
   }
   return { workflowId: attempt.workflowId };
 };

@@ -43,12 +43,17 @@ export async function receiveStripeEvent(
 ): Promise<{ outcome: WebhookOutcome; workflowId?: string }> {
   const { knex } = deps;
   await knex('stripe_events').insert({ id: event.id, type: event.type, payload: event }).onConflict('id').ignore();
-  const recorded = await knex('stripe_events').where({ id: event.id }).first<{ handled_at: Date | null } | undefined>('handled_at');
+  const recorded = await knex('stripe_events')
+    .where({ id: event.id })
+    .first<{ handled_at: Date | null } | undefined>('handled_at');
   if (recorded?.handled_at) return { outcome: 'duplicate' };
 
   const handler = handlers[event.type];
   const result = handler ? await handler(deps, event) : undefined;
   const workflowId = result ? result.workflowId : undefined;
-  await knex('stripe_events').where({ id: event.id }).whereNull('handled_at').update({ handled_at: knex.fn.now(), workflow_id: workflowId ?? null });
+  await knex('stripe_events')
+    .where({ id: event.id })
+    .whereNull('handled_at')
+    .update({ handled_at: knex.fn.now(), workflow_id: workflowId ?? null });
   return { outcome: handler ? 'handled' : 'ignored', ...(workflowId && { workflowId }) };
 }

@@ -21,7 +21,10 @@ const accountUpdated: WebhookHandler = async (deps, event) => {
 const transferReversed: WebhookHandler = async (deps, event) => {
   if (event.type !== 'transfer.reversed') return;
   const transfer = event.data.object;
-  const byTransfer = await deps.knex('instructor_payouts').where({ stripe_transfer_id: transfer.id }).first<{ id: string } | undefined>('id');
+  const byTransfer = await deps
+    .knex('instructor_payouts')
+    .where({ stripe_transfer_id: transfer.id })
+    .first<{ id: string } | undefined>('id');
   const metadataId = transfer.metadata.payout_id;
   const payoutId = byTransfer?.id ?? (metadataId && UUID.test(metadataId) ? metadataId : undefined);
   if (!payoutId || !(await deps.knex('instructor_payouts').where({ id: payoutId }).first('id'))) return; // not a payout transfer

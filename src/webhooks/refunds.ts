@@ -5,13 +5,24 @@ import { signalEscrowWorkflow, signalRefundWorkflow } from '../sales/workflow-cl
 import { escrowSignals, refundSignals } from '../temporal/shared';
 import type { WebhookHandlers } from './types';
 
-const idOf = (value: string | { id: string } | null | undefined): string | null => (typeof value === 'string' ? value : (value?.id ?? null));
+const idOf = (value: string | { id: string } | null | undefined): string | null =>
+  typeof value === 'string' ? value : (value?.id ?? null);
 
 /** The recorded sale a charge belongs to; a charge we never recorded (another integration's) is ignored. */
-async function saleOf(deps: ApiDeps, event: Stripe.Event, charge: { chargeId: string | null; paymentIntentId: string | null }): Promise<SaleFacts | undefined> {
-  const sale = await findSale(deps.knex, { stripeChargeId: charge.chargeId, stripePaymentIntentId: charge.paymentIntentId });
+async function saleOf(
+  deps: ApiDeps,
+  event: Stripe.Event,
+  charge: { chargeId: string | null; paymentIntentId: string | null },
+): Promise<SaleFacts | undefined> {
+  const sale = await findSale(deps.knex, {
+    stripeChargeId: charge.chargeId,
+    stripePaymentIntentId: charge.paymentIntentId,
+  });
   if (sale?.revenueRecordId) return sale;
-  deps.log.warn({ eventId: event.id, type: event.type, ...charge }, 'Stripe event for a payment with no recorded sale; ignored');
+  deps.log.warn(
+    { eventId: event.id, type: event.type, ...charge },
+    'Stripe event for a payment with no recorded sale; ignored',
+  );
   return undefined;
 }
 
@@ -26,23 +37,36 @@ export const refundWebhookHandlers: WebhookHandlers = {
     const charge = event.data.object;
     if (!charge.refunded) {
       // We refund whole payments only; a partial refund made by hand is for an operator to settle.
-      deps.log.warn({ eventId: event.id, chargeId: charge.id, amountRefunded: charge.amount_refunded }, 'partial refund at Stripe; not applied');
+      deps.log.warn(
+        { eventId: event.id, chargeId: charge.id, amountRefunded: charge.amount_refunded },
+        'partial refund at Stripe; not applied',
+      );
       return;
     }
     const sale = await saleOf(deps, event, { chargeId: charge.id, paymentIntentId: idOf(charge.payment_intent) });
     if (!sale) return;
     if (sale.status === 'refunded') return; // our own refund coming back, or a redelivery: already on the books
     const refundId = charge.refunds?.data[0]?.id ?? null;
-    return { workflowId: await signalRefundWorkflow(deps, sale, refundSignals.stripeRefunded, { eventId: event.id, refundId }) };
+    return {
+      workflowId: await signalRefundWorkflow(deps, sale, refundSignals.stripeRefunded, { eventId: event.id, refundId }),
+    };
   },
 
   /** A chargeback: the instructor's share is frozen until the dispute is closed. */
   'charge.dispute.created': async (deps, event) => {
     if (event.type !== 'charge.dispute.created') return;
     const dispute = event.data.object;
-    const sale = await saleOf(deps, event, { chargeId: idOf(dispute.charge), paymentIntentId: idOf(dispute.payment_intent) });
+    const sale = await saleOf(deps, event, {
+      chargeId: idOf(dispute.charge),
+      paymentIntentId: idOf(dispute.payment_intent),
+    });
     if (!sale) return;
-    return { workflowId: await signalEscrowWorkflow(deps, sale, escrowSignals.disputeOpened, { eventId: event.id, disputeId: dispute.id }) };
+    return {
+      workflowId: await signalEscrowWorkflow(deps, sale, escrowSignals.disputeOpened, {
+        eventId: event.id,
+        disputeId: dispute.id,
+      }),
+    };
   },
 
   /**
@@ -52,11 +76,19 @@ export const refundWebhookHandlers: WebhookHandlers = {
   'charge.dispute.closed': async (deps, event) => {
     if (event.type !== 'charge.dispute.closed') return;
     const dispute = event.data.object;
-    const sale = await saleOf(deps, event, { chargeId: idOf(dispute.charge), paymentIntentId: idOf(dispute.payment_intent) });
+    const sale = await saleOf(deps, event, {
+      chargeId: idOf(dispute.charge),
+      paymentIntentId: idOf(dispute.payment_intent),
+    });
     if (!sale) return;
     const outcome = dispute.status === 'lost' ? 'lost' : 'won';
-    const workflowId = await signalEscrowWorkflow(deps, sale, escrowSignals.disputeClosed, { eventId: event.id, disputeId: dispute.id, outcome });
-    if (outcome === 'lost') await signalRefundWorkflow(deps, sale, refundSignals.disputeLost, { eventId: event.id, disputeId: dispute.id });
+    const workflowId = await signalEscrowWorkflow(deps, sale, escrowSignals.disputeClosed, {
+      eventId: event.id,
+      disputeId: dispute.id,
+      outcome,
+    });
+    if (outcome === 'lost')
+      await signalRefundWorkflow(deps, sale, refundSignals.disputeLost, { eventId: event.id, disputeId: dispute.id });
     return { workflowId };
   },
 };

@@ -85,14 +85,30 @@ export function checkoutSessionEvent(type: CheckoutEventType, spec: CheckoutSess
 export function accountOnboardedEvent(accountId: string): SimulatedStripeEvent {
   return simulatedEvent(
     'account.updated',
-    { id: accountId, object: 'account', type: 'express', charges_enabled: true, payouts_enabled: true, details_submitted: true, capabilities: { transfers: 'active' } },
+    {
+      id: accountId,
+      object: 'account',
+      type: 'express',
+      charges_enabled: true,
+      payouts_enabled: true,
+      details_submitted: true,
+      capabilities: { transfers: 'active' },
+    },
     { account: accountId },
   );
 }
 
 /** The exact body and its `Stripe-Signature` header. */
-export function signEvent(evt: SimulatedStripeEvent, secret: string, timestamp?: number): { payload: string; signature: string } {
+export function signEvent(
+  evt: SimulatedStripeEvent,
+  secret: string,
+  timestamp?: number,
+): { payload: string; signature: string } {
   const payload = JSON.stringify(evt, null, 2);
-  const signature = signer.webhooks.generateTestHeaderString({ payload, secret, ...(timestamp !== undefined && { timestamp }) });
+  const signature = signer.webhooks.generateTestHeaderString({
+    payload,
+    secret,
+    ...(timestamp !== undefined && { timestamp }),
+  });
   return { payload, signature };
 }

@@ -20,9 +20,12 @@ it('MKT-007: draft → 5 lessons (2 previews, 10 min) → publish → anonymous 
   const started = Date.now();
   const { request } = api;
 
-  const signup = await request
-    .post('/api/auth/register')
-    .send({ email: uniqueEmail('teacher'), password: 'a long enough password', name: 'Ada Teacher', role: 'instructor' });
+  const signup = await request.post('/api/auth/register').send({
+    email: uniqueEmail('teacher'),
+    password: 'a long enough password',
+    name: 'Ada Teacher',
+    role: 'instructor',
+  });
   expect(signup.status).toBe(201);
   const instructor = { Authorization: `Bearer ${signup.body.token}` };
 
@@ -62,7 +65,10 @@ it('MKT-007: draft → 5 lessons (2 previews, 10 min) → publish → anonymous 
 
   // The instructor picks lessons 2 and 4 as free previews.
   for (const lesson of [lessons[1], lessons[3]]) {
-    const res = await request.patch(`/api/courses/${courseId}/lessons/${lesson.id}`).set(instructor).send({ isPreview: true });
+    const res = await request
+      .patch(`/api/courses/${courseId}/lessons/${lesson.id}`)
+      .set(instructor)
+      .send({ isPreview: true });
     expect(res.status).toBe(200);
     expect(res.body.isPreview).toBe(true);
   }

@@ -3,9 +3,12 @@ import { chromium, type Browser } from 'playwright-core';
 import { startTestApi, type TestApi } from '../support/api';
 
 /** A real browser opens /docs and finds every API operation rendered (assets served by us, no CDN). */
-const browserPath = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find(
-  (p): p is string => !!p && fs.existsSync(p),
-);
+const browserPath = [
+  process.env.CHROMIUM_PATH,
+  '/usr/bin/chromium',
+  '/usr/bin/chromium-browser',
+  '/usr/bin/google-chrome',
+].find((p): p is string => !!p && fs.existsSync(p));
 // CI installs Debian's chromium (.ci/run) and must run this; elsewhere a machine without a browser skips it.
 const describeWithBrowser = browserPath || process.env.CI ? describe : describe.skip;
 if (!browserPath && !process.env.CI) console.warn('docs-page test skipped: no Chromium found (set CHROMIUM_PATH)');
@@ -18,7 +21,15 @@ describeWithBrowser('the /docs page in headless Chromium', () => {
     api = await startTestApi();
     browser = await chromium.launch({
       executablePath: browserPath,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   });
   afterAll(async () => {

@@ -30,13 +30,18 @@ let story: StoryResult;
 const lines: string[] = [];
 
 beforeAll(async () => {
-  system = await startEphemeralSystem(process.env, (line) => process.stderr.write(`[marketplace] ${line}\n`), { ESCROW_HOLD: HOLD });
+  system = await startEphemeralSystem(process.env, (line) => process.stderr.write(`[marketplace] ${line}\n`), {
+    ESCROW_HOLD: HOLD,
+  });
   t = await startTestApi({ env: system.env });
 });
 
 afterAll(async () => {
   const prefix = loadConfig(system?.env ?? process.env).TASK_QUEUE_PREFIX;
-  await t?.deps.temporal.schedule.getHandle(payoutIds.schedule(prefix)).delete().catch(() => undefined);
+  await t?.deps.temporal.schedule
+    .getHandle(payoutIds.schedule(prefix))
+    .delete()
+    .catch(() => undefined);
   await t?.close();
   await system?.stop();
 });
@@ -56,7 +61,9 @@ it('MKT-035: publish, find, buy with PYTHON20, learn, certify, review; payout de
     log: (line) => lines.push(line),
   });
   fs.rmSync(videoDir, { recursive: true, force: true });
-  process.stderr.write(`[marketplace] story took ${((Date.now() - started) / 1000).toFixed(1)} s:\n  ${lines.join('\n  ')}\n`);
+  process.stderr.write(
+    `[marketplace] story took ${((Date.now() - started) / 1000).toFixed(1)} s:\n  ${lines.join('\n  ')}\n`,
+  );
 
   // The course, as anyone sees it: published at $79.00, 5 ready lessons, the 2 previews open.
   expect(story.course).toMatchObject({ priceCents: 7900, status: 'published', previewLessons: 2 });
@@ -91,9 +98,24 @@ it('MKT-035: publish, find, buy with PYTHON20, learn, certify, review; payout de
   expect(reviews.body.summary).toMatchObject({ ratingAverage: 5, ratingCount: 1, distribution: { 5: 1 } });
 
   // Payouts: the first run left $44.24 waiting; the next paid $44.24 + $55.30 = $99.54 in one transfer.
-  expect(story.deferredRun).toMatchObject({ period: defaultPeriods(new Date()).deferred, availableAfterCents: 4424, paid: 0, paidCents: 0 });
-  expect(story.paidRun).toMatchObject({ period: defaultPeriods(new Date()).paid, availableAfterCents: 0, paid: 1, paidCents: 9954 });
-  expect(story.paidRun.payout).toMatchObject({ amountCents: 9954, grossCents: 9954, status: 'completed', stripeTransferId: expect.stringMatching(/^tr_/) });
+  expect(story.deferredRun).toMatchObject({
+    period: defaultPeriods(new Date()).deferred,
+    availableAfterCents: 4424,
+    paid: 0,
+    paidCents: 0,
+  });
+  expect(story.paidRun).toMatchObject({
+    period: defaultPeriods(new Date()).paid,
+    availableAfterCents: 0,
+    paid: 1,
+    paidCents: 9954,
+  });
+  expect(story.paidRun.payout).toMatchObject({
+    amountCents: 9954,
+    grossCents: 9954,
+    status: 'completed',
+    stripeTransferId: expect.stringMatching(/^tr_/),
+  });
   expect(story.payoutCount).toBe(1);
 
   // The rows behind the figures.
@@ -108,7 +130,9 @@ it('MKT-035: publish, find, buy with PYTHON20, learn, certify, review; payout de
     total_amount_cents: 9954,
     stripe_destination_account: story.instructor.connectAccountId,
   });
-  const shares = await knex('revenue_records').where({ instructor_id: story.instructor.id }).orderBy('instructor_amount_cents');
+  const shares = await knex('revenue_records')
+    .where({ instructor_id: story.instructor.id })
+    .orderBy('instructor_amount_cents');
   expect(shares.map((s) => [s.instructor_amount_cents, s.platform_amount_cents, s.status, s.payout_id])).toEqual([
     [4424, 1896, 'paid', payouts[0].id],
     [5530, 2370, 'paid', payouts[0].id],
@@ -128,7 +152,9 @@ it('MKT-035: publish, find, buy with PYTHON20, learn, certify, review; payout de
     story.paidRun.workflowId,
     story.paidRun.payout.workflowId,
   ];
-  const statuses = await Promise.all(ids.map(async (id) => (await t.deps.temporal.workflow.getHandle(id).describe()).status.name));
+  const statuses = await Promise.all(
+    ids.map(async (id) => (await t.deps.temporal.workflow.getHandle(id).describe()).status.name),
+  );
   expect(statuses).toEqual(ids.map(() => 'COMPLETED'));
 
   const ledger = await checkLedger(knex);

@@ -24,7 +24,9 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function buy(couponFor?: (courseId: string, instructor: Awaited<ReturnType<typeof createUser>>) => Promise<string>) {
+async function buy(
+  couponFor?: (courseId: string, instructor: Awaited<ReturnType<typeof createUser>>) => Promise<string>,
+) {
   const instructor = await createUser(t.deps.knex, config, 'instructor');
   const student = await createUser(t.deps.knex, config, 'student');
   const course = await createCourse(t.deps.knex, instructor.id, { priceCents: 7900, title: 'Python for Data Science' });
@@ -69,14 +71,25 @@ test('MKT-015: $79 course → paid webhook → completed transaction, $55.30 / $
 
   // The instructor sees the split: 70% of $79.00 held in escrow.
   const theirs = await t.request.get(`/api/transactions/${outcome.transactionId}`).set(instructor.auth);
-  expect(theirs.body.revenue).toMatchObject({ instructorCents: 5530, platformCents: 2370, status: 'held', stripeFeeCents: 259 });
+  expect(theirs.body.revenue).toMatchObject({
+    instructorCents: 5530,
+    platformCents: 2370,
+    status: 'held',
+    stripeFeeCents: 259,
+  });
   const paidAt = paid.created * 1000;
   expect(Date.parse(theirs.body.revenue.releaseAt)).toBe(paidAt + parseDuration(config.ESCROW_HOLD));
 
   // Enrolled: every lesson of the course, paid ones included, is now the student's to play.
-  const playable = await t.deps.knex('course_lessons as l')
+  const playable = await t.deps
+    .knex('course_lessons as l')
     .join('enrollments as e', 'e.course_id', 'l.course_id')
-    .where({ 'e.student_id': student.id, 'e.course_id': course.id, 'e.status': 'active', 'e.transaction_id': outcome.transactionId })
+    .where({
+      'e.student_id': student.id,
+      'e.course_id': course.id,
+      'e.status': 'active',
+      'e.transaction_id': outcome.transactionId,
+    })
     .pluck('l.id');
   expect(playable.sort()).toEqual(lessons.map((l) => l.id).sort());
   expect(lessons.length - 1).toBeGreaterThan(0); // paid lessons exist beyond the one preview
@@ -86,7 +99,9 @@ test('MKT-015: $79 course → paid webhook → completed transaction, $55.30 / $
   expect(escrow.type).toBe('escrowWorkflow');
   const history = await t.deps.temporal.workflow.getHandle(workflowId.escrow(outcome.transactionId)).fetchHistory();
   const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
-  const [input] = (started?.input?.payloads ?? []).map((p) => JSON.parse(Buffer.from(p.data as Uint8Array).toString()) as EscrowInput);
+  const [input] = (started?.input?.payloads ?? []).map(
+    (p) => JSON.parse(Buffer.from(p.data as Uint8Array).toString()) as EscrowInput,
+  );
   expect(input).toEqual({
     transactionId: outcome.transactionId,
     revenueRecordId: outcome.revenueRecordId,
@@ -115,11 +130,23 @@ test('PYTHON20: $79 − 20% → charged $63.20, split $44.24 / $18.96, coupon us
   expect(checkout).toMatchObject({ grossCents: 7900, discountCents: 1580, netCents: 6320, couponCode: 'PYTHON20' });
 
   const tx = await t.request.get(`/api/transactions/${outcome.transactionId}`).set(instructor.auth);
-  expect(tx.body).toMatchObject({ status: 'completed', grossCents: 7900, discountCents: 1580, netCents: 6320, couponCode: 'PYTHON20' });
+  expect(tx.body).toMatchObject({
+    status: 'completed',
+    grossCents: 7900,
+    discountCents: 1580,
+    netCents: 6320,
+    couponCode: 'PYTHON20',
+  });
   expect(tx.body.revenue).toMatchObject({ instructorCents: 4424, platformCents: 1896 });
 
   const coupons = await t.request.get('/api/coupons').set(instructor.auth);
-  expect(coupons.body.items.find((c: { id: string }) => c.id === couponId)).toMatchObject({ code: 'PYTHON20', currentUses: 1 });
-  const audit = await t.deps.knex('transaction_audit_logs').where({ transaction_id: outcome.transactionId }).pluck('action');
+  expect(coupons.body.items.find((c: { id: string }) => c.id === couponId)).toMatchObject({
+    code: 'PYTHON20',
+    currentUses: 1,
+  });
+  const audit = await t.deps
+    .knex('transaction_audit_logs')
+    .where({ transaction_id: outcome.transactionId })
+    .pluck('action');
   expect(audit.sort()).toEqual(['coupon_applied', 'purchase']);
 });

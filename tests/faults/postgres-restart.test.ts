@@ -68,22 +68,40 @@ test('Postgres restarted during checkouts and during the payout run: 503s meanwh
   await f.system.restartPostgres(async () => {
     f.proxy.setFaults(HEALTHY);
     const [someone, theirCheckout] = [buyers[0], paid[0]];
-    const evt = checkoutSessionEvent('checkout.session.completed', { sessionId: 'cs_test_outage', transactionId: theirCheckout, amountSubtotalCents: 7900 });
-    await duringOutage('checkout', () => f.t.request.post('/api/checkout/create').set(late.auth).send({ courseId: courseOf(0) }));
+    const evt = checkoutSessionEvent('checkout.session.completed', {
+      sessionId: 'cs_test_outage',
+      transactionId: theirCheckout,
+      amountSubtotalCents: 7900,
+    });
+    await duringOutage('checkout', () =>
+      f.t.request
+        .post('/api/checkout/create')
+        .set(late.auth)
+        .send({ courseId: courseOf(0) }),
+    );
     await duringOutage('transaction', () => f.t.request.get(`/api/transactions/${theirCheckout}`).set(someone.auth));
     await duringOutage('webhook', () => deliver(f.t.request, evt));
-    await duringOutage('login', () => f.t.request.post('/api/auth/login').send({ email: someone.email, password: 'whatever it is' }));
+    await duringOutage('login', () =>
+      f.t.request.post('/api/auth/login').send({ email: someone.email, password: 'whatever it is' }),
+    );
     await duringOutage('readiness', () => f.t.request.get('/readyz'));
     await sleep(OUTAGE_MS);
     await duringOutage('after a while', () => f.t.request.get('/api/transactions').set(someone.auth));
   });
   for (const [what, res] of Object.entries(outage)) {
-    expect({ what, status: res.status, type: res.type }).toEqual({ what, status: 503, type: what === 'readiness' ? 'application/json' : 'application/problem+json' });
+    expect({ what, status: res.status, type: res.type }).toEqual({
+      what,
+      status: 503,
+      type: what === 'readiness' ? 'application/json' : 'application/problem+json',
+    });
   }
   expect(outage.readiness.body.checks).toEqual({ postgres: 'error', temporal: 'ok' });
 
   // Back: the recorded sales, and a buyer who tried during the outage and tries again.
-  const sales = await Promise.all([...buyers.map((buyer, i) => purchased(f, buyer, courseOf(i), paid[i])), buy(f, late, courseOf(0))]);
+  const sales = await Promise.all([
+    ...buyers.map((buyer, i) => purchased(f, buyer, courseOf(i), paid[i])),
+    buy(f, late, courseOf(0)),
+  ]);
 
   // Two refunds, then the payout run, Postgres restarted under it once it has started paying.
   const refunded = [sales[0], sales[1]];
@@ -94,10 +112,18 @@ test('Postgres restarted during checkouts and during the payout run: 503s meanwh
   const period = payPeriodOf(new Date());
   f.proxy.setFaults(STALLED);
   const runId = await startPayoutRun(f, admin, period);
-  await waitFor(async () => {
-    const prepared = await f.knex('instructor_payouts').where({ payout_period: period, status: 'processing' }).count<{ n: number }>('* as n').first();
-    return prepared?.n === instructors.length || undefined;
-  }, 'both payouts to be prepared', 30_000);
+  await waitFor(
+    async () => {
+      const prepared = await f
+        .knex('instructor_payouts')
+        .where({ payout_period: period, status: 'processing' })
+        .count<{ n: number }>('* as n')
+        .first();
+      return prepared?.n === instructors.length || undefined;
+    },
+    'both payouts to be prepared',
+    30_000,
+  );
   await f.system.restartPostgres(async () => {
     f.proxy.setFaults(HEALTHY);
     await sleep(OUTAGE_MS);
@@ -106,12 +132,19 @@ test('Postgres restarted during checkouts and during the payout run: 503s meanwh
   expect(run).toMatchObject({ paid: 2, paidCents: kept.length * SHARE_CENTS, failed: 0, done: true });
 
   // The worker's database steps failed during the outages and were retried until Postgres was back.
-  const checkoutWorkflows = (await f.knex('transactions').whereIn('id', paid).pluck('checkout_workflow_id')) as string[];
+  const checkoutWorkflows = (await f
+    .knex('transactions')
+    .whereIn('id', paid)
+    .pluck('checkout_workflow_id')) as string[];
   const fulfilmentRetries = await activityRetries(f, checkoutWorkflows, 'fulfilCheckout');
   expect(fulfilmentRetries).toBeGreaterThan(0);
 
   expect(serverErrors(f.traffic)).toEqual([]);
-  const doubled = await findDoubled(f, { sales, refunded: refunded.map((s) => s.transactionId), payouts: { period, instructorIds: instructors.map((i) => i.id) } });
+  const doubled = await findDoubled(f, {
+    sales,
+    refunded: refunded.map((s) => s.transactionId),
+    payouts: { period, instructorIds: instructors.map((i) => i.id) },
+  });
   expect(doubled).toEqual([]);
   const ledger = await ledgerOf(f);
   expect(ledger.violations).toEqual([]);

@@ -57,12 +57,19 @@ test('with Stripe flaky (30% errors, timeouts, lost answers) and for a while dow
   const refundedEarly = first.slice(0, 4);
   const refunding = refundAll(refundedEarly);
   const buying = Promise.all((await students(4)).map(purchase));
-  await waitFor(async () => (answered(f.traffic, 'refund', 503) > 0 && answered(f.traffic, 'checkout', 503) > 0) || undefined, 'a 503 for a refund and for a checkout', 90_000);
+  await waitFor(
+    async () => (answered(f.traffic, 'refund', 503) > 0 && answered(f.traffic, 'checkout', 503) > 0) || undefined,
+    'a 503 for a refund and for a checkout',
+    90_000,
+  );
   f.proxy.setFaults(FLAKY);
   const second = await buying;
   await refunding;
   // What buyers were told meanwhile: the spec's words (MKT-013, MKT-014), and nothing else.
-  expect([f.traffic.outageDetails.checkout, f.traffic.outageDetails.refund]).toEqual([['Payment processing unavailable - retry'], ['Payment processing unavailable - retry']]);
+  expect([f.traffic.outageDetails.checkout, f.traffic.outageDetails.refund]).toEqual([
+    ['Payment processing unavailable - retry'],
+    ['Payment processing unavailable - retry'],
+  ]);
 
   // Flaky: the eight sales kept become payable after the hold; the month's run pays each instructor 4 × $55.30.
   const kept = [...first.slice(4), ...second];
@@ -77,19 +84,47 @@ test('with Stripe flaky (30% errors, timeouts, lost answers) and for a while dow
 
   const sales = [...first, ...second];
   const refunded = [...refundedEarly, ...refundedLate].map((s) => s.transactionId);
-  const active = await f.knex('enrollments').whereIn('transaction_id', sales.map((s) => s.transactionId)).where({ status: 'active' }).pluck('transaction_id');
+  const active = await f
+    .knex('enrollments')
+    .whereIn(
+      'transaction_id',
+      sales.map((s) => s.transactionId),
+    )
+    .where({ status: 'active' })
+    .pluck('transaction_id');
   expect(active.sort()).toEqual(second.map((s) => s.transactionId).sort());
-  const clawbacks = await f.knex('revenue_adjustments').whereIn('transaction_id', refundedLate.map((s) => s.transactionId)).where({ status: 'outstanding' }).sum<{ cents: number }>('amount_cents as cents').first();
+  const clawbacks = await f
+    .knex('revenue_adjustments')
+    .whereIn(
+      'transaction_id',
+      refundedLate.map((s) => s.transactionId),
+    )
+    .where({ status: 'outstanding' })
+    .sum<{ cents: number }>('amount_cents as cents')
+    .first();
   expect(Number(clawbacks?.cents)).toBe(refundedLate.length * SHARE_CENTS);
 
   expect(serverErrors(f.traffic)).toEqual([]);
-  const doubled = await findDoubled(f, { sales, refunded, payouts: { period, instructorIds: instructors.map((i) => i.id) } });
+  const doubled = await findDoubled(f, {
+    sales,
+    refunded,
+    payouts: { period, instructorIds: instructors.map((i) => i.id) },
+  });
   expect(doubled).toEqual([]);
   const ledger = await ledgerOf(f);
   expect(ledger.violations).toEqual([]);
   expect(ledger).toMatchObject({ ok: true, sales: sales.length, completedPayouts: 2 });
   // The faults happened: this was not a run on a healthy Stripe.
-  expect(f.proxy.injected).toEqual({ errors: expect.any(Number), timeouts: expect.any(Number), lostReplies: expect.any(Number) });
+  expect(f.proxy.injected).toEqual({
+    errors: expect.any(Number),
+    timeouts: expect.any(Number),
+    lostReplies: expect.any(Number),
+  });
   expect(Math.min(f.proxy.injected.timeouts, f.proxy.injected.lostReplies)).toBeGreaterThan(0);
-  reportFigures('stripe-outage', f, startedAt, { sales: sales.length, refunds: refunded.length, payouts: run.paid, duplicates: doubled.length });
+  reportFigures('stripe-outage', f, startedAt, {
+    sales: sales.length,
+    refunds: refunded.length,
+    payouts: run.paid,
+    duplicates: doubled.length,
+  });
 });

@@ -89,7 +89,13 @@ const testRoutes: RouteModule = (router, registry, deps) => {
   defineRoute(
     router,
     registry,
-    { method: 'get', path: '/api/test/boom', summary: 'unexpected failure (test only)', auth: 'public', responses: { 200: z.object({}) } },
+    {
+      method: 'get',
+      path: '/api/test/boom',
+      summary: 'unexpected failure (test only)',
+      auth: 'public',
+      responses: { 200: z.object({}) },
+    },
     async () => {
       throw new Error('connection string postgres://secret@db leaked?');
     },
@@ -113,10 +119,18 @@ async function register(role: 'student' | 'instructor' = 'student', password = '
   return { email, password, token: res.body.token as string, user: res.body.user as { id: string; role: string } };
 }
 
-function expectProblem(res: { status: number; headers: Record<string, string>; body: Record<string, unknown> }, status: number) {
+function expectProblem(
+  res: { status: number; headers: Record<string, string>; body: Record<string, unknown> },
+  status: number,
+) {
   expect(res.status).toBe(status);
   expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  expect(res.body).toMatchObject({ status, title: expect.any(String), detail: expect.any(String), type: expect.any(String) });
+  expect(res.body).toMatchObject({
+    status,
+    title: expect.any(String),
+    detail: expect.any(String),
+    type: expect.any(String),
+  });
   expect(res.body.instance).toEqual(expect.stringMatching(/^\//));
   expect(res.body.requestId).toBe(res.headers['x-request-id']);
 }
@@ -136,7 +150,10 @@ describe('errors are problem+json', () => {
   });
 
   test('malformed JSON → 400', async () => {
-    const res = await t.request.post('/api/auth/register').set('Content-Type', 'application/json').send('{"email": "a@b.c",');
+    const res = await t.request
+      .post('/api/auth/register')
+      .set('Content-Type', 'application/json')
+      .send('{"email": "a@b.c",');
     expectProblem(res, 400);
     expect(res.body.detail).toBe('Malformed JSON body');
   });
@@ -155,7 +172,9 @@ describe('errors are problem+json', () => {
   });
 
   test('validation → 400 naming every bad field, without echoing input', async () => {
-    const res = await t.request.post('/api/auth/register').send({ email: 'not-an-email', password: 'short', name: 'X' });
+    const res = await t.request
+      .post('/api/auth/register')
+      .send({ email: 'not-an-email', password: 'short', name: 'X' });
     expectProblem(res, 400);
     expect(res.body.detail).toContain('password: String must contain at least 8 character(s)');
     expect(res.body.detail).toContain('email: Invalid email');
@@ -169,7 +188,9 @@ describe('errors are problem+json', () => {
   });
 
   test('admin cannot self-register', async () => {
-    const res = await t.request.post('/api/auth/register').send({ email: uniqueEmail(), password: 'long enough pw', name: 'Eve', role: 'admin' });
+    const res = await t.request
+      .post('/api/auth/register')
+      .send({ email: uniqueEmail(), password: 'long enough pw', name: 'Eve', role: 'admin' });
     expectProblem(res, 400);
     expect(res.body.errors[0]).toMatchObject({ field: 'role' });
   });
@@ -197,9 +218,20 @@ describe('errors are problem+json', () => {
 describe('auth', () => {
   test('register → login → me', async () => {
     const email = uniqueEmail('ada');
-    const reg = await t.request.post('/api/auth/register').send({ email: `  ${email.toUpperCase()} `, password: 'correct horse battery', name: ' Ada ', role: 'instructor' });
+    const reg = await t.request.post('/api/auth/register').send({
+      email: `  ${email.toUpperCase()} `,
+      password: 'correct horse battery',
+      name: ' Ada ',
+      role: 'instructor',
+    });
     expect(reg.status).toBe(201);
-    expect(reg.body.user).toEqual({ id: expect.any(String), email, name: 'Ada', role: 'instructor', createdAt: expect.any(String) });
+    expect(reg.body.user).toEqual({
+      id: expect.any(String),
+      email,
+      name: 'Ada',
+      role: 'instructor',
+      createdAt: expect.any(String),
+    });
     expect(reg.body.user).not.toHaveProperty('password_hash');
     expect(reg.body.token).toEqual(expect.any(String));
 
@@ -217,7 +249,9 @@ describe('auth', () => {
 
   test('duplicate email → 409 (case-insensitive)', async () => {
     const { email } = await register();
-    const res = await t.request.post('/api/auth/register').send({ email: email.toUpperCase(), password: 'another password', name: 'Dup' });
+    const res = await t.request
+      .post('/api/auth/register')
+      .send({ email: email.toUpperCase(), password: 'another password', name: 'Dup' });
     expectProblem(res, 409);
     expect(res.body.detail).toBe('Email already registered');
   });
@@ -227,7 +261,9 @@ describe('auth', () => {
     const wrong = await t.request.post('/api/auth/login').send({ email, password: 'wrong password' });
     expectProblem(wrong, 401);
     expect(wrong.body.detail).toBe('Invalid email or password');
-    const unknown = await t.request.post('/api/auth/login').send({ email: uniqueEmail('ghost'), password: 'wrong password' });
+    const unknown = await t.request
+      .post('/api/auth/login')
+      .send({ email: uniqueEmail('ghost'), password: 'wrong password' });
     expectProblem(unknown, 401);
     expect(unknown.body.detail).toBe('Invalid email or password');
   });
@@ -259,7 +295,11 @@ describe('auth', () => {
     const forged = jwt.sign({ role: 'admin', email: 'x@y.z' }, 'some-other-secret-of-16+chars', { subject: user.id });
     expect((await t.request.get('/api/auth/me').set('Authorization', `Bearer ${forged}`)).status).toBe(401);
 
-    const expired = jwt.sign({ role: 'student', email: 'x@y.z', exp: Math.floor(Date.now() / 1000) - 60 }, t.deps.config.JWT_SECRET, { subject: user.id });
+    const expired = jwt.sign(
+      { role: 'student', email: 'x@y.z', exp: Math.floor(Date.now() / 1000) - 60 },
+      t.deps.config.JWT_SECRET,
+      { subject: user.id },
+    );
     const exp = await t.request.get('/api/auth/me').set('Authorization', `Bearer ${expired}`);
     expectProblem(exp, 401);
     expect(exp.body.detail).toBe('Token expired');
@@ -277,10 +317,15 @@ describe('auth', () => {
     const cli = path.resolve(__dirname, '../../src/main/create-admin.ts');
     const env = { ...process.env, LOG_LEVEL: 'silent' };
 
-    await expect(run(tsx, [cli, '--password', 'x'], { env })).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('--email is required') });
+    await expect(run(tsx, [cli, '--password', 'x'], { env })).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--email is required'),
+    });
 
     const email = uniqueEmail('admin');
-    const created = await run(tsx, [cli, '--email', email, '--password', 'admin password 1', '--name', 'Root'], { env });
+    const created = await run(tsx, [cli, '--email', email, '--password', 'admin password 1', '--name', 'Root'], {
+      env,
+    });
     expect(created.stdout).toContain(`Created admin ${email}`);
     const login = await t.request.post('/api/auth/login').send({ email, password: 'admin password 1' });
     expect(login.body.user.role).toBe('admin');
@@ -322,12 +367,18 @@ describe('health', () => {
 
   test('/readyz → 503 naming the dependency that failed', async () => {
     // A pool pointed at a closed port; built with knex() directly so objection's global binding is untouched.
-    const broken = knexFactory({ ...knexConfig('postgres://postgres:postgres@127.0.0.1:1/none'), acquireConnectionTimeout: 1_000 });
+    const broken = knexFactory({
+      ...knexConfig('postgres://postgres:postgres@127.0.0.1:1/none'),
+      acquireConnectionTimeout: 1_000,
+    });
     try {
       const { app } = buildApi({ ...t.deps, knex: broken }, { routeModules });
       const res = await supertest(app.callback()).get('/readyz');
       expect(res.status).toBe(503);
-      expect(res.body).toEqual({ status: 'unavailable', checks: { postgres: expect.stringMatching(/^(error|timeout)$/), temporal: 'ok' } });
+      expect(res.body).toEqual({
+        status: 'unavailable',
+        checks: { postgres: expect.stringMatching(/^(error|timeout)$/), temporal: 'ok' },
+      });
     } finally {
       await broken.destroy();
     }
@@ -340,7 +391,9 @@ describe('OpenAPI and docs', () => {
     expect(res.status).toBe(200);
     expect(res.body.openapi).toBe('3.1.0');
     expect(res.body.components.securitySchemes.bearerAuth).toMatchObject({ type: 'http', scheme: 'bearer' });
-    expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/api/auth/register', '/api/auth/login', '/api/auth/me', '/healthz', '/readyz']));
+    expect(Object.keys(res.body.paths)).toEqual(
+      expect.arrayContaining(['/api/auth/register', '/api/auth/login', '/api/auth/me', '/healthz', '/readyz']),
+    );
     expect(res.body.paths['/api/auth/me'].get.security).toEqual([{ bearerAuth: [] }]);
     expect(res.body.paths['/api/auth/register'].post.requestBody.content['application/json'].schema).toBeDefined();
     expect(res.body.paths['/api/auth/register'].post.responses['201']).toBeDefined();
@@ -348,7 +401,9 @@ describe('OpenAPI and docs', () => {
     expect(res.body.paths['/api/test/users/{id}']).toBeDefined();
     // idempotent routes document the header
     const noteParams = res.body.paths['/api/test/notes'].post.parameters as { name: string; in: string }[];
-    expect(noteParams).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'idempotency-key', in: 'header' })]));
+    expect(noteParams).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'idempotency-key', in: 'header' })]),
+    );
   });
 
   test('/docs is served from local assets only, and they load', async () => {
@@ -372,13 +427,17 @@ describe('OpenAPI and docs', () => {
 
 describe('Idempotency-Key', () => {
   const countKeys = (userId: string, key: string) =>
-    t.deps.knex('idempotency_keys').where({ scope: 'test.note', user_id: userId, key }).count<{ count: number }[]>('* as count');
+    t.deps
+      .knex('idempotency_keys')
+      .where({ scope: 'test.note', user_id: userId, key })
+      .count<{ count: number }[]>('* as count');
 
   test('same key + same body → the stored response, one execution; different body → 409', async () => {
     const { token, user } = await register();
     const key = randomUUID();
     const before = effects.echo;
-    const send = (body: object) => t.request.post('/api/test/notes').set('Authorization', `Bearer ${token}`).set('Idempotency-Key', key).send(body);
+    const send = (body: object) =>
+      t.request.post('/api/test/notes').set('Authorization', `Bearer ${token}`).set('Idempotency-Key', key).send(body);
 
     const first = await send({ title: 'Hello', tags: ['a'] });
     expect(first.status).toBe(201);
@@ -397,7 +456,11 @@ describe('Idempotency-Key', () => {
 
     // Keys are per user: another user's identical key is a different request.
     const other = await register();
-    const theirs = await t.request.post('/api/test/notes').set('Authorization', `Bearer ${other.token}`).set('Idempotency-Key', key).send({ title: 'Hello', tags: ['a'] });
+    const theirs = await t.request
+      .post('/api/test/notes')
+      .set('Authorization', `Bearer ${other.token}`)
+      .set('Idempotency-Key', key)
+      .send({ title: 'Hello', tags: ['a'] });
     expect(theirs.status).toBe(201);
     expect(theirs.body.id).not.toBe(first.body.id);
   });
@@ -406,7 +469,12 @@ describe('Idempotency-Key', () => {
     const { token } = await register();
     const key = randomUUID();
     const before = effects.echo;
-    const send = () => t.request.post('/api/test/notes').set('Authorization', `Bearer ${token}`).set('Idempotency-Key', key).send({ title: 'Race' });
+    const send = () =>
+      t.request
+        .post('/api/test/notes')
+        .set('Authorization', `Bearer ${token}`)
+        .set('Idempotency-Key', key)
+        .send({ title: 'Race' });
     const [a, b] = await Promise.all([send(), send()]);
     expect([a.status, b.status].sort()).toEqual([201, 409]);
     const loser = a.status === 409 ? a : b;
@@ -421,7 +489,12 @@ describe('Idempotency-Key', () => {
   test('a key abandoned mid-request (its lease over) is taken over, and held for a full TTL from then', async () => {
     const { token, user } = await register();
     const key = randomUUID();
-    const send = () => t.request.post('/api/test/notes').set('Authorization', `Bearer ${token}`).set('Idempotency-Key', key).send({ title: 'Resumed' });
+    const send = () =>
+      t.request
+        .post('/api/test/notes')
+        .set('Authorization', `Bearer ${token}`)
+        .set('Idempotency-Key', key)
+        .send({ title: 'Resumed' });
     await send().expect(201);
     // As a crashed instance leaves it: no response stored, claimed long ago, about to expire.
     const row = t.deps.knex('idempotency_keys').where({ scope: 'test.note', user_id: user.id, key });
@@ -434,7 +507,9 @@ describe('Idempotency-Key', () => {
     const before = effects.echo;
     expect((await send()).status).toBe(201);
     expect(effects.echo - before).toBe(1);
-    const { hours } = (await row.clone().first(t.deps.knex.raw('extract(epoch FROM expires_at - now()) / 3600 AS hours'))) as { hours: number };
+    const { hours } = (await row
+      .clone()
+      .first(t.deps.knex.raw('extract(epoch FROM expires_at - now()) / 3600 AS hours'))) as { hours: number };
     expect(Math.round(hours)).toBe(IDEMPOTENCY_TTL_HOURS);
     expect((await send()).headers['idempotent-replayed']).toBe('true');
   });
@@ -442,14 +517,26 @@ describe('Idempotency-Key', () => {
   test('a failed request releases its key; no key means no idempotency', async () => {
     const { token, user } = await register();
     const key = randomUUID();
-    const invalid = await t.request.post('/api/test/notes').set('Authorization', `Bearer ${token}`).set('Idempotency-Key', key).send({ title: 'x' });
+    const invalid = await t.request
+      .post('/api/test/notes')
+      .set('Authorization', `Bearer ${token}`)
+      .set('Idempotency-Key', key)
+      .send({ title: 'x' });
     expectProblem(invalid, 400);
     expect(invalid.body.detail).toBe('title: String must contain at least 3 character(s)');
     expect((await countKeys(user.id, key))[0].count).toBe(0);
 
     const before = effects.echo;
-    await t.request.post('/api/test/notes').set('Authorization', `Bearer ${token}`).send({ title: 'No key' }).expect(201);
-    await t.request.post('/api/test/notes').set('Authorization', `Bearer ${token}`).send({ title: 'No key' }).expect(201);
+    await t.request
+      .post('/api/test/notes')
+      .set('Authorization', `Bearer ${token}`)
+      .send({ title: 'No key' })
+      .expect(201);
+    await t.request
+      .post('/api/test/notes')
+      .set('Authorization', `Bearer ${token}`)
+      .send({ title: 'No key' })
+      .expect(201);
     expect(effects.echo - before).toBe(2);
   });
 });

@@ -21,17 +21,25 @@ describe('audit log', () => {
     knex = t.deps.knex;
     admin = await createUser(knex, config, 'admin');
     s = await saleWithEscrow(knex, config, t.deps.temporal, { holdMs: 60 * 60 * 1000 });
-    const res = await t.request.post(`/api/transactions/${s.sale.transactionId}/refund`).set(s.buyer.auth).send({ reason: 'duplicate purchase' });
+    const res = await t.request
+      .post(`/api/transactions/${s.sale.transactionId}/refund`)
+      .set(s.buyer.auth)
+      .send({ reason: 'duplicate purchase' });
     expect(res.status).toBe(200);
   });
   afterAll(() => t.close());
 
-  const list = (query: Record<string, string | number>, user: FixtureUser = admin) => t.request.get('/api/admin/audit-logs').query(query).set(user.auth);
+  const list = (query: Record<string, string | number>, user: FixtureUser = admin) =>
+    t.request.get('/api/admin/audit-logs').query(query).set(user.auth);
 
   it("lists a sale's trail, newest first, with actor, metadata and IP", async () => {
     const res = await list({ transactionId: s.sale.transactionId });
     expect(res.status).toBe(200);
-    expect(res.body.data.map((e: { action: string }) => e.action)).toEqual(['refund_processed', 'refund_requested', 'purchase']);
+    expect(res.body.data.map((e: { action: string }) => e.action)).toEqual([
+      'refund_processed',
+      'refund_requested',
+      'purchase',
+    ]);
     const requested = res.body.data[1];
     expect(requested).toMatchObject({
       transactionId: s.sale.transactionId,
@@ -48,11 +56,17 @@ describe('audit log', () => {
     const byAction = await list({ transactionId: s.sale.transactionId, action: 'refund_requested' });
     expect(byAction.body.data).toHaveLength(1);
     const byActor = await list({ actorId: s.buyer.id });
-    expect(byActor.body.data.map((e: { action: string }) => e.action).sort()).toEqual(['purchase', 'refund_processed', 'refund_requested']);
+    expect(byActor.body.data.map((e: { action: string }) => e.action).sort()).toEqual([
+      'purchase',
+      'refund_processed',
+      'refund_requested',
+    ]);
     const future = new Date(Date.now() + 60_000).toISOString();
     expect((await list({ actorId: s.buyer.id, from: future })).body.data).toEqual([]);
     expect((await list({ actorId: s.buyer.id, to: future })).body.data).toHaveLength(3);
-    expect((await list({ actorId: s.buyer.id, to: new Date(Date.now() - 3_600_000).toISOString() })).body.data).toEqual([]);
+    expect((await list({ actorId: s.buyer.id, to: new Date(Date.now() - 3_600_000).toISOString() })).body.data).toEqual(
+      [],
+    );
   });
 
   it('pages with a cursor, without gaps or repeats', async () => {
@@ -73,7 +87,13 @@ describe('audit log', () => {
     expect((await list({}, s.buyer)).status).toBe(403);
     expect((await list({}, s.instructor)).status).toBe(403);
     expect((await t.request.get('/api/admin/audit-logs')).status).toBe(401);
-    const bad: Record<string, string | number>[] = [{ action: 'refund_denied' }, { transactionId: 'x' }, { limit: 101 }, { from: 'yesterday' }, { cursor: randomUUID() }];
+    const bad: Record<string, string | number>[] = [
+      { action: 'refund_denied' },
+      { transactionId: 'x' },
+      { limit: 101 },
+      { from: 'yesterday' },
+      { cursor: randomUUID() },
+    ];
     for (const query of bad) {
       const res = await list(query);
       expect(res.status).toBe(400);
@@ -89,6 +109,8 @@ describe('audit log', () => {
     expect(await appendAudit(knex, entry)).toBe(true);
     expect(await appendAudit(knex, entry)).toBe(false);
     expect(await knex('transaction_audit_logs').where({ dedupe_key: key }).count('* as n').first()).toEqual({ n: 1 });
-    await expect(knex('transaction_audit_logs').where({ dedupe_key: key }).update({ metadata: {} })).rejects.toThrow(/append-only/);
+    await expect(knex('transaction_audit_logs').where({ dedupe_key: key }).update({ metadata: {} })).rejects.toThrow(
+      /append-only/,
+    );
   });
 });

@@ -23,7 +23,15 @@ import type { RecordedSale } from '../../src/sales/record-sale';
 import { cancelCheckoutUpdate, payoutIds, workflowId } from '../../src/temporal/shared';
 import { startTestApi, uniqueEmail, type TestApi } from '../support/api';
 import { changedTables, databaseFingerprint } from '../support/db-fingerprint';
-import { createCourse, createReadyLessons, createSale, createUser, FIXTURE_PASSWORD, type CourseFixture, type FixtureUser } from '../support/fixtures';
+import {
+  createCourse,
+  createReadyLessons,
+  createSale,
+  createUser,
+  FIXTURE_PASSWORD,
+  type CourseFixture,
+  type FixtureUser,
+} from '../support/fixtures';
 import { otherEvent, sign } from '../support/stripe-webhooks';
 
 // --- personas and cells ----------------------------------------------------------------------------
@@ -34,10 +42,18 @@ type SignedIn = Exclude<Persona, 'anonymous'>;
 
 type Cell = number | 'hidden';
 /** One cell per persona, in PERSONAS order. */
-type Cells = readonly [anonymous: Cell, student: Cell, otherStudent: Cell, instructor: Cell, otherInstructor: Cell, admin: Cell];
+type Cells = readonly [
+  anonymous: Cell,
+  student: Cell,
+  otherStudent: Cell,
+  instructor: Cell,
+  otherInstructor: Cell,
+  admin: Cell,
+];
 
 type Verdict = 'allowed' | 'denied' | 'hidden';
-const verdictOf = (cell: Cell): Verdict => (cell === 'hidden' ? 'hidden' : cell === 401 || cell === 403 ? 'denied' : 'allowed');
+const verdictOf = (cell: Cell): Verdict =>
+  cell === 'hidden' ? 'hidden' : cell === 401 || cell === 403 ? 'denied' : 'allowed';
 const statusOf = (cell: Cell): number => (cell === 'hidden' ? 404 : cell);
 
 /** Written by the background notifications relay (a Schedule), whatever the requests do. */
@@ -80,7 +96,10 @@ function freshObjects(knex: Knex, users: Record<SignedIn, FixtureUser>) {
   const course = (status = 'published') => createCourse(knex, users.instructor.id, { status });
   const sale = async () => {
     const bought = await course();
-    return { courseId: bought.id, ...(await createSale(knex, { buyerId: users.student.id, courseId: bought.id, grossCents: bought.priceCents })) };
+    return {
+      courseId: bought.id,
+      ...(await createSale(knex, { buyerId: users.student.id, courseId: bought.id, grossCents: bought.priceCents })),
+    };
   };
   return {
     course,
@@ -107,7 +126,12 @@ function freshObjects(knex: Knex, users: Record<SignedIn, FixtureUser>) {
     async review() {
       const bought = await sale();
       const [row] = await knex('course_reviews')
-        .insert({ course_id: bought.courseId, reviewer_id: users.student.id, enrollment_id: bought.enrollmentId, rating: 4 })
+        .insert({
+          course_id: bought.courseId,
+          reviewer_id: users.student.id,
+          enrollment_id: bought.enrollmentId,
+          rating: 4,
+        })
         .returning<{ id: string }[]>('id');
       return row.id;
     },
@@ -179,19 +203,35 @@ const validCourse = {
  */
 const MATRIX: Record<string, Case[]> = {
   // --- ops and auth
-  'GET /healthz': [{ on: 'the process', call: () => ({ method: 'get', path: '/healthz' }), expect: [200, 200, 200, 200, 200, 200] }],
-  'GET /readyz': [{ on: 'the dependencies', call: () => ({ method: 'get', path: '/readyz' }), expect: [200, 200, 200, 200, 200, 200] }],
+  'GET /healthz': [
+    { on: 'the process', call: () => ({ method: 'get', path: '/healthz' }), expect: [200, 200, 200, 200, 200, 200] },
+  ],
+  'GET /readyz': [
+    {
+      on: 'the dependencies',
+      call: () => ({ method: 'get', path: '/readyz' }),
+      expect: [200, 200, 200, 200, 200, 200],
+    },
+  ],
   'POST /api/auth/register': [
     {
       on: 'a new email',
-      call: () => ({ method: 'post', path: '/api/auth/register', body: { email: uniqueEmail('matrix'), password: FIXTURE_PASSWORD, name: 'Matrix Newcomer' } }),
+      call: () => ({
+        method: 'post',
+        path: '/api/auth/register',
+        body: { email: uniqueEmail('matrix'), password: FIXTURE_PASSWORD, name: 'Matrix Newcomer' },
+      }),
       expect: [201, 201, 201, 201, 201, 201],
     },
   ],
   'POST /api/auth/login': [
     {
       on: "the student's credentials",
-      call: (w) => ({ method: 'post', path: '/api/auth/login', body: { email: w.users.student.email, password: FIXTURE_PASSWORD } }),
+      call: (w) => ({
+        method: 'post',
+        path: '/api/auth/login',
+        body: { email: w.users.student.email, password: FIXTURE_PASSWORD },
+      }),
       expect: [200, 200, 200, 200, 200, 200],
     },
   ],
@@ -200,14 +240,28 @@ const MATRIX: Record<string, Case[]> = {
       on: 'the caller',
       call: () => ({ method: 'get', path: '/api/auth/me' }),
       expect: [401, 200, 200, 200, 200, 200],
-      reveals: [reveals<{ user: Item }>('another user', [], (b, w, who) => who !== 'anonymous' && b.user.id !== w.users[who].id)],
+      reveals: [
+        reveals<{ user: Item }>(
+          'another user',
+          [],
+          (b, w, who) => who !== 'anonymous' && b.user.id !== w.users[who].id,
+        ),
+      ],
     },
   ],
   'POST /api/admin/notifications/flush': [
-    { on: 'the outbox', call: () => ({ method: 'post', path: '/api/admin/notifications/flush', body: { batchSize: 10 } }), expect: [401, 403, 403, 403, 403, 200] },
+    {
+      on: 'the outbox',
+      call: () => ({ method: 'post', path: '/api/admin/notifications/flush', body: { batchSize: 10 } }),
+      expect: [401, 403, 403, 403, 403, 200],
+    },
   ],
   'GET /api/admin/audit-logs': [
-    { on: 'the audit log', call: () => ({ method: 'get', path: '/api/admin/audit-logs', query: { limit: '5' } }), expect: [401, 403, 403, 403, 403, 200] },
+    {
+      on: 'the audit log',
+      call: () => ({ method: 'get', path: '/api/admin/audit-logs', query: { limit: '5' } }),
+      expect: [401, 403, 403, 403, 403, 200],
+    },
   ],
 
   // --- discovery: drafts never listed, not even to their instructor
@@ -217,7 +271,9 @@ const MATRIX: Record<string, Case[]> = {
       call: (w) => ({ method: 'get', path: '/api/search/courses', query: { q: w.searchWord } }),
       expect: [200, 200, 200, 200, 200, 200],
       reveals: [
-        reveals<{ courses: Item[] }>('the published course', PERSONAS, (b, w) => b.courses.some((c) => c.id === w.course.id)),
+        reveals<{ courses: Item[] }>('the published course', PERSONAS, (b, w) =>
+          b.courses.some((c) => c.id === w.course.id),
+        ),
         reveals<{ courses: Item[] }>('the draft', [], (b, w) => b.courses.some((c) => c.id === w.draft.id)),
       ],
     },
@@ -228,22 +284,38 @@ const MATRIX: Record<string, Case[]> = {
       call: (w) => ({ method: 'get', path: '/api/courses', query: { q: w.searchWord } }),
       expect: [200, 200, 200, 200, 200, 200],
       reveals: [
-        reveals<{ courses: Item[] }>('the published course', PERSONAS, (b, w) => b.courses.some((c) => c.id === w.course.id)),
+        reveals<{ courses: Item[] }>('the published course', PERSONAS, (b, w) =>
+          b.courses.some((c) => c.id === w.course.id),
+        ),
         reveals<{ courses: Item[] }>('the draft', [], (b, w) => b.courses.some((c) => c.id === w.draft.id)),
       ],
     },
   ],
 
   // --- courses
-  'POST /api/courses': [{ on: 'a new draft', call: () => ({ method: 'post', path: '/api/courses', body: validCourse }), expect: [401, 403, 403, 201, 201, 201] }],
+  'POST /api/courses': [
+    {
+      on: 'a new draft',
+      call: () => ({ method: 'post', path: '/api/courses', body: validCourse }),
+      expect: [401, 403, 403, 201, 201, 201],
+    },
+  ],
   'GET /api/courses/{id}': [
     {
       on: 'the published course',
       call: (w) => ({ method: 'get', path: `/api/courses/${w.course.id}` }),
       expect: [200, 200, 200, 200, 200, 200],
-      reveals: [reveals<{ lessons: LessonView[] }>('a paid lesson’s playback URL', MAY_PLAY, (b) => b.lessons.some((l) => !l.isPreview && l.playbackUrl !== null))],
+      reveals: [
+        reveals<{ lessons: LessonView[] }>('a paid lesson’s playback URL', MAY_PLAY, (b) =>
+          b.lessons.some((l) => !l.isPreview && l.playbackUrl !== null),
+        ),
+      ],
     },
-    { on: 'the draft', call: (w) => ({ method: 'get', path: `/api/courses/${w.draft.id}` }), expect: ['hidden', 'hidden', 'hidden', 200, 'hidden', 200] },
+    {
+      on: 'the draft',
+      call: (w) => ({ method: 'get', path: `/api/courses/${w.draft.id}` }),
+      expect: ['hidden', 'hidden', 'hidden', 200, 'hidden', 200],
+    },
     {
       on: 'the archived course the student bought',
       call: (w) => ({ method: 'get', path: `/api/courses/${w.archived.id}` }),
@@ -253,17 +325,29 @@ const MATRIX: Record<string, Case[]> = {
   'PUT /api/courses/{id}': [
     {
       on: 'the published course',
-      call: (w) => ({ method: 'put', path: `/api/courses/${w.course.id}`, body: { description: 'Edited by the matrix.' } }),
+      call: (w) => ({
+        method: 'put',
+        path: `/api/courses/${w.course.id}`,
+        body: { description: 'Edited by the matrix.' },
+      }),
       expect: [401, 403, 403, 200, 403, 200],
     },
     {
       on: 'the draft',
-      call: (w) => ({ method: 'put', path: `/api/courses/${w.draft.id}`, body: { description: 'Edited by the matrix.' } }),
+      call: (w) => ({
+        method: 'put',
+        path: `/api/courses/${w.draft.id}`,
+        body: { description: 'Edited by the matrix.' },
+      }),
       expect: [401, 403, 403, 200, 'hidden', 200],
     },
     {
       on: 'the archived course',
-      call: (w) => ({ method: 'put', path: `/api/courses/${w.archived.id}`, body: { description: 'Edited by the matrix.' } }),
+      call: (w) => ({
+        method: 'put',
+        path: `/api/courses/${w.archived.id}`,
+        body: { description: 'Edited by the matrix.' },
+      }),
       expect: [401, 403, 403, 410, 'hidden', 410],
     },
   ],
@@ -300,7 +384,14 @@ const MATRIX: Record<string, Case[]> = {
       call: (w) => ({
         method: 'post',
         path: `/api/courses/${w.workshop.id}/lessons`,
-        form: { fields: { title: 'Not a video' }, file: { field: 'video', name: 'notes.mp4', bytes: Buffer.from('plain text, not a video container '.repeat(8)) } },
+        form: {
+          fields: { title: 'Not a video' },
+          file: {
+            field: 'video',
+            name: 'notes.mp4',
+            bytes: Buffer.from('plain text, not a video container '.repeat(8)),
+          },
+        },
       }),
       expect: [401, 403, 403, 400, 403, 400],
     },
@@ -319,7 +410,11 @@ const MATRIX: Record<string, Case[]> = {
   'POST /api/courses/{id}/lessons/{lessonId}/upload/parts': [
     {
       on: 'the lesson with an upload in progress',
-      call: (w) => ({ method: 'post', path: `/api/courses/${w.workshop.id}/lessons/${w.uploadingLessonId}/upload/parts`, body: { partNumbers: [1, 2] } }),
+      call: (w) => ({
+        method: 'post',
+        path: `/api/courses/${w.workshop.id}/lessons/${w.uploadingLessonId}/upload/parts`,
+        body: { partNumbers: [1, 2] },
+      }),
       expect: [401, 403, 403, 200, 403, 200],
     },
   ],
@@ -327,7 +422,11 @@ const MATRIX: Record<string, Case[]> = {
     {
       // Completing a lesson whose video is already processed answers the lesson unchanged.
       on: 'a ready lesson of the workshop',
-      call: (w) => ({ method: 'post', path: `/api/courses/${w.workshop.id}/lessons/${w.workshopLessonId}/upload/complete`, body: {} }),
+      call: (w) => ({
+        method: 'post',
+        path: `/api/courses/${w.workshop.id}/lessons/${w.workshopLessonId}/upload/complete`,
+        body: {},
+      }),
       expect: [401, 403, 403, 200, 403, 200],
     },
   ],
@@ -347,17 +446,29 @@ const MATRIX: Record<string, Case[]> = {
   'PATCH /api/courses/{id}/lessons/{lessonId}': [
     {
       on: 'a lesson of the workshop',
-      call: (w) => ({ method: 'patch', path: `/api/courses/${w.workshop.id}/lessons/${w.workshopLessonId}`, body: { title: 'Renamed by the matrix' } }),
+      call: (w) => ({
+        method: 'patch',
+        path: `/api/courses/${w.workshop.id}/lessons/${w.workshopLessonId}`,
+        body: { title: 'Renamed by the matrix' },
+      }),
       expect: [401, 403, 403, 200, 403, 200],
     },
     {
       on: 'a lesson of the draft',
-      call: (w) => ({ method: 'patch', path: `/api/courses/${w.draft.id}/lessons/${w.draftLessonId}`, body: { title: 'Renamed by the matrix' } }),
+      call: (w) => ({
+        method: 'patch',
+        path: `/api/courses/${w.draft.id}/lessons/${w.draftLessonId}`,
+        body: { title: 'Renamed by the matrix' },
+      }),
       expect: [401, 403, 403, 200, 'hidden', 200],
     },
     {
       on: "a workshop lesson addressed under the other instructor's course",
-      call: (w) => ({ method: 'patch', path: `/api/courses/${w.rival.id}/lessons/${w.workshopLessonId}`, body: { title: 'Taken over' } }),
+      call: (w) => ({
+        method: 'patch',
+        path: `/api/courses/${w.rival.id}/lessons/${w.workshopLessonId}`,
+        body: { title: 'Taken over' },
+      }),
       expect: [401, 403, 403, 403, 'hidden', 404],
     },
   ],
@@ -393,8 +504,19 @@ const MATRIX: Record<string, Case[]> = {
       call: async (w) => {
         const { courseId, lessonId } = await w.fresh.lesson();
         const id = randomUUID();
-        const resource = { id, filename: 'notes.pdf', url: `s3://bucket/courses/${courseId}/resources/${id}`, size_mb: 0, size_bytes: 16, content_type: 'application/pdf', uploaded_at: new Date().toISOString() };
-        await w.knex('course_lessons').where({ id: lessonId }).update({ resource_urls: JSON.stringify([resource]) });
+        const resource = {
+          id,
+          filename: 'notes.pdf',
+          url: `s3://bucket/courses/${courseId}/resources/${id}`,
+          size_mb: 0,
+          size_bytes: 16,
+          content_type: 'application/pdf',
+          uploaded_at: new Date().toISOString(),
+        };
+        await w
+          .knex('course_lessons')
+          .where({ id: lessonId })
+          .update({ resource_urls: JSON.stringify([resource]) });
         return { method: 'delete', path: `/api/courses/${courseId}/lessons/${lessonId}/resources/${id}` };
       },
       expect: [401, 403, 403, 204, 403, 204],
@@ -404,8 +526,16 @@ const MATRIX: Record<string, Case[]> = {
     {
       on: 'the workshop, its lessons reversed',
       call: async (w) => {
-        const ids: string[] = await w.knex('course_lessons').where({ course_id: w.workshop.id }).orderBy('lesson_order').pluck('id');
-        return { method: 'put', path: `/api/courses/${w.workshop.id}/lessons/order`, body: { lessonIds: ids.reverse() } };
+        const ids: string[] = await w
+          .knex('course_lessons')
+          .where({ course_id: w.workshop.id })
+          .orderBy('lesson_order')
+          .pluck('id');
+        return {
+          method: 'put',
+          path: `/api/courses/${w.workshop.id}/lessons/order`,
+          body: { lessonIds: ids.reverse() },
+        };
       },
       expect: [401, 403, 403, 200, 403, 200],
     },
@@ -443,12 +573,20 @@ const MATRIX: Record<string, Case[]> = {
   'POST /api/coupons': [
     {
       on: 'the published course',
-      call: (w) => ({ method: 'post', path: '/api/coupons', body: { code: couponCode(), courseId: w.course.id, discountType: 'percentage', discountValue: 15 } }),
+      call: (w) => ({
+        method: 'post',
+        path: '/api/coupons',
+        body: { code: couponCode(), courseId: w.course.id, discountType: 'percentage', discountValue: 15 },
+      }),
       expect: [401, 403, 403, 201, 403, 403],
     },
     {
       on: 'the draft',
-      call: (w) => ({ method: 'post', path: '/api/coupons', body: { code: couponCode(), courseId: w.draft.id, discountType: 'percentage', discountValue: 15 } }),
+      call: (w) => ({
+        method: 'post',
+        path: '/api/coupons',
+        body: { code: couponCode(), courseId: w.draft.id, discountType: 'percentage', discountValue: 15 },
+      }),
       expect: [401, 403, 403, 201, 'hidden', 403],
     },
   ],
@@ -457,7 +595,11 @@ const MATRIX: Record<string, Case[]> = {
       on: "the caller's coupons",
       call: () => ({ method: 'get', path: '/api/coupons' }),
       expect: [401, 403, 403, 200, 200, 403],
-      reveals: [reveals<{ items: Item[] }>("the instructor's coupon", ['instructor'], (b, w) => b.items.some((c) => c.id === w.coupon.id))],
+      reveals: [
+        reveals<{ items: Item[] }>("the instructor's coupon", ['instructor'], (b, w) =>
+          b.items.some((c) => c.id === w.coupon.id),
+        ),
+      ],
     },
   ],
   'DELETE /api/coupons/{id}': [
@@ -470,13 +612,21 @@ const MATRIX: Record<string, Case[]> = {
   'POST /api/coupons/validate': [
     {
       on: "the instructor's coupon on the published course",
-      call: (w) => ({ method: 'post', path: '/api/coupons/validate', body: { code: w.coupon.code, courseId: w.course.id } }),
+      call: (w) => ({
+        method: 'post',
+        path: '/api/coupons/validate',
+        body: { code: w.coupon.code, courseId: w.course.id },
+      }),
       expect: [401, 200, 200, 200, 200, 200],
     },
     {
       // Not for sale, to anyone: a coupon cannot reveal a draft either.
       on: 'the draft',
-      call: (w) => ({ method: 'post', path: '/api/coupons/validate', body: { code: w.coupon.code, courseId: w.draft.id } }),
+      call: (w) => ({
+        method: 'post',
+        path: '/api/coupons/validate',
+        body: { code: w.coupon.code, courseId: w.draft.id },
+      }),
       expect: [401, 'hidden', 'hidden', 404, 'hidden', 404],
     },
   ],
@@ -493,7 +643,11 @@ const MATRIX: Record<string, Case[]> = {
   'POST /api/checkout/tax': [
     {
       on: 'the published course',
-      call: (w) => ({ method: 'post', path: '/api/checkout/tax', body: { courseId: w.course.id, address: { country: 'US', postalCode: '94103', state: 'CA' } } }),
+      call: (w) => ({
+        method: 'post',
+        path: '/api/checkout/tax',
+        body: { courseId: w.course.id, address: { country: 'US', postalCode: '94103', state: 'CA' } },
+      }),
       expect: [401, 200, 200, 200, 200, 200],
     },
   ],
@@ -503,13 +657,21 @@ const MATRIX: Record<string, Case[]> = {
       on: 'a signed event',
       call: () => {
         const { payload, signature } = sign(otherEvent('customer.created'));
-        return { method: 'post', path: '/api/webhooks/stripe', raw: { payload, headers: { 'Stripe-Signature': signature } } };
+        return {
+          method: 'post',
+          path: '/api/webhooks/stripe',
+          raw: { payload, headers: { 'Stripe-Signature': signature } },
+        };
       },
       expect: [200, 200, 200, 200, 200, 200],
     },
     {
       on: 'an unsigned event',
-      call: () => ({ method: 'post', path: '/api/webhooks/stripe', raw: { payload: JSON.stringify(otherEvent('customer.created')), headers: {} } }),
+      call: () => ({
+        method: 'post',
+        path: '/api/webhooks/stripe',
+        raw: { payload: JSON.stringify(otherEvent('customer.created')), headers: {} },
+      }),
       expect: [401, 401, 401, 401, 401, 401],
     },
   ],
@@ -521,8 +683,12 @@ const MATRIX: Record<string, Case[]> = {
       call: () => ({ method: 'get', path: '/api/transactions' }),
       expect: [401, 200, 200, 200, 200, 200],
       reveals: [
-        reveals<{ items: Item[] }>("the student's purchase", ['student'], (b, w) => b.items.some((t) => t.id === w.sale.transactionId)),
-        reveals<{ items: { revenue?: unknown }[] }>('a revenue split', [], (b) => b.items.some((t) => t.revenue != null)),
+        reveals<{ items: Item[] }>("the student's purchase", ['student'], (b, w) =>
+          b.items.some((t) => t.id === w.sale.transactionId),
+        ),
+        reveals<{ items: { revenue?: unknown }[] }>('a revenue split', [], (b) =>
+          b.items.some((t) => t.revenue != null),
+        ),
       ],
     },
   ],
@@ -538,7 +704,11 @@ const MATRIX: Record<string, Case[]> = {
     {
       // Buyer, the course's instructor, admins (each on a purchase of its own: a refund runs the real workflow).
       on: "a fresh purchase of the student's",
-      call: async (w) => ({ method: 'post', path: `/api/transactions/${(await w.fresh.sale()).transactionId}/refund`, body: { reason: 'authorization matrix' } }),
+      call: async (w) => ({
+        method: 'post',
+        path: `/api/transactions/${(await w.fresh.sale()).transactionId}/refund`,
+        body: { reason: 'authorization matrix' },
+      }),
       expect: [401, 200, 403, 200, 403, 200],
     },
   ],
@@ -549,31 +719,55 @@ const MATRIX: Record<string, Case[]> = {
       on: "the caller's enrollments",
       call: () => ({ method: 'get', path: '/api/enrollments' }),
       expect: [401, 200, 200, 200, 200, 200],
-      reveals: [reveals<{ items: Item[] }>("the student's enrollment", ['student'], (b, w) => b.items.some((e) => e.id === w.sale.enrollmentId))],
+      reveals: [
+        reveals<{ items: Item[] }>("the student's enrollment", ['student'], (b, w) =>
+          b.items.some((e) => e.id === w.sale.enrollmentId),
+        ),
+      ],
     },
   ],
   'GET /api/enrollments/{id}/progress': [
-    { on: "the student's enrollment", call: (w) => ({ method: 'get', path: `/api/enrollments/${w.sale.enrollmentId}/progress` }), expect: [401, 200, 403, 403, 403, 403] },
+    {
+      on: "the student's enrollment",
+      call: (w) => ({ method: 'get', path: `/api/enrollments/${w.sale.enrollmentId}/progress` }),
+      expect: [401, 200, 403, 403, 403, 403],
+    },
   ],
   'PUT /api/enrollments/{id}/progress/{lessonId}': [
     {
       on: "the student's enrollment",
-      call: (w) => ({ method: 'put', path: `/api/enrollments/${w.sale.enrollmentId}/progress/${w.paidLessonId}`, body: { progressSeconds: 30 } }),
+      call: (w) => ({
+        method: 'put',
+        path: `/api/enrollments/${w.sale.enrollmentId}/progress/${w.paidLessonId}`,
+        body: { progressSeconds: 30 },
+      }),
       expect: [401, 200, 403, 403, 403, 403],
     },
   ],
   'GET /api/enrollments/{id}/certificate': [
-    { on: "the student's enrollment", call: (w) => ({ method: 'get', path: `/api/enrollments/${w.sale.enrollmentId}/certificate` }), expect: [401, 200, 403, 403, 403, 403] },
+    {
+      on: "the student's enrollment",
+      call: (w) => ({ method: 'get', path: `/api/enrollments/${w.sale.enrollmentId}/certificate` }),
+      expect: [401, 200, 403, 403, 403, 403],
+    },
   ],
   'GET /api/certificates/{id}': [
-    { on: "the student's certificate", call: (w) => ({ method: 'get', path: `/api/certificates/${w.certificateId}` }), expect: [200, 200, 200, 200, 200, 200] },
+    {
+      on: "the student's certificate",
+      call: (w) => ({ method: 'get', path: `/api/certificates/${w.certificateId}` }),
+      expect: [200, 200, 200, 200, 200, 200],
+    },
   ],
 
   // --- reviews
   'POST /api/courses/{id}/reviews': [
     {
       on: 'a course the student half watched',
-      call: (w) => ({ method: 'post', path: `/api/courses/${w.unreviewed.id}/reviews`, body: { rating: 5, reviewText: 'Reviewed by the matrix.' } }),
+      call: (w) => ({
+        method: 'post',
+        path: `/api/courses/${w.unreviewed.id}/reviews`,
+        body: { rating: 5, reviewText: 'Reviewed by the matrix.' },
+      }),
       expect: [401, 201, 403, 403, 403, 403],
     },
     {
@@ -583,10 +777,22 @@ const MATRIX: Record<string, Case[]> = {
     },
   ],
   'GET /api/courses/{id}/reviews': [
-    { on: 'the published course', call: (w) => ({ method: 'get', path: `/api/courses/${w.course.id}/reviews` }), expect: [200, 200, 200, 200, 200, 200] },
-    { on: 'the draft', call: (w) => ({ method: 'get', path: `/api/courses/${w.draft.id}/reviews` }), expect: ['hidden', 'hidden', 'hidden', 200, 'hidden', 200] },
+    {
+      on: 'the published course',
+      call: (w) => ({ method: 'get', path: `/api/courses/${w.course.id}/reviews` }),
+      expect: [200, 200, 200, 200, 200, 200],
+    },
+    {
+      on: 'the draft',
+      call: (w) => ({ method: 'get', path: `/api/courses/${w.draft.id}/reviews` }),
+      expect: ['hidden', 'hidden', 'hidden', 200, 'hidden', 200],
+    },
     // The route's rule: an archived course keeps its (once public) reviews public.
-    { on: 'the archived course', call: (w) => ({ method: 'get', path: `/api/courses/${w.archived.id}/reviews` }), expect: [200, 200, 200, 200, 200, 200] },
+    {
+      on: 'the archived course',
+      call: (w) => ({ method: 'get', path: `/api/courses/${w.archived.id}/reviews` }),
+      expect: [200, 200, 200, 200, 200, 200],
+    },
   ],
   'PUT /api/reviews/{id}/helpful': [
     {
@@ -598,17 +804,27 @@ const MATRIX: Record<string, Case[]> = {
   ],
   // --- instructor earnings and payouts: an instructor's own, nobody else's (not even an admin's through these routes)
   'POST /api/instructor/connect': [
-    { on: "the caller's payout account", call: () => ({ method: 'post', path: '/api/instructor/connect' }), expect: [401, 403, 403, 201, 201, 403] },
+    {
+      on: "the caller's payout account",
+      call: () => ({ method: 'post', path: '/api/instructor/connect' }),
+      expect: [401, 403, 403, 201, 201, 403],
+    },
   ],
   'GET /api/instructor/connect': [
-    { on: "the caller's payout account", call: () => ({ method: 'get', path: '/api/instructor/connect' }), expect: [401, 403, 403, 200, 200, 403] },
+    {
+      on: "the caller's payout account",
+      call: () => ({ method: 'get', path: '/api/instructor/connect' }),
+      expect: [401, 403, 403, 200, 200, 403],
+    },
   ],
   'GET /api/instructor/earnings': [
     {
       on: "the caller's earnings",
       call: () => ({ method: 'get', path: '/api/instructor/earnings' }),
       expect: [401, 403, 403, 200, 200, 403],
-      reveals: [reveals<{ counts: { sales: number } }>("the instructor's sales", ['instructor'], (b) => b.counts.sales > 0)],
+      reveals: [
+        reveals<{ counts: { sales: number } }>("the instructor's sales", ['instructor'], (b) => b.counts.sales > 0),
+      ],
     },
   ],
   'GET /api/instructor/earnings/courses': [
@@ -616,7 +832,11 @@ const MATRIX: Record<string, Case[]> = {
       on: "the caller's courses",
       call: () => ({ method: 'get', path: '/api/instructor/earnings/courses' }),
       expect: [401, 403, 403, 200, 200, 403],
-      reveals: [reveals<{ courses: { courseId: string }[] }>("the instructor's course", ['instructor'], (b, w) => b.courses.some((c) => c.courseId === w.course.id))],
+      reveals: [
+        reveals<{ courses: { courseId: string }[] }>("the instructor's course", ['instructor'], (b, w) =>
+          b.courses.some((c) => c.courseId === w.course.id),
+        ),
+      ],
     },
   ],
   'GET /api/instructor/earnings/pending': [
@@ -625,12 +845,18 @@ const MATRIX: Record<string, Case[]> = {
       call: () => ({ method: 'get', path: '/api/instructor/earnings/pending', query: { limit: '100' } }),
       expect: [401, 403, 403, 200, 200, 403],
       reveals: [
-        reveals<{ items: { transactionId: string }[] }>("the share of the student's purchase", ['instructor'], (b, w) => b.items.some((i) => i.transactionId === w.sale.transactionId)),
+        reveals<{ items: { transactionId: string }[] }>("the share of the student's purchase", ['instructor'], (b, w) =>
+          b.items.some((i) => i.transactionId === w.sale.transactionId),
+        ),
       ],
     },
   ],
   'GET /api/instructor/payouts': [
-    { on: "the caller's payouts", call: () => ({ method: 'get', path: '/api/instructor/payouts' }), expect: [401, 403, 403, 200, 200, 403] },
+    {
+      on: "the caller's payouts",
+      call: () => ({ method: 'get', path: '/api/instructor/payouts' }),
+      expect: [401, 403, 403, 200, 200, 403],
+    },
   ],
   'POST /api/admin/payout-runs': [
     {
@@ -702,7 +928,9 @@ function judge(label: string, who: Persona, cell: Cell, res: Response, reveals: 
   if (res.status !== statusOf(cell)) return [`${at}: expected ${expected(cell)}, got ${res.status} ${excerpt(res)}`];
   if (verdictOf(cell) !== 'allowed' || res.status >= 400) {
     const problem = res.body as { status?: unknown };
-    return res.type === 'application/problem+json' && problem.status === res.status ? [] : [`${at}: the refusal is not an RFC 7807 problem: ${excerpt(res)}`];
+    return res.type === 'application/problem+json' && problem.status === res.status
+      ? []
+      : [`${at}: the refusal is not an RFC 7807 problem: ${excerpt(res)}`];
   }
   return reveals.flatMap((r) => {
     let shown: boolean;
@@ -712,7 +940,11 @@ function judge(label: string, who: Persona, cell: Cell, res: Response, reveals: 
       return [`${at}: could not tell whether the answer shows ${r.what} (${String(err)}): ${excerpt(res)}`];
     }
     const mayShow = r.to.includes(who);
-    return shown === mayShow ? [] : [`${at}: the answer ${shown ? 'shows' : 'does not show'} ${r.what}, but ${who} ${mayShow ? 'should see it' : 'must not'}`];
+    return shown === mayShow
+      ? []
+      : [
+          `${at}: the answer ${shown ? 'shows' : 'does not show'} ${r.what}, but ${who} ${mayShow ? 'should see it' : 'must not'}`,
+        ];
   });
 }
 
@@ -724,7 +956,8 @@ async function runCase(operation: string, c: Case): Promise<string[]> {
 
   // Refusals first, built before the first fingerprint (a fresh object is a change): none may change a row.
   const refusals: { who: Persona; cell: Cell; call: Call }[] = [];
-  for (const { who, cell } of cells.filter(({ cell }) => statusOf(cell) >= 300)) refusals.push({ who, cell, call: await c.call(world) });
+  for (const { who, cell } of cells.filter(({ cell }) => statusOf(cell) >= 300))
+    refusals.push({ who, cell, call: await c.call(world) });
   if (refusals.length > 0) {
     const before = await databaseFingerprint(world.knex, VOLATILE_TABLES);
     for (const { who, cell, call } of refusals) {
@@ -749,7 +982,8 @@ async function runCase(operation: string, c: Case): Promise<string[]> {
 /** Fails setup loudly when a step of building the world does not answer as it should. */
 async function must(res: Response | Promise<Response>, status: number, what: string): Promise<Response> {
   const answer = await res;
-  if (answer.status !== status) throw new Error(`setup: ${what} answered ${answer.status}, expected ${status}: ${excerpt(answer)}`);
+  if (answer.status !== status)
+    throw new Error(`setup: ${what} answered ${answer.status}, expected ${status}: ${excerpt(answer)}`);
   return answer;
 }
 
@@ -776,14 +1010,29 @@ async function buildWorld(): Promise<World> {
   const lessons = await createReadyLessons(knex, course.id, 4, { previews: 1, durationSeconds });
   const sale = await createSale(knex, { buyerId: student.id, courseId: course.id, grossCents: course.priceCents });
   for (const lesson of lessons) {
-    await must(as(student).put(`/api/enrollments/${sale.enrollmentId}/progress/${lesson.id}`, { progressSeconds: durationSeconds }), 200, 'watching a lesson');
+    await must(
+      as(student).put(`/api/enrollments/${sale.enrollmentId}/progress/${lesson.id}`, {
+        progressSeconds: durationSeconds,
+      }),
+      200,
+      'watching a lesson',
+    );
   }
   await must(as(student).get(`/api/enrollments/${sale.enrollmentId}/certificate`), 200, 'the certificate');
   const certificate = await findCertificate(knex, { enrollmentId: sale.enrollmentId });
   if (!certificate) throw new Error('setup: no certificate was issued');
-  const review = await must(as(student).post(`/api/courses/${course.id}/reviews`, { rating: 4, reviewText: 'Solid.' }), 201, 'the review');
+  const review = await must(
+    as(student).post(`/api/courses/${course.id}/reviews`, { rating: 4, reviewText: 'Solid.' }),
+    201,
+    'the review',
+  );
   const coupon = await must(
-    as(instructor).post('/api/coupons', { code: couponCode(), courseId: course.id, discountType: 'percentage', discountValue: 20 }),
+    as(instructor).post('/api/coupons', {
+      code: couponCode(),
+      courseId: course.id,
+      discountType: 'percentage',
+      discountValue: 20,
+    }),
     201,
     'the coupon',
   );
@@ -791,8 +1040,18 @@ async function buildWorld(): Promise<World> {
   // A course the student bought and half watched: it may be reviewed.
   const unreviewed = await createCourse(knex, instructor.id);
   const [firstHalf] = await createReadyLessons(knex, unreviewed.id, 2, { durationSeconds });
-  const unreviewedSale = await createSale(knex, { buyerId: student.id, courseId: unreviewed.id, grossCents: unreviewed.priceCents });
-  await must(as(student).put(`/api/enrollments/${unreviewedSale.enrollmentId}/progress/${firstHalf.id}`, { progressSeconds: durationSeconds }), 200, 'watching half');
+  const unreviewedSale = await createSale(knex, {
+    buyerId: student.id,
+    courseId: unreviewed.id,
+    grossCents: unreviewed.priceCents,
+  });
+  await must(
+    as(student).put(`/api/enrollments/${unreviewedSale.enrollmentId}/progress/${firstHalf.id}`, {
+      progressSeconds: durationSeconds,
+    }),
+    200,
+    'watching half',
+  );
 
   const archived = await createCourse(knex, instructor.id);
   const [, archivedLesson] = await createReadyLessons(knex, archived.id, 3, { previews: 1, durationSeconds });
@@ -805,12 +1064,20 @@ async function buildWorld(): Promise<World> {
   const workshop = await createCourse(knex, instructor.id);
   const [workshopLesson] = await createReadyLessons(knex, workshop.id, 3, { durationSeconds });
   const uploading = await must(
-    as(instructor).post(`/api/courses/${workshop.id}/lessons/uploads`, { title: 'Uploading', contentType: 'video/mp4', sizeBytes: 20_000_000 }),
+    as(instructor).post(`/api/courses/${workshop.id}/lessons/uploads`, {
+      title: 'Uploading',
+      contentType: 'video/mp4',
+      sizeBytes: 20_000_000,
+    }),
     201,
     'a direct upload',
   );
 
-  await must(as(users.admin).post('/api/admin/payout-runs', { period: DRY_RUN_PERIOD, dryRun: true }), 202, 'a dry payout run');
+  await must(
+    as(users.admin).post('/api/admin/payout-runs', { period: DRY_RUN_PERIOD, dryRun: true }),
+    202,
+    'a dry payout run',
+  );
 
   const rival = await createCourse(knex, users.otherInstructor.id);
   await createReadyLessons(knex, rival.id, 3, { durationSeconds });
@@ -846,7 +1113,10 @@ function summary(): string {
   const count = (v: Verdict) => all.filter((x) => x === v).length;
   const width = Math.max(...outcomes.map((o) => `${o.operation} [${o.on}]`.length));
   const header = `${'operation [on]'.padEnd(width)}  ${['anon', 'stud', 'oStu', 'inst', 'oIns', 'admn'].join(' ')}`;
-  const lines = outcomes.map((o) => `${`${o.operation} [${o.on}]`.padEnd(width)}  ${o.statuses.map((s) => String(s || '-').padStart(4)).join(' ')}`);
+  const lines = outcomes.map(
+    (o) =>
+      `${`${o.operation} [${o.on}]`.padEnd(width)}  ${o.statuses.map((s) => String(s || '-').padStart(4)).join(' ')}`,
+  );
   return [
     `authorization matrix: ${Object.keys(MATRIX).length} operations, ${outcomes.length} cases × ${PERSONAS.length} personas = ${cells} cells ` +
       `(${count('allowed')} allowed, ${count('denied')} denied, ${count('hidden')} hidden); ${refusalBatches} batches of refusals changed no row`,
@@ -890,7 +1160,11 @@ describe('authorization matrix', () => {
     const disagreements = Object.entries(MATRIX).flatMap(([operation, cases]) => {
       const [method, path] = operation.split(' ');
       const secured = (doc.paths?.[path]?.[method.toLowerCase() as 'get']?.security?.length ?? 0) > 0;
-      return secured ? cases.filter((c) => c.expect[0] !== 401).map((c) => `${operation} [${c.on}]: anonymous expected ${c.expect[0]}`) : [];
+      return secured
+        ? cases
+            .filter((c) => c.expect[0] !== 401)
+            .map((c) => `${operation} [${c.on}]: anonymous expected ${c.expect[0]}`)
+        : [];
     });
     expect(disagreements).toEqual([]);
   });
@@ -905,7 +1179,8 @@ describe('authorization matrix', () => {
 
   it('replays a response stored under an Idempotency-Key only to the user who sent it', async () => {
     const key = `matrix-${randomUUID()}`;
-    const create = (user: FixtureUser) => api.request.post('/api/courses').set(user.auth).set('Idempotency-Key', key).send(validCourse);
+    const create = (user: FixtureUser) =>
+      api.request.post('/api/courses').set(user.auth).set('Idempotency-Key', key).send(validCourse);
     const first = await create(world.users.instructor);
     const sameKeyOtherUser = await create(world.users.otherInstructor);
     const replay = await create(world.users.instructor);
@@ -919,10 +1194,18 @@ describe('authorization matrix', () => {
     const { knex, temporal } = api.deps;
     const buyers = Object.values(world.users).map((u) => u.id);
     // The checkouts it opened are abandoned the way a new attempt supersedes one: the session expires, the attempt fails.
-    const open: string[] = await knex('transactions').whereIn('buyer_id', buyers).where({ status: 'pending' }).whereNotNull('checkout_workflow_id').pluck('checkout_workflow_id');
-    await Promise.all(open.map((id) => temporal.workflow.getHandle(id).executeUpdate(cancelCheckoutUpdate, { args: ['superseded'] })));
+    const open: string[] = await knex('transactions')
+      .whereIn('buyer_id', buyers)
+      .where({ status: 'pending' })
+      .whereNotNull('checkout_workflow_id')
+      .pluck('checkout_workflow_id');
+    await Promise.all(
+      open.map((id) => temporal.workflow.getHandle(id).executeUpdate(cancelCheckoutUpdate, { args: ['superseded'] })),
+    );
 
-    const purchases: { id: string; checkout_workflow_id: string | null }[] = await knex('transactions').whereIn('buyer_id', buyers).select('id', 'checkout_workflow_id');
+    const purchases: { id: string; checkout_workflow_id: string | null }[] = await knex('transactions')
+      .whereIn('buyer_id', buyers)
+      .select('id', 'checkout_workflow_id');
     const started = [
       ...purchases.flatMap((t) => (t.checkout_workflow_id ? [t.checkout_workflow_id] : [])),
       ...purchases.map((t) => workflowId.refund(t.id)),
@@ -941,11 +1224,16 @@ describe('authorization matrix', () => {
       };
       if ((await status()) !== 'RUNNING') continue;
       let timer: NodeJS.Timeout | undefined;
-      await Promise.race([handle.result().catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, 15_000)))]);
+      await Promise.race([
+        handle.result().catch(() => undefined),
+        new Promise((resolve) => (timer = setTimeout(resolve, 15_000))),
+      ]);
       clearTimeout(timer);
       if ((await status()) === 'RUNNING') stillRunning.push(id);
     }
-    const checkoutsOpened = MATRIX['POST /api/checkout/create'].flatMap((c) => c.expect).filter((cell) => cell === 201).length;
+    const checkoutsOpened = MATRIX['POST /api/checkout/create']
+      .flatMap((c) => c.expect)
+      .filter((cell) => cell === 201).length;
     expect(open).toHaveLength(checkoutsOpened);
     expect(stillRunning).toEqual([]);
   });

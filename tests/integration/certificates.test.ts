@@ -16,7 +16,8 @@ afterAll(async () => {
   await t?.close();
 });
 
-const enrolled = (opts?: Parameters<typeof createEnrolledStudent>[2]) => createEnrolledStudent(t.deps.knex, t.deps.config, opts);
+const enrolled = (opts?: Parameters<typeof createEnrolledStudent>[2]) =>
+  createEnrolledStudent(t.deps.knex, t.deps.config, opts);
 
 /** supertest buffers unknown content types only when told how. */
 function downloadCertificate(e: EnrolledStudent, auth = e.student.auth) {
@@ -31,7 +32,8 @@ function downloadCertificate(e: EnrolledStudent, auth = e.student.auth) {
     });
 }
 
-const problemOf = (res: Response) => JSON.parse((res.body as Buffer).toString('utf8')) as { status: number; detail: string };
+const problemOf = (res: Response) =>
+  JSON.parse((res.body as Buffer).toString('utf8')) as { status: number; detail: string };
 
 const certificatesOf = (enrollmentId: string) => t.deps.knex('certificates').where({ enrollment_id: enrollmentId });
 
@@ -70,7 +72,9 @@ describe('GET /api/enrollments/:id/certificate', () => {
     expect(flat).toContain('Łukasz Żółć-Ørsted');
     expect(flat).toContain('Compilers from Scratch: Parsing & Code Generation');
     expect(flat).toContain('taught by Grace Hopper');
-    const completedOn = new Intl.DateTimeFormat('en-US', { dateStyle: 'long', timeZone: 'UTC' }).format(certificate.completed_at);
+    const completedOn = new Intl.DateTimeFormat('en-US', { dateStyle: 'long', timeZone: 'UTC' }).format(
+      certificate.completed_at,
+    );
     expect(flat).toContain(`Completed on ${completedOn}`);
     expect(flat).toContain(`Certificate ID: ${certificate.id}`);
     expect(flat).toContain(`/api/certificates/${certificate.id}`);
@@ -128,7 +132,12 @@ describe('GET /api/enrollments/:id/certificate', () => {
 
 describe('GET /api/certificates/:id (public verification)', () => {
   it('confirms who completed what and when, without authentication; a refund makes it invalid', async () => {
-    const e = await enrolled({ lessons: 1, studentName: 'Ada Lovelace', instructorName: 'Charles Babbage', courseTitle: 'Analytical Engines' });
+    const e = await enrolled({
+      lessons: 1,
+      studentName: 'Ada Lovelace',
+      instructorName: 'Charles Babbage',
+      courseTitle: 'Analytical Engines',
+    });
     await watchLessons(t, e, 1);
     expect((await downloadCertificate(e)).status).toBe(200);
     const [certificate] = await certificatesOf(e.enrollmentId);

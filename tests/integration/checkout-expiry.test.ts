@@ -28,9 +28,16 @@ test('an abandoned checkout expires: transaction failed, no enrollment, the next
 
   const checkout = await startCheckout(t, student, course.id);
   const started = Date.now();
-  expect(await checkoutOutcome(t, checkout.checkoutId)).toEqual({ status: 'failed', transactionId: checkout.checkoutId, failureReason: 'expired' });
+  expect(await checkoutOutcome(t, checkout.checkoutId)).toEqual({
+    status: 'failed',
+    transactionId: checkout.checkoutId,
+    failureReason: 'expired',
+  });
   expect(Date.now() - started).toBeLessThan(15_000);
-  expect(await t.deps.knex('transactions').where({ id: checkout.checkoutId }).first()).toMatchObject({ status: 'failed', failure_reason: 'expired' });
+  expect(await t.deps.knex('transactions').where({ id: checkout.checkoutId }).first()).toMatchObject({
+    status: 'failed',
+    failure_reason: 'expired',
+  });
   expect(await t.deps.knex('enrollments').where({ student_id: student.id }).first()).toBeUndefined();
 
   const next = await startCheckout(t, student, course.id);

@@ -31,7 +31,9 @@ async function scene(priceCents = 7900) {
 
 async function insertCoupon(creatorId: string, fields: Record<string, unknown> = {}): Promise<string> {
   const code = `T${randomUUID().slice(0, 8).toUpperCase()}`;
-  await t.deps.knex('coupons').insert({ code, creator_id: creatorId, discount_type: 'percentage', percent_off: 10, ...fields });
+  await t.deps
+    .knex('coupons')
+    .insert({ code, creator_id: creatorId, discount_type: 'percentage', percent_off: 10, ...fields });
   return code;
 }
 
@@ -69,19 +71,27 @@ describe('starting a checkout', () => {
       checkout_workflow_id: `checkout-${student.id}-${course.id}-1`,
     });
     const state = await t.deps.temporal.workflow.getHandle(row.checkout_workflow_id).query(checkoutStateQuery);
-    expect(state).toMatchObject({ phase: 'awaiting_payment', session: { sessionId: res.body.sessionId, url: res.body.url } });
+    expect(state).toMatchObject({
+      phase: 'awaiting_payment',
+      session: { sessionId: res.body.sessionId, url: res.body.url },
+    });
   });
 
   test('a double click lands on the same attempt and session', async () => {
     const { student, course } = await scene();
-    const [a, b] = await Promise.all([create(student, { courseId: course.id }), create(student, { courseId: course.id })]);
+    const [a, b] = await Promise.all([
+      create(student, { courseId: course.id }),
+      create(student, { courseId: course.id }),
+    ]);
     expect([a.status, b.status].sort()).toEqual([200, 201]);
     expect(b.body.checkoutId).toBe(a.body.checkoutId);
     expect(b.body.sessionId).toBe(a.body.sessionId);
     const later = await create(student, { courseId: course.id });
     expect(later.status).toBe(200);
     expect(later.body.checkoutId).toBe(a.body.checkoutId);
-    expect(await t.deps.knex('transactions').where({ buyer_id: student.id, course_id: course.id }).count('* as n').first()).toEqual({ n: 1 });
+    expect(
+      await t.deps.knex('transactions').where({ buyer_id: student.id, course_id: course.id }).count('* as n').first(),
+    ).toEqual({ n: 1 });
   });
 
   test('Idempotency-Key replays the first answer', async () => {
@@ -139,17 +149,27 @@ describe('starting a checkout', () => {
     const other = await createCourse(t.deps.knex, instructor.id);
     const cases: [string, string][] = [
       ['NO-SUCH-CODE', 'Coupon code invalid or expired'],
-      [await insertCoupon(instructor.id, { expires_at: new Date(Date.now() - 1000) }), 'Coupon code invalid or expired'],
+      [
+        await insertCoupon(instructor.id, { expires_at: new Date(Date.now() - 1000) }),
+        'Coupon code invalid or expired',
+      ],
       [await insertCoupon(instructor.id, { max_uses: 2, current_uses: 2 }), 'Coupon usage limit reached'],
       [await insertCoupon(instructor.id, { course_id: other.id }), 'Coupon not valid for this course'],
-      [await insertCoupon((await createUser(t.deps.knex, config, 'instructor')).id), 'Coupon not valid for this course'],
+      [
+        await insertCoupon((await createUser(t.deps.knex, config, 'instructor')).id),
+        'Coupon not valid for this course',
+      ],
     ];
     for (const [code, message] of cases) {
       const res = await create(student, { courseId: course.id, couponCode: code });
       expect(res.status).toBe(400);
       expect(res.body.detail).toBe(message);
     }
-    const belowMinimum = await insertCoupon(instructor.id, { discount_type: 'fixed_amount', percent_off: null, amount_off_cents: 7880 });
+    const belowMinimum = await insertCoupon(instructor.id, {
+      discount_type: 'fixed_amount',
+      percent_off: null,
+      amount_off_cents: 7880,
+    });
     const res = await create(student, { courseId: course.id, couponCode: belowMinimum });
     expect(res.status).toBe(400);
     expect(res.body.detail).toMatch(/below the minimum charge of \$0\.50/);
@@ -162,7 +182,14 @@ describe('payment outcomes', () => {
     const { student, course } = await scene();
     const checkout = await startCheckout(t, student, course.id);
     const spec = { sessionId: checkout.sessionId, transactionId: checkout.checkoutId, amountSubtotalCents: 7900 };
-    expect((await deliver(t.request, checkoutSessionEvent('checkout.session.completed', { ...spec, paymentStatus: 'unpaid' }))).status).toBe(200);
+    expect(
+      (
+        await deliver(
+          t.request,
+          checkoutSessionEvent('checkout.session.completed', { ...spec, paymentStatus: 'unpaid' }),
+        )
+      ).status,
+    ).toBe(200);
 
     const handle = t.deps.temporal.workflow.getHandle(await checkoutWorkflowId(t, checkout.checkoutId));
     let phase = '';
@@ -190,8 +217,14 @@ describe('payment outcomes', () => {
     const spec = { sessionId: checkout.sessionId, transactionId: checkout.checkoutId, amountSubtotalCents: 7900 };
     await deliver(t.request, checkoutSessionEvent('checkout.session.completed', { ...spec, paymentStatus: 'unpaid' }));
     await deliver(t.request, checkoutSessionEvent('checkout.session.async_payment_failed', spec));
-    expect(await checkoutOutcome(t, checkout.checkoutId)).toMatchObject({ status: 'failed', failureReason: 'payment_failed' });
-    expect(await transaction(checkout.checkoutId)).toMatchObject({ status: 'failed', failure_reason: 'payment_failed' });
+    expect(await checkoutOutcome(t, checkout.checkoutId)).toMatchObject({
+      status: 'failed',
+      failureReason: 'payment_failed',
+    });
+    expect(await transaction(checkout.checkoutId)).toMatchObject({
+      status: 'failed',
+      failure_reason: 'payment_failed',
+    });
     expect(await t.deps.knex('enrollments').where({ student_id: student.id }).first()).toBeUndefined();
 
     // The buyer can try again: a fresh attempt.
@@ -203,7 +236,14 @@ describe('payment outcomes', () => {
   test('an expired session ends the checkout cleanly', async () => {
     const { student, course } = await scene();
     const checkout = await startCheckout(t, student, course.id);
-    await deliver(t.request, checkoutSessionEvent('checkout.session.expired', { sessionId: checkout.sessionId, transactionId: checkout.checkoutId, amountSubtotalCents: 7900 }));
+    await deliver(
+      t.request,
+      checkoutSessionEvent('checkout.session.expired', {
+        sessionId: checkout.sessionId,
+        transactionId: checkout.checkoutId,
+        amountSubtotalCents: 7900,
+      }),
+    );
     expect(await checkoutOutcome(t, checkout.checkoutId)).toMatchObject({ status: 'failed', failureReason: 'expired' });
     expect(await transaction(checkout.checkoutId)).toMatchObject({ status: 'failed', failure_reason: 'expired' });
     expect(await t.deps.knex('enrollments').where({ student_id: student.id }).first()).toBeUndefined();
@@ -212,7 +252,11 @@ describe('payment outcomes', () => {
   test('a paid event for a session this attempt did not create is not taken as payment', async () => {
     const { student, course } = await scene();
     const checkout = await startCheckout(t, student, course.id);
-    const stranger = checkoutSessionEvent('checkout.session.completed', { sessionId: 'cs_test_someone_else', transactionId: checkout.checkoutId, amountSubtotalCents: 7900 });
+    const stranger = checkoutSessionEvent('checkout.session.completed', {
+      sessionId: 'cs_test_someone_else',
+      transactionId: checkout.checkoutId,
+      amountSubtotalCents: 7900,
+    });
     expect((await deliver(t.request, stranger)).status).toBe(200);
     const handle = t.deps.temporal.workflow.getHandle(await checkoutWorkflowId(t, checkout.checkoutId));
     const state = await handle.query(checkoutStateQuery);
@@ -225,6 +269,9 @@ describe('payment outcomes', () => {
     const next = await create(student, { courseId: course.id });
     expect(next.status).toBe(201);
     expect(next.body.checkoutId).not.toBe(checkout.checkoutId);
-    expect(await transaction(checkout.checkoutId)).toMatchObject({ status: 'failed', failure_reason: 'checkout_error' });
+    expect(await transaction(checkout.checkoutId)).toMatchObject({
+      status: 'failed',
+      failure_reason: 'checkout_error',
+    });
   });
 });

@@ -32,14 +32,41 @@ describe('create', () => {
   test('percentage and fixed-amount coupons; codes stored upper-case', async () => {
     const { instructor, course } = await instructorWithCourse();
     const code = uniqueCode('pct');
-    const pct = await createCoupon(instructor, { code, courseId: course.id, discountType: 'percentage', discountValue: 20, maxUses: 5 });
+    const pct = await createCoupon(instructor, {
+      code,
+      courseId: course.id,
+      discountType: 'percentage',
+      discountValue: 20,
+      maxUses: 5,
+    });
     expect(pct.status).toBe(201);
-    expect(pct.body).toMatchObject({ code: code.toUpperCase(), courseId: course.id, discountType: 'percentage', percentOff: 20, amountOffCents: null, maxUses: 5, currentUses: 0, expiresAt: null });
+    expect(pct.body).toMatchObject({
+      code: code.toUpperCase(),
+      courseId: course.id,
+      discountType: 'percentage',
+      percentOff: 20,
+      amountOffCents: null,
+      maxUses: 5,
+      currentUses: 0,
+      expiresAt: null,
+    });
 
     const expiresAt = new Date(Date.now() + 86_400_000).toISOString();
-    const fixed = await createCoupon(instructor, { code: uniqueCode(), discountType: 'fixed_amount', discountValue: '10.50', expiresAt });
+    const fixed = await createCoupon(instructor, {
+      code: uniqueCode(),
+      discountType: 'fixed_amount',
+      discountValue: '10.50',
+      expiresAt,
+    });
     expect(fixed.status).toBe(201);
-    expect(fixed.body).toMatchObject({ courseId: null, discountType: 'fixed_amount', percentOff: null, amountOffCents: 1050, maxUses: null, expiresAt });
+    expect(fixed.body).toMatchObject({
+      courseId: null,
+      discountType: 'fixed_amount',
+      percentOff: null,
+      amountOffCents: 1050,
+      maxUses: null,
+      expiresAt,
+    });
   });
 
   test('duplicate code (any case) → 409 "Coupon code already exists"', async () => {
@@ -64,7 +91,10 @@ describe('create', () => {
       // Would leave less than Stripe's $0.50 minimum on this $10 course.
       [{ discountType: 'fixed_amount', discountValue: 9.8, courseId: course.id }, /below the minimum charge/],
       [{ discountType: 'percentage', discountValue: 100, courseId: course.id }, /below the minimum charge/],
-      [{ discountType: 'percentage', discountValue: 10, expiresAt: new Date(Date.now() - 1000).toISOString() }, /in the future/],
+      [
+        { discountType: 'percentage', discountValue: 10, expiresAt: new Date(Date.now() - 1000).toISOString() },
+        /in the future/,
+      ],
       [{ discountType: 'percentage', discountValue: 10, maxUses: 0 }, /maxUses/],
       [{ discountType: 'bogus', discountValue: 10 }, /discountType/],
     ];
@@ -73,7 +103,9 @@ describe('create', () => {
       expect({ body, status: res.status }).toEqual({ body, status: 400 });
       expect(res.body.detail).toMatch(detail);
     }
-    expect((await createCoupon(instructor, { code: 'x y', discountType: 'percentage', discountValue: 10 })).status).toBe(400);
+    expect(
+      (await createCoupon(instructor, { code: 'x y', discountType: 'percentage', discountValue: 10 })).status,
+    ).toBe(400);
   });
 
   test('only instructors, only for their own courses', async () => {
@@ -94,7 +126,12 @@ test('list: own live coupons, newest first; delete: owner or admin, then it no l
   const { instructor, course } = await instructorWithCourse();
   const other = await instructorWithCourse();
   const a = await createCoupon(instructor, { code: uniqueCode(), discountType: 'percentage', discountValue: 10 });
-  const b = await createCoupon(instructor, { code: uniqueCode(), courseId: course.id, discountType: 'percentage', discountValue: 20 });
+  const b = await createCoupon(instructor, {
+    code: uniqueCode(),
+    courseId: course.id,
+    discountType: 'percentage',
+    discountValue: 20,
+  });
   await createCoupon(other.instructor, { code: uniqueCode(), discountType: 'percentage', discountValue: 30 });
 
   const list = await t.request.get('/api/coupons').set(instructor.auth);
@@ -143,7 +180,9 @@ describe('validate', () => {
     const student = await createUser(t.deps.knex, config, 'student');
     const insert = async (fields: Record<string, unknown>) => {
       const code = uniqueCode('V').toUpperCase();
-      await t.deps.knex('coupons').insert({ code, creator_id: instructor.id, discount_type: 'percentage', percent_off: 10, ...fields });
+      await t.deps
+        .knex('coupons')
+        .insert({ code, creator_id: instructor.id, discount_type: 'percentage', percent_off: 10, ...fields });
       return code;
     };
     const cases: [string, number, string][] = [

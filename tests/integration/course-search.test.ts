@@ -46,7 +46,10 @@ interface Page {
 }
 
 /** A word no other test (or seed) uses, so a keyword query sees only this test's courses. */
-const uniqueWord = () => `zq${randomBytes(5).toString('hex').replace(/\d/g, (d) => 'abcdefghij'[Number(d)])}`;
+const uniqueWord = () =>
+  `zq${randomBytes(5)
+    .toString('hex')
+    .replace(/\d/g, (d) => 'abcdefghij'[Number(d)])}`;
 
 describe('course discovery API', () => {
   let api: TestApi;
@@ -72,15 +75,26 @@ describe('course discovery API', () => {
         difficulty_level: c.difficulty_level ?? 'beginner',
         pricing_model: c.pricing_model ?? 'one_time',
         price_cents: c.price_cents !== undefined ? c.price_cents : subscription ? null : 4900,
-        subscription_price_cents: c.subscription_price_cents !== undefined ? c.subscription_price_cents : subscription ? 999 : null,
+        subscription_price_cents:
+          c.subscription_price_cents !== undefined ? c.subscription_price_cents : subscription ? 999 : null,
         status,
-        published_at: c.published_at !== undefined ? c.published_at : ['published', 'archived'].includes(status) ? knex.fn.now() : null,
+        published_at:
+          c.published_at !== undefined
+            ? c.published_at
+            : ['published', 'archived'].includes(status)
+              ? knex.fn.now()
+              : null,
         deleted_at: c.deleted_at ?? null,
         thumbnail_url: c.thumbnail_url ?? null,
       };
     });
     const inserted: { id: string }[] = [];
-    for (let i = 0; i < rows.length; i += 500) inserted.push(...(await knex('courses').insert(rows.slice(i, i + 500)).returning('id')));
+    for (let i = 0; i < rows.length; i += 500)
+      inserted.push(
+        ...(await knex('courses')
+          .insert(rows.slice(i, i + 500))
+          .returning('id')),
+      );
     return inserted.map((r) => r.id);
   }
 
@@ -90,19 +104,30 @@ describe('course discovery API', () => {
       const buyer = await createUser(knex, config(), 'student');
       const sale = await createSale(knex, { buyerId: buyer.id, courseId, grossCents: 4900 });
       if (rating !== null) {
-        await knex('course_reviews').insert({ course_id: courseId, reviewer_id: buyer.id, enrollment_id: sale.enrollmentId, rating });
+        await knex('course_reviews').insert({
+          course_id: courseId,
+          reviewer_id: buyer.id,
+          enrollment_id: sale.enrollmentId,
+          rating,
+        });
       }
     }
   }
 
-  async function search(query: Record<string, string | number | string[]>, path = '/api/search/courses'): Promise<Page> {
+  async function search(
+    query: Record<string, string | number | string[]>,
+    path = '/api/search/courses',
+  ): Promise<Page> {
     const res = await api.request.get(path).query(query);
     if (res.status !== 200) throw new Error(`${path} answered ${res.status}: ${JSON.stringify(res.body)}`);
     return res.body as Page;
   }
 
   /** Every page of a query, following nextCursor; checks that total stays the same throughout. */
-  async function allPages(query: Record<string, string | number | string[]>, path?: string): Promise<{ ids: string[]; pages: Page[] }> {
+  async function allPages(
+    query: Record<string, string | number | string[]>,
+    path?: string,
+  ): Promise<{ ids: string[]; pages: Page[] }> {
     const pages: Page[] = [];
     let cursor: string | null = null;
     do {
@@ -128,7 +153,12 @@ describe('course discovery API', () => {
         { title: 'Machine learning in practice', description: `Models with scikit-learn. ${word}` },
         { title: 'Deep learning', description: `Neural networks, no machine learning background needed. ${word}` },
         { title: 'Unlisted Python draft', description: `Python. ${word}`, status: 'draft' },
-        { title: 'Archived Python course', description: `Python. ${word}`, status: 'archived', deleted_at: new Date().toISOString() },
+        {
+          title: 'Archived Python course',
+          description: `Python. ${word}`,
+          status: 'archived',
+          deleted_at: new Date().toISOString(),
+        },
         { title: 'Python under review', description: `Python. ${word}`, status: 'under_review' },
       ]);
 
@@ -139,16 +169,33 @@ describe('course discovery API', () => {
       expect(titles(python)[0]).toBe('Python for data work'); // a title match (weight A) beats a description match (B)
       expect(new Set(titles(python))).toEqual(new Set(['Python for data work', 'Web scraping', 'Cooking basics']));
 
-      expect(titles(await search({ q: `${word} "machine learning"` })).sort()).toEqual(['Deep learning', 'Machine learning in practice']);
+      expect(titles(await search({ q: `${word} "machine learning"` })).sort()).toEqual([
+        'Deep learning',
+        'Machine learning in practice',
+      ]);
       expect(titles(await search({ q: `${word} python -pandas` })).sort()).toEqual(['Cooking basics', 'Web scraping']);
-      expect(titles(await search({ q: `${word} (scraping or neural)` })).sort()).toEqual(['Deep learning', 'Web scraping']);
+      expect(titles(await search({ q: `${word} (scraping or neural)` })).sort()).toEqual([
+        'Deep learning',
+        'Web scraping',
+      ]);
       expect(await search({ q: `${word} haskell` })).toMatchObject({ courses: [], total: 0, nextCursor: null });
       // A keyword query can take any other sort too.
       expect((await search({ q: `${word} python`, sort: 'price_asc' })).sort).toBe('price_asc');
     });
 
     it('treats odd input as words, never as an error: quotes, operators, symbols, stop words only', async () => {
-      for (const q of ['"unclosed phrase', 'a & b | !c', "O'Reilly's (book", '-', 'the', '<script>', '🙂', 'nul\u0000byte', '\u0001', 'x'.repeat(200)]) {
+      for (const q of [
+        '"unclosed phrase',
+        'a & b | !c',
+        "O'Reilly's (book",
+        '-',
+        'the',
+        '<script>',
+        '🙂',
+        'nul\u0000byte',
+        '\u0001',
+        'x'.repeat(200),
+      ]) {
         const res = await api.request.get('/api/search/courses').query({ q });
         expect(res.status).toBe(200);
         expect(Array.isArray(res.body.courses)).toBe(true);
@@ -168,14 +215,25 @@ describe('course discovery API', () => {
         { title: 'C', category: 'design', difficulty_level: 'intermediate', price_cents: 4999 },
         { title: 'D', category: 'design', difficulty_level: 'advanced', price_cents: 5000 },
         { title: 'E', category: 'business', difficulty_level: 'beginner', price_cents: 49900 },
-        { title: 'F', category: 'business', difficulty_level: 'intermediate', pricing_model: 'subscription', subscription_price_cents: 1499 },
+        {
+          title: 'F',
+          category: 'business',
+          difficulty_level: 'intermediate',
+          pricing_model: 'subscription',
+          subscription_price_cents: 1499,
+        },
       ]);
-      const [c, d] = await knex('courses').where('instructor_id', owner.id).whereIn('title', ['C', 'D']).orderBy('title').pluck('id');
+      const [c, d] = await knex('courses')
+        .where('instructor_id', owner.id)
+        .whereIn('title', ['C', 'D'])
+        .orderBy('title')
+        .pluck('id');
       await sell(c, [5, 4]); // 4.50
       await sell(d, [3, 4, 4]); // 3.67
     });
 
-    const only = (query: Record<string, string | number | string[]>) => search({ instructorId: owner.id, sort: 'price_asc', ...query });
+    const only = (query: Record<string, string | number | string[]>) =>
+      search({ instructorId: owner.id, sort: 'price_asc', ...query });
 
     it('by instructor: everything of theirs, and the result carries what a listing shows', async () => {
       const page = await only({});
@@ -196,7 +254,10 @@ describe('course discovery API', () => {
         difficulty: 'intermediate',
         publishedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
       });
-      expect(page.courses.find((x) => x.title === 'F')).toMatchObject({ pricingModel: 'subscription', priceCents: 1499 });
+      expect(page.courses.find((x) => x.title === 'F')).toMatchObject({
+        pricingModel: 'subscription',
+        priceCents: 1499,
+      });
     });
 
     it('by category and difficulty: one value, several (comma or repeated), or both filters', async () => {
@@ -225,7 +286,11 @@ describe('course discovery API', () => {
       const query = { q: word, category: 'music', difficulty: 'advanced', minPrice: 10, maxPrice: 20, minRating: 0 };
       expect(titles(await only(query))).toEqual(['B']);
       expect(titles(await search({ ...query, instructorId: owner.id }, '/api/courses'))).toEqual(['B']);
-      expect(await only({ ...query, difficulty: 'beginner' })).toMatchObject({ courses: [], total: 0, nextCursor: null });
+      expect(await only({ ...query, difficulty: 'beginner' })).toMatchObject({
+        courses: [],
+        total: 0,
+        nextCursor: null,
+      });
     });
   });
 
@@ -238,7 +303,12 @@ describe('course discovery API', () => {
         { title: 'old-cheap', price_cents: 900, published_at: '2025-01-01T00:00:00Z' },
         { title: 'mid', price_cents: 4900, published_at: '2025-06-01T00:00:00Z' },
         { title: 'new-pricey', price_cents: 19900, published_at: '2026-01-01T00:00:00Z' },
-        { title: 'newest-sub', pricing_model: 'subscription', subscription_price_cents: 2999, published_at: '2026-02-01T00:00:00Z' },
+        {
+          title: 'newest-sub',
+          pricing_model: 'subscription',
+          subscription_price_cents: 2999,
+          published_at: '2026-02-01T00:00:00Z',
+        },
       ]);
       ['old-cheap', 'mid', 'new-pricey', 'newest-sub'].forEach((t, i) => (ids[t] = made[i]));
       await sell(ids['old-cheap'], [5]); // 5.00 from one review, 1 student
@@ -263,10 +333,20 @@ describe('course discovery API', () => {
       const [refunded, kept] = await addCourses(other, [{ title: 'refunded' }, { title: 'kept' }]);
       await sell(refunded, [null, null]);
       await sell(kept, [null]);
-      const popular = async () => (await search({ instructorId: other.id, sort: 'most_popular' })).courses.map((c) => [c.title, c.enrollmentCount]);
-      expect(await popular()).toEqual([['refunded', 2], ['kept', 1]]);
+      const popular = async () =>
+        (await search({ instructorId: other.id, sort: 'most_popular' })).courses.map((c) => [
+          c.title,
+          c.enrollmentCount,
+        ]);
+      expect(await popular()).toEqual([
+        ['refunded', 2],
+        ['kept', 1],
+      ]);
       await knex('enrollments').where({ course_id: refunded }).update({ status: 'revoked', revoked_at: knex.fn.now() });
-      expect(await popular()).toEqual([['kept', 1], ['refunded', 0]]);
+      expect(await popular()).toEqual([
+        ['kept', 1],
+        ['refunded', 0],
+      ]);
     });
   });
 
@@ -314,9 +394,16 @@ describe('course discovery API', () => {
         // The order really is the sort: non-increasing / non-decreasing in the main key across all pages.
         const rows = pages.flatMap((p) => p.courses);
         const key = (c: Summary) =>
-          sort === 'highest_rated' ? c.rating : sort === 'most_popular' ? c.enrollmentCount : sort.startsWith('price') ? c.priceCents : 0;
+          sort === 'highest_rated'
+            ? c.rating
+            : sort === 'most_popular'
+              ? c.enrollmentCount
+              : sort.startsWith('price')
+                ? c.priceCents
+                : 0;
         const sign = sort === 'price_asc' ? 1 : -1;
-        for (let i = 1; i < rows.length; i++) expect(sign * (key(rows[i]) - key(rows[i - 1]))).toBeGreaterThanOrEqual(0);
+        for (let i = 1; i < rows.length; i++)
+          expect(sign * (key(rows[i]) - key(rows[i - 1]))).toBeGreaterThanOrEqual(0);
       },
     );
 
@@ -335,7 +422,9 @@ describe('course discovery API', () => {
 
     it('relevance with a keyword, a filter, and the default limit of 25', async () => {
       const { ids, pages } = await allPages({ q: word, category: 'music' });
-      const music = new Set((await knex('courses').where({ instructor_id: owner.id, category: 'music' }).pluck('id')) as string[]);
+      const music = new Set(
+        (await knex('courses').where({ instructor_id: owner.id, category: 'music' }).pluck('id')) as string[],
+      );
       expectEachOnce(ids, music);
       expect(pages[0].courses).toHaveLength(25);
       expect(pages[0].sort).toBe('relevance');
@@ -380,7 +469,8 @@ describe('course discovery API', () => {
       expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
       return res.body as { detail: string; errors: { field: string; message: string; in?: string }[] };
     }
-    const firstError = async (query: Record<string, string | number | string[]>, path?: string) => (await problem(query, path)).errors[0];
+    const firstError = async (query: Record<string, string | number | string[]>, path?: string) =>
+      (await problem(query, path)).errors[0];
 
     it.each([
       [{ minPrice: -1 }, 'minPrice', 'Price range must be 0-500'],
@@ -391,7 +481,11 @@ describe('course discovery API', () => {
       [{ minPrice: 50, maxPrice: 20 }, 'minPrice', 'minPrice must not be greater than maxPrice'],
       [{ sort: 'cheapest' }, 'sort', 'Sort must be: newest, highest_rated, most_popular, price_asc, price_desc'],
       [{ sort: 'relevance' }, 'sort', 'Sort relevance requires a search query (q)'],
-      [{ q: 'python', sort: 'cheapest' }, 'sort', 'Sort must be: relevance, newest, highest_rated, most_popular, price_asc, price_desc'],
+      [
+        { q: 'python', sort: 'cheapest' },
+        'sort',
+        'Sort must be: relevance, newest, highest_rated, most_popular, price_asc, price_desc',
+      ],
       [{ limit: 101 }, 'limit', 'Limit must be ≤100'],
       [{ limit: 1000000 }, 'limit', 'Limit must be ≤100'],
       [{ limit: 0 }, 'limit', 'Limit must be a whole number from 1 to 100'],
@@ -400,13 +494,21 @@ describe('course discovery API', () => {
       [{ minRating: 5.5 }, 'minRating', 'Rating must be 0-5'],
       [{ minRating: -1 }, 'minRating', 'Rating must be 0-5'],
       [{ minRating: 'high' }, 'minRating', 'Rating must be 0-5'],
-      [{ category: 'cooking' }, 'category', expect.stringMatching(/^Category must be one of: data_science, web_development, /)],
+      [
+        { category: 'cooking' },
+        'category',
+        expect.stringMatching(/^Category must be one of: data_science, web_development, /),
+      ],
       [{ category: 'music,cooking' }, 'category', expect.stringMatching(/^Category must be one of: /)],
       [{ difficulty: 'expert' }, 'difficulty', 'Difficulty must be: beginner, intermediate, advanced'],
       [{ instructorId: 'not-a-uuid' }, 'instructorId', 'Invalid uuid'],
       [{ q: 'x'.repeat(201) }, 'q', 'Search query must be at most 200 characters'],
       [{ cursor: 'garbage' }, 'cursor', 'Invalid cursor'],
-      [{ cursor: Buffer.from('{"s":"newest","k":["yesterday","x"],"t":1}').toString('base64url') }, 'cursor', 'Invalid cursor'],
+      [
+        { cursor: Buffer.from('{"s":"newest","k":["yesterday","x"],"t":1}').toString('base64url') },
+        'cursor',
+        'Invalid cursor',
+      ],
       [{ page: 2 }, 'page', expect.stringMatching(/^Pagination is by cursor/)],
     ])('%j → %s: %s', async (query, field, message) => {
       expect(await firstError(query)).toEqual({ field, message, in: 'query' });
@@ -423,13 +525,17 @@ describe('course discovery API', () => {
           ]),
         );
         // The detail quotes the spec's wording as written.
-        expect(body.detail).toBe('Price range must be 0-500; Limit must be ≤100; Sort must be: newest, highest_rated, most_popular, price_asc, price_desc');
+        expect(body.detail).toBe(
+          'Price range must be 0-500; Limit must be ≤100; Sort must be: newest, highest_rated, most_popular, price_asc, price_desc',
+        );
       }
     });
 
     it('the detail is the spec wording alone; a generic message is prefixed by its field', async () => {
       expect((await problem({ limit: 101 }, '/api/search/courses')).detail).toBe('Limit must be ≤100');
-      expect((await problem({ instructorId: 'x', minRating: 9 }, '/api/courses')).detail).toBe('Rating must be 0-5; instructorId: Invalid uuid');
+      expect((await problem({ instructorId: 'x', minRating: 9 }, '/api/courses')).detail).toBe(
+        'Rating must be 0-5; instructorId: Invalid uuid',
+      );
     });
 
     it('refuses a cursor made for another sort; accepts empty parameters as absent', async () => {
@@ -437,12 +543,22 @@ describe('course discovery API', () => {
       await addCourses(owner, [{}, {}, {}]);
       const first = await search({ instructorId: owner.id, sort: 'newest', limit: 1 });
       expect(first.nextCursor).toEqual(expect.any(String));
-      expect(await firstError({ instructorId: owner.id, sort: 'price_asc', cursor: first.nextCursor as string })).toEqual({
+      expect(
+        await firstError({ instructorId: owner.id, sort: 'price_asc', cursor: first.nextCursor as string }),
+      ).toEqual({
         field: 'cursor',
         message: 'Cursor continues sort newest, not price_asc',
         in: 'query',
       });
-      const blank = await search({ instructorId: owner.id, minPrice: '', maxPrice: '', q: '', sort: '', limit: '', cursor: '' });
+      const blank = await search({
+        instructorId: owner.id,
+        minPrice: '',
+        maxPrice: '',
+        q: '',
+        sort: '',
+        limit: '',
+        cursor: '',
+      });
       expect(blank).toMatchObject({ total: 3, sort: 'newest' });
       expect(blank.courses).toHaveLength(3);
     });
@@ -453,7 +569,17 @@ describe('course discovery API', () => {
     for (const path of ['/api/search/courses', '/api/courses']) {
       const op = doc.paths[path].get;
       expect(op.parameters.map((p: { name: string }) => p.name)).toEqual(
-        expect.arrayContaining(['q', 'category', 'difficulty', 'minPrice', 'maxPrice', 'minRating', 'sort', 'cursor', 'limit']),
+        expect.arrayContaining([
+          'q',
+          'category',
+          'difficulty',
+          'minPrice',
+          'maxPrice',
+          'minRating',
+          'sort',
+          'cursor',
+          'limit',
+        ]),
       );
       expect(op.responses['200']).toBeDefined();
     }

@@ -37,7 +37,8 @@ const validCourse = {
   priceCents: 7900,
 };
 
-const createDraft = (body: object = validCourse, who: FixtureUser = instructor) => api.request.post('/api/courses').set(who.auth).send(body);
+const createDraft = (body: object = validCourse, who: FixtureUser = instructor) =>
+  api.request.post('/api/courses').set(who.auth).send(body);
 
 describe('POST /api/courses', () => {
   it('creates a draft owned by the instructor, money in cents', async () => {
@@ -86,8 +87,16 @@ describe('POST /api/courses', () => {
     ['a one-time price over $499', { priceCents: 49_901 }, 'priceCents'],
     ['a price in dollars with cents', { priceCents: 79.5 }, 'priceCents'],
     ['a one-time course without a price', { priceCents: undefined }, 'priceCents'],
-    ['a subscription without its price', { pricingModel: 'subscription', priceCents: undefined }, 'subscriptionPriceCents'],
-    ['a subscription over $49.99', { pricingModel: 'subscription', subscriptionPriceCents: 5000 }, 'subscriptionPriceCents'],
+    [
+      'a subscription without its price',
+      { pricingModel: 'subscription', priceCents: undefined },
+      'subscriptionPriceCents',
+    ],
+    [
+      'a subscription over $49.99',
+      { pricingModel: 'subscription', subscriptionPriceCents: 5000 },
+      'subscriptionPriceCents',
+    ],
     ['an unknown field', { price: 79 }, 'body'],
   ])('refuses %s with 400 naming the field', async (_case, change, field) => {
     const res = await createDraft({ ...validCourse, ...change });
@@ -97,7 +106,12 @@ describe('POST /api/courses', () => {
 
   it('accepts a subscription course at the range limits', async () => {
     for (const cents of [499, 4999]) {
-      const res = await createDraft({ ...validCourse, pricingModel: 'subscription', priceCents: undefined, subscriptionPriceCents: cents });
+      const res = await createDraft({
+        ...validCourse,
+        pricingModel: 'subscription',
+        priceCents: undefined,
+        subscriptionPriceCents: cents,
+      });
       expect(res.status).toBe(201);
       expect(res.body).toMatchObject({ pricingModel: 'subscription', subscriptionPriceCents: cents, priceCents: null });
     }
@@ -122,11 +136,22 @@ describe('GET /api/courses/:id', () => {
     for (const rating of [4, 5]) {
       const buyer = await createUser(knex, config, 'student');
       const sale = await createSale(knex, { buyerId: buyer.id, courseId: course.id, grossCents: course.priceCents });
-      await knex('course_reviews').insert({ course_id: course.id, reviewer_id: buyer.id, enrollment_id: sale.enrollmentId, rating });
+      await knex('course_reviews').insert({
+        course_id: course.id,
+        reviewer_id: buyer.id,
+        enrollment_id: sale.enrollmentId,
+        rating,
+      });
     }
     const res = await api.request.get(`/api/courses/${course.id}`);
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ id: course.id, status: 'published', ratingAverage: 4.5, ratingCount: 2, enrollmentCount: 2 });
+    expect(res.body).toMatchObject({
+      id: course.id,
+      status: 'published',
+      ratingAverage: 4.5,
+      ratingCount: 2,
+      enrollmentCount: 2,
+    });
     expect(res.body.lessons.map((l: { lessonOrder: number }) => l.lessonOrder)).toEqual([1, 2, 3]);
     expect(new Date(res.body.publishedAt).getTime()).not.toBeNaN();
   });
@@ -140,24 +165,48 @@ describe('GET /api/courses/:id', () => {
 describe('PUT /api/courses/:id', () => {
   it('updates the fields sent, and switching the pricing model needs the new price', async () => {
     const { body: draft } = await createDraft();
-    const renamed = await api.request.put(`/api/courses/${draft.id}`).set(instructor.auth).send({ title: 'Renamed course' });
+    const renamed = await api.request
+      .put(`/api/courses/${draft.id}`)
+      .set(instructor.auth)
+      .send({ title: 'Renamed course' });
     expect(renamed.status).toBe(200);
-    expect(renamed.body).toMatchObject({ title: 'Renamed course', priceCents: 7900, description: validCourse.description });
+    expect(renamed.body).toMatchObject({
+      title: 'Renamed course',
+      priceCents: 7900,
+      description: validCourse.description,
+    });
 
-    const missing = await api.request.put(`/api/courses/${draft.id}`).set(instructor.auth).send({ pricingModel: 'subscription' });
+    const missing = await api.request
+      .put(`/api/courses/${draft.id}`)
+      .set(instructor.auth)
+      .send({ pricingModel: 'subscription' });
     expect(missing.status).toBe(400);
     expect(missing.body.errors[0].field).toBe('subscriptionPriceCents');
-    const switched = await api.request.put(`/api/courses/${draft.id}`).set(instructor.auth).send({ pricingModel: 'subscription', subscriptionPriceCents: 1999 });
-    expect(switched.body).toMatchObject({ pricingModel: 'subscription', subscriptionPriceCents: 1999, priceCents: null });
+    const switched = await api.request
+      .put(`/api/courses/${draft.id}`)
+      .set(instructor.auth)
+      .send({ pricingModel: 'subscription', subscriptionPriceCents: 1999 });
+    expect(switched.body).toMatchObject({
+      pricingModel: 'subscription',
+      subscriptionPriceCents: 1999,
+      priceCents: null,
+    });
     expect((await api.request.put(`/api/courses/${draft.id}`).set(instructor.auth).send({})).status).toBe(400);
   });
 
   it('is for the owner and admins', async () => {
     const course = await createCourse(api.deps.knex, instructor.id);
-    const other = await api.request.put(`/api/courses/${course.id}`).set(otherInstructor.auth).send({ title: 'Mine now' });
+    const other = await api.request
+      .put(`/api/courses/${course.id}`)
+      .set(otherInstructor.auth)
+      .send({ title: 'Mine now' });
     expect(other.status).toBe(403);
-    expect((await api.request.put(`/api/courses/${course.id}`).set(student.auth).send({ title: 'Mine now' })).status).toBe(403);
-    expect((await api.request.put(`/api/courses/${course.id}`).set(admin.auth).send({ title: 'Fixed by admin' })).status).toBe(200);
+    expect(
+      (await api.request.put(`/api/courses/${course.id}`).set(student.auth).send({ title: 'Mine now' })).status,
+    ).toBe(403);
+    expect(
+      (await api.request.put(`/api/courses/${course.id}`).set(admin.auth).send({ title: 'Fixed by admin' })).status,
+    ).toBe(200);
   });
 });
 
@@ -188,17 +237,35 @@ describe('a submitted course keeps its 15-minute preview limit', () => {
 
   it('a processed lesson becomes a preview within the limit; beyond it, or before its length is known, 400 and nothing changes', async () => {
     const course = await createCourse(api.deps.knex, instructor.id); // published, previews: lessons 1-2 (10 minutes)
-    const [, , third, fourth] = await createReadyLessons(api.deps.knex, course.id, 4, { previews: 2, durationSeconds: 300 });
-    await api.deps.knex('course_lessons').where({ id: fourth.id }).update({ video_status: 'processing', video_duration_seconds: null });
+    const [, , third, fourth] = await createReadyLessons(api.deps.knex, course.id, 4, {
+      previews: 2,
+      durationSeconds: 300,
+    });
+    await api.deps
+      .knex('course_lessons')
+      .where({ id: fourth.id })
+      .update({ video_status: 'processing', video_duration_seconds: null });
 
     const unknown = await makePreview(course.id, fourth.id);
     expect({ status: unknown.status, detail: unknown.body.detail }).toEqual({ status: 400, detail: lengthUnknown });
     expect((await makePreview(course.id, third.id)).body).toMatchObject({ isPreview: true }); // exactly 15 minutes
 
-    await api.deps.knex('course_lessons').where({ id: fourth.id }).update({ video_status: 'ready', video_duration_seconds: 1 });
+    await api.deps
+      .knex('course_lessons')
+      .where({ id: fourth.id })
+      .update({ video_status: 'ready', video_duration_seconds: 1 });
     const tooLong = await makePreview(course.id, fourth.id);
-    expect({ status: tooLong.status, detail: tooLong.body.detail }).toEqual({ status: 400, detail: 'Preview duration exceeds 15 minute limit' });
-    expect(await api.deps.knex('course_lessons').where({ course_id: course.id, is_preview: true }).orderBy('lesson_order').pluck('lesson_order')).toEqual([1, 2, 3]);
+    expect({ status: tooLong.status, detail: tooLong.body.detail }).toEqual({
+      status: 400,
+      detail: 'Preview duration exceeds 15 minute limit',
+    });
+    expect(
+      await api.deps
+        .knex('course_lessons')
+        .where({ course_id: course.id, is_preview: true })
+        .orderBy('lesson_order')
+        .pluck('lesson_order'),
+    ).toEqual([1, 2, 3]);
   });
 
   it('a new lesson of a submitted course cannot start as a preview (its length is unknown), by either upload', async () => {
@@ -207,12 +274,20 @@ describe('a submitted course keeps its 15-minute preview limit', () => {
       .post(`/api/courses/${course.id}/lessons/uploads`)
       .set(instructor.auth)
       .send({ title: 'Teaser', contentType: 'video/mp4', sizeBytes: 1024, isPreview: true });
-    expect({ status: direct.status, errors: direct.body.errors }).toEqual({ status: 400, errors: [{ field: 'isPreview', message: lengthUnknown, in: 'body' }] });
+    expect({ status: direct.status, errors: direct.body.errors }).toEqual({
+      status: 400,
+      errors: [{ field: 'isPreview', message: lengthUnknown, in: 'body' }],
+    });
 
     const dir = await fs.promises.mkdtemp(path.join(os.tmpdir(), 'preview-'));
     const file = path.join(dir, 'teaser.mp4');
     await fs.promises.writeFile(file, Buffer.alloc(1024));
-    const streamed = await api.request.post(`/api/courses/${course.id}/lessons`).set(instructor.auth).field('title', 'Teaser').field('isPreview', 'true').attach('video', file);
+    const streamed = await api.request
+      .post(`/api/courses/${course.id}/lessons`)
+      .set(instructor.auth)
+      .field('title', 'Teaser')
+      .field('isPreview', 'true')
+      .attach('video', file);
     await fs.promises.rm(dir, { recursive: true });
     expect({ status: streamed.status, detail: streamed.body.detail }).toEqual({ status: 400, detail: lengthUnknown });
     expect(await api.deps.knex('course_lessons').where({ course_id: course.id })).toEqual([]);

@@ -22,7 +22,11 @@ describe('courses.enrollment_count', () => {
   const activeOf = async (courseId: string): Promise<number> =>
     Number((await knex('enrollments').where({ course_id: courseId, status: 'active' }).count('* as n').first())?.n);
   const buy = async (courseId: string, buyerId?: string) =>
-    createSale(knex, { buyerId: buyerId ?? (await createUser(knex, config, 'student')).id, courseId, grossCents: 4900 });
+    createSale(knex, {
+      buyerId: buyerId ?? (await createUser(knex, config, 'student')).id,
+      courseId,
+      grossCents: 4900,
+    });
 
   it('counts each sale, forgets a revoked enrollment, and counts it again when the buyer re-purchases', async () => {
     const course = await createCourse(knex, instructor.id);
@@ -30,10 +34,14 @@ describe('courses.enrollment_count', () => {
     const second = await buy(course.id);
     expect(await countOf(course.id)).toBe(2);
 
-    await knex('enrollments').where({ id: first.enrollmentId }).update({ status: 'revoked', revoked_at: knex.fn.now() });
+    await knex('enrollments')
+      .where({ id: first.enrollmentId })
+      .update({ status: 'revoked', revoked_at: knex.fn.now() });
     expect(await countOf(course.id)).toBe(1);
     // Revoking twice (a retried refund) changes nothing.
-    await knex('enrollments').where({ id: first.enrollmentId }).update({ status: 'revoked', revoked_at: knex.fn.now() });
+    await knex('enrollments')
+      .where({ id: first.enrollmentId })
+      .update({ status: 'revoked', revoked_at: knex.fn.now() });
     expect(await countOf(course.id)).toBe(1);
 
     // recordCompletedSale re-activates the same row through INSERT … ON CONFLICT DO UPDATE.
@@ -42,7 +50,9 @@ describe('courses.enrollment_count', () => {
     expect(await countOf(course.id)).toBe(2);
 
     // Updates that leave status and course alone (progress touching last_accessed_at) change nothing.
-    await knex('enrollments').where({ id: second.enrollmentId }).update({ last_accessed_at: knex.fn.now(), completed_at: knex.fn.now() });
+    await knex('enrollments')
+      .where({ id: second.enrollmentId })
+      .update({ last_accessed_at: knex.fn.now(), completed_at: knex.fn.now() });
     expect(await countOf(course.id)).toBe(2);
     expect(await activeOf(course.id)).toBe(2);
   });
@@ -53,8 +63,16 @@ describe('courses.enrollment_count', () => {
     const sales = await Promise.all([buy(a.id), buy(a.id), buy(a.id)]);
     expect(await countOf(a.id)).toBe(3);
 
-    const rows = await knex('enrollments').whereIn('id', sales.map((s) => s.enrollmentId));
-    await knex('enrollments').whereIn('id', sales.map((s) => s.enrollmentId)).delete();
+    const rows = await knex('enrollments').whereIn(
+      'id',
+      sales.map((s) => s.enrollmentId),
+    );
+    await knex('enrollments')
+      .whereIn(
+        'id',
+        sales.map((s) => s.enrollmentId),
+      )
+      .delete();
     expect(await countOf(a.id)).toBe(0);
 
     // One statement, several rows, two courses, one of them revoked: one trigger run does it all.
@@ -104,11 +122,15 @@ describe('courses.enrollment_count', () => {
   it("matches the enrollments table for every one of this instructor's courses", async () => {
     const course = await createCourse(knex, instructor.id);
     const [revoked] = await Promise.all([buy(course.id), buy(course.id), buy(course.id)]);
-    await knex('enrollments').where({ id: revoked.enrollmentId }).update({ status: 'revoked', revoked_at: knex.fn.now() });
+    await knex('enrollments')
+      .where({ id: revoked.enrollmentId })
+      .update({ status: 'revoked', revoked_at: knex.fn.now() });
     expect(await countOf(course.id)).toBe(2);
     const mismatched = await knex('courses as c')
       .where('c.instructor_id', instructor.id)
-      .whereRaw("c.enrollment_count <> (SELECT count(*) FROM enrollments e WHERE e.course_id = c.id AND e.status = 'active')")
+      .whereRaw(
+        "c.enrollment_count <> (SELECT count(*) FROM enrollments e WHERE e.course_id = c.id AND e.status = 'active')",
+      )
       .pluck('c.id');
     expect(mismatched).toEqual([]);
   });

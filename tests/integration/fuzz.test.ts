@@ -31,7 +31,14 @@ describe('API fuzzing from the OpenAPI document', () => {
     const course = await createCourse(knex, instructor.id);
     const lessons = await createReadyLessons(knex, course.id, 3);
     const sale = await createSale(knex, { buyerId: student.id, courseId: course.id, grossCents: course.priceCents });
-    knownIds = [course.id, ...lessons.map((l) => l.id), sale.transactionId, sale.enrollmentId, student.id, instructor.id];
+    knownIds = [
+      course.id,
+      ...lessons.map((l) => l.id),
+      sale.transactionId,
+      sale.enrollmentId,
+      student.id,
+      instructor.id,
+    ];
   });
 
   afterAll(async () => {
@@ -60,22 +67,31 @@ describe('API fuzzing from the OpenAPI document', () => {
       const before = await databaseFingerprint(api.deps.knex, ['notifications']);
       let accepted = false;
       await fc.assert(
-        fc.asyncProperty(requestFor(op, knownIds), fc.integer({ min: 0, max: callers.length - 1 }), async (req, who) => {
-          const res = await send(req, callers[who]);
-          stats.requests++;
-          stats.byStatus.set(res.status, (stats.byStatus.get(res.status) ?? 0) + 1);
-          if (res.status >= 500) throw new Error(`${req.method.toUpperCase()} ${req.url} → ${res.status}: ${JSON.stringify(res.body)}`);
-          if (res.status >= 400) {
-            expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-            expect(res.body.status).toBe(res.status);
-          } else {
-            accepted = true;
-          }
-        }),
+        fc.asyncProperty(
+          requestFor(op, knownIds),
+          fc.integer({ min: 0, max: callers.length - 1 }),
+          async (req, who) => {
+            const res = await send(req, callers[who]);
+            stats.requests++;
+            stats.byStatus.set(res.status, (stats.byStatus.get(res.status) ?? 0) + 1);
+            if (res.status >= 500)
+              throw new Error(`${req.method.toUpperCase()} ${req.url} → ${res.status}: ${JSON.stringify(res.body)}`);
+            if (res.status >= 400) {
+              expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
+              expect(res.body.status).toBe(res.status);
+            } else {
+              accepted = true;
+            }
+          },
+        ),
         { numRuns: RUNS_PER_OPERATION },
       );
       const after = await databaseFingerprint(api.deps.knex, ['notifications']);
-      if (!accepted) expect({ op: `${op.method} ${op.path}`, changed: changedTables(before, after) }).toEqual({ op: `${op.method} ${op.path}`, changed: [] });
+      if (!accepted)
+        expect({ op: `${op.method} ${op.path}`, changed: changedTables(before, after) }).toEqual({
+          op: `${op.method} ${op.path}`,
+          changed: [],
+        });
     }
   }, 600_000);
 });

@@ -15,13 +15,17 @@ import { createUser } from '../support/fixtures';
  */
 describe('housekeeping: expired rows are deleted, live ones kept', () => {
   let api: TestApi;
-  const schedule = () => api.deps.temporal.schedule.getHandle(housekeepingIds.schedule(api.deps.config.TASK_QUEUE_PREFIX));
+  const schedule = () =>
+    api.deps.temporal.schedule.getHandle(housekeepingIds.schedule(api.deps.config.TASK_QUEUE_PREFIX));
   beforeAll(async () => {
     api = await startTestApi();
     // The worker's own hourly sweep must not delete these tests' rows under their assertions.
     await schedule().pause('housekeeping tests running');
     for (const action of (await schedule().describe()).info.runningActions) {
-      await api.deps.temporal.workflow.getHandle(action.workflow.workflowId).result().catch(() => undefined);
+      await api.deps.temporal.workflow
+        .getHandle(action.workflow.workflowId)
+        .result()
+        .catch(() => undefined);
     }
   });
   afterAll(async () => {
@@ -30,7 +34,7 @@ describe('housekeeping: expired rows are deleted, live ones kept', () => {
   });
 
   /** DB-side "now" in ms since epoch (the unit of rate_limits.expire). */
-  const nowMs = "(extract(epoch FROM now()) * 1000)::bigint";
+  const nowMs = '(extract(epoch FROM now()) * 1000)::bigint';
   const graceMs = HOUSEKEEPING_RETENTION.rateLimitGraceMs;
   const days = HOUSEKEEPING_RETENTION.stripeEventDays;
 
@@ -45,7 +49,13 @@ describe('housekeeping: expired rows are deleted, live ones kept', () => {
       [scope, userId],
     );
     const key = (k: string, status: number | null, createdAt: string, expiresAt: string) => ({
-      scope, user_id: userId, key: k, request_hash: 'h', response_status: status, created_at: knex.raw(createdAt), expires_at: knex.raw(expiresAt),
+      scope,
+      user_id: userId,
+      key: k,
+      request_hash: 'h',
+      response_status: status,
+      created_at: knex.raw(createdAt),
+      expires_at: knex.raw(expiresAt),
     });
     await knex('idempotency_keys').insert([
       key('abandoned', null, "now() - interval '25 hours'", "now() - interval '1 hour'"),
@@ -75,7 +85,12 @@ describe('housekeeping: expired rows are deleted, live ones kept', () => {
       [`evt_hk_${tag}_old_`, days, days],
     );
     await knex('stripe_events').insert([
-      { id: `evt_hk_${tag}_unhandled`, type: 'test.housekeeping', payload: {}, received_at: knex.raw('now() - make_interval(days => ?, hours => 1)', [days]) },
+      {
+        id: `evt_hk_${tag}_unhandled`,
+        type: 'test.housekeeping',
+        payload: {},
+        received_at: knex.raw('now() - make_interval(days => ?, hours => 1)', [days]),
+      },
       {
         id: `evt_hk_${tag}_recent`,
         type: 'test.housekeeping',
@@ -91,7 +106,10 @@ describe('housekeeping: expired rows are deleted, live ones kept', () => {
     const { knex } = api.deps;
     const keys: string[] = await knex('idempotency_keys').where({ scope }).orderBy('key').pluck('key');
     const limits: string[] = await knex('rate_limits').where('key', 'like', `hk-${tag}:%`).orderBy('key').pluck('key');
-    const events: string[] = await knex('stripe_events').where('id', 'like', `evt_hk_${tag}_%`).orderBy('id').pluck('id');
+    const events: string[] = await knex('stripe_events')
+      .where('id', 'like', `evt_hk_${tag}_%`)
+      .orderBy('id')
+      .pluck('id');
     return { keys, limits, events };
   }
 
@@ -128,9 +146,17 @@ describe('housekeeping: expired rows are deleted, live ones kept', () => {
     expectOnlyLiveRows(tag, await remaining(tag, scope));
 
     const history = await handle.fetchHistory();
-    const scheduled = (history.events ?? []).flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes] : []));
-    expect(scheduled.map((a) => a.activityType?.name)).toEqual(['sweepExpiredRows', 'sweepExpiredRows', 'sweepExpiredRows']);
-    expect(scheduled.map((a) => [String(a.heartbeatTimeout?.seconds), String(a.startToCloseTimeout?.seconds)])).toEqual(Array(3).fill(['60', '900']));
+    const scheduled = (history.events ?? []).flatMap((e) =>
+      e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes] : [],
+    );
+    expect(scheduled.map((a) => a.activityType?.name)).toEqual([
+      'sweepExpiredRows',
+      'sweepExpiredRows',
+      'sweepExpiredRows',
+    ]);
+    expect(scheduled.map((a) => [String(a.heartbeatTimeout?.seconds), String(a.startToCloseTimeout?.seconds)])).toEqual(
+      Array(3).fill(['60', '900']),
+    );
 
     // A second run finds nothing of ours to delete and keeps every live row.
     const again = await temporal.workflow.execute<typeof housekeepingWorkflow>('housekeepingWorkflow', {
@@ -153,7 +179,10 @@ describe('housekeeping: expired rows are deleted, live ones kept', () => {
     const cursor = `hk-${tag}:0400`;
     // The refusals below are expected: the activity environment need not log them as failures.
     const options = { logger: new DefaultLogger('ERROR') };
-    const env = new MockActivityEnvironment({ heartbeatDetails: { table: 'rate_limits', cursor, deleted: 7, batches: 3 } }, options);
+    const env = new MockActivityEnvironment(
+      { heartbeatDetails: { table: 'rate_limits', cursor, deleted: 7, batches: 3 } },
+      options,
+    );
     const result: SweepResult = await env.run(sweepExpiredRows, 'rate_limits' as const, 50);
     expect(result.table).toBe('rate_limits');
     expect(result.deleted).toBeGreaterThanOrEqual(7 + 100); // odd counters 0401..0599
@@ -162,11 +191,15 @@ describe('housekeeping: expired rows are deleted, live ones kept', () => {
     expect(left.filter((k) => k <= cursor)).toHaveLength(400); // before the cursor: untouched
     expect(left.filter((k) => k > cursor && /\d{4}$/.test(k))).toHaveLength(100); // after it: the live ones only
 
-    await expect(new MockActivityEnvironment({}, options).run(sweepExpiredRows, 'users' as never, 100)).rejects.toMatchObject({
+    await expect(
+      new MockActivityEnvironment({}, options).run(sweepExpiredRows, 'users' as never, 100),
+    ).rejects.toMatchObject({
       type: 'HousekeepingTableUnknown',
       nonRetryable: true,
     });
-    await expect(new MockActivityEnvironment({}, options).run(sweepExpiredRows, 'rate_limits' as const, 0)).rejects.toMatchObject({
+    await expect(
+      new MockActivityEnvironment({}, options).run(sweepExpiredRows, 'rate_limits' as const, 0),
+    ).rejects.toMatchObject({
       type: 'HousekeepingBadBatchSize',
     });
   });
@@ -176,6 +209,10 @@ describe('housekeeping: expired rows are deleted, live ones kept', () => {
     const description = await schedule().describe();
     expect(description.spec.intervals).toEqual([expect.objectContaining({ every: 3_600_000 })]);
     expect(description.policies.overlap).toBe(ScheduleOverlapPolicy.SKIP);
-    expect(description.action).toMatchObject({ type: 'startWorkflow', workflowType: 'housekeepingWorkflow', taskQueue: `${prefix}edustream-core` });
+    expect(description.action).toMatchObject({
+      type: 'startWorkflow',
+      workflowType: 'housekeepingWorkflow',
+      taskQueue: `${prefix}edustream-core`,
+    });
   });
 });

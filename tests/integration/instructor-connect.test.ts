@@ -21,14 +21,20 @@ beforeAll(async () => {
 afterAll(() => api?.close());
 
 const accountOf = async (userId: string) =>
-  knex('users').where({ id: userId }).first('stripe_connect_account_id', 'connect_transfers_enabled', 'connect_payouts_enabled');
+  knex('users')
+    .where({ id: userId })
+    .first('stripe_connect_account_id', 'connect_transfers_enabled', 'connect_payouts_enabled');
 
 describe('POST /api/instructor/connect', () => {
   it('creates the Express account once and returns an onboarding link on every call', async () => {
     const instructor = await createUser(knex, config, 'instructor');
     const first = await api.request.post('/api/instructor/connect').set(instructor.auth);
     expect(first.status).toBe(201);
-    expect(first.body).toMatchObject({ accountId: expect.stringMatching(/^acct_/), transfersEnabled: false, payoutsEnabled: false });
+    expect(first.body).toMatchObject({
+      accountId: expect.stringMatching(/^acct_/),
+      transfersEnabled: false,
+      payoutsEnabled: false,
+    });
     expect(first.body.onboardingUrl).toMatch(/^https:\/\//);
     expect(Number.isNaN(Date.parse(first.body.expiresAt))).toBe(false);
     expect(await accountOf(instructor.id)).toMatchObject({ stripe_connect_account_id: first.body.accountId });
@@ -43,7 +49,9 @@ describe('POST /api/instructor/connect', () => {
 
   it('ends with one account when the first calls race', async () => {
     const instructor = await createUser(knex, config, 'instructor');
-    const responses = await Promise.all([1, 2, 3, 4].map(() => api.request.post('/api/instructor/connect').set(instructor.auth)));
+    const responses = await Promise.all(
+      [1, 2, 3, 4].map(() => api.request.post('/api/instructor/connect').set(instructor.auth)),
+    );
     const stored = (await accountOf(instructor.id)).stripe_connect_account_id;
     expect(responses.map((r) => r.body.accountId)).toEqual([stored, stored, stored, stored]);
     expect(responses.filter((r) => r.status === 201)).toHaveLength(1);
@@ -68,7 +76,8 @@ describe('account.updated webhook', () => {
     payouts_enabled: payoutsEnabled,
     capabilities: { transfers },
   });
-  const deliver = (object: Record<string, unknown>, created: Date) => payoutWebhookHandlers['account.updated']!(api.deps, stripeEvent('account.updated', object, { created }));
+  const deliver = (object: Record<string, unknown>, created: Date) =>
+    payoutWebhookHandlers['account.updated']!(api.deps, stripeEvent('account.updated', object, { created }));
 
   it('records whether the account can receive transfers and pay out, ignoring events older than what it has', async () => {
     const instructor = await createUser(knex, config, 'instructor');
@@ -76,12 +85,18 @@ describe('account.updated webhook', () => {
     const t = Date.now();
 
     await deliver(account(accountId, 'active', true), new Date(t));
-    expect(await accountOf(instructor.id)).toMatchObject({ connect_transfers_enabled: true, connect_payouts_enabled: true });
+    expect(await accountOf(instructor.id)).toMatchObject({
+      connect_transfers_enabled: true,
+      connect_payouts_enabled: true,
+    });
 
     // Stripe disables transfers later; an older "pending" event arriving after it changes nothing.
     await deliver(account(accountId, 'inactive', false), new Date(t + 60_000));
     await deliver(account(accountId, 'pending', true), new Date(t + 30_000));
-    expect(await accountOf(instructor.id)).toMatchObject({ connect_transfers_enabled: false, connect_payouts_enabled: false });
+    expect(await accountOf(instructor.id)).toMatchObject({
+      connect_transfers_enabled: false,
+      connect_payouts_enabled: false,
+    });
 
     const status = await api.request.get('/api/instructor/connect').set(instructor.auth);
     expect(status.body).toEqual({ accountId, transfersEnabled: false, payoutsEnabled: false });

@@ -21,14 +21,29 @@ beforeAll(async () => {
 });
 afterAll(() => api?.close());
 
-const ENDPOINTS = ['/api/instructor/earnings', '/api/instructor/earnings/courses', '/api/instructor/payouts', '/api/instructor/earnings/pending'];
+const ENDPOINTS = [
+  '/api/instructor/earnings',
+  '/api/instructor/earnings/courses',
+  '/api/instructor/payouts',
+  '/api/instructor/earnings/pending',
+];
 
 async function sale(courseId: string, grossCents: number, daysAgo: number): Promise<RecordedSale> {
   const buyer = await createUser(knex, config, 'student');
-  return createSale(knex, { buyerId: buyer.id, courseId, grossCents, completedAt: new Date(Date.now() - daysAgo * DAY) });
+  return createSale(knex, {
+    buyerId: buyer.id,
+    courseId,
+    grossCents,
+    completedAt: new Date(Date.now() - daysAgo * DAY),
+  });
 }
 
-async function payout(instructorId: string, period: string, status: 'completed' | 'processing', sales: RecordedSale[]): Promise<string> {
+async function payout(
+  instructorId: string,
+  period: string,
+  status: 'completed' | 'processing',
+  sales: RecordedSale[],
+): Promise<string> {
   const gross = sales.reduce((sum, s) => sum + s.instructorCents, 0);
   const [row] = await knex('instructor_payouts')
     .insert({
@@ -38,18 +53,26 @@ async function payout(instructorId: string, period: string, status: 'completed' 
       total_amount_cents: gross,
       status,
       initiated_at: knex.fn.now(),
-      ...(status === 'completed' && { stripe_transfer_id: `tr_${period}_${instructorId.slice(0, 8)}`, completed_at: knex.fn.now() }),
+      ...(status === 'completed' && {
+        stripe_transfer_id: `tr_${period}_${instructorId.slice(0, 8)}`,
+        completed_at: knex.fn.now(),
+      }),
     })
     .returning<{ id: string }[]>('id');
   await knex('revenue_records')
-    .whereIn('id', sales.map((s) => s.revenueRecordId))
+    .whereIn(
+      'id',
+      sales.map((s) => s.revenueRecordId),
+    )
     .update({ status: status === 'completed' ? 'paid' : 'payable', payout_id: row.id, released_at: knex.fn.now() });
   return row.id;
 }
 
 async function refundBeforePayout(s: RecordedSale): Promise<void> {
   await knex('transactions').where({ id: s.transactionId }).update({ status: 'refunded', refunded_at: knex.fn.now() });
-  await knex('revenue_records').where({ id: s.revenueRecordId }).update({ status: 'cancelled', cancelled_at: knex.fn.now() });
+  await knex('revenue_records')
+    .where({ id: s.revenueRecordId })
+    .update({ status: 'cancelled', cancelled_at: knex.fn.now() });
   await knex('enrollments').where({ id: s.enrollmentId }).update({ status: 'revoked', revoked_at: knex.fn.now() });
 }
 
@@ -77,8 +100,15 @@ describe('instructor earnings API', () => {
     ids.completed = await payout(ada.id, '2026-09-01', 'completed', paid);
     ids.processing = await payout(ada.id, '2026-10-01', 'processing', [inTransit]);
     await clawBack(knex, paid[0]); // refunded after payout: $69.30 to deduct from the next payout
-    await knex('enrollments').where({ id: paid[0].enrollmentId }).update({ status: 'revoked', revoked_at: knex.fn.now() });
-    Object.assign(ids, { held: held.revenueRecordId, payable: payable.revenueRecordId, disputed: disputed.revenueRecordId, inTransit: inTransit.revenueRecordId });
+    await knex('enrollments')
+      .where({ id: paid[0].enrollmentId })
+      .update({ status: 'revoked', revoked_at: knex.fn.now() });
+    Object.assign(ids, {
+      held: held.revenueRecordId,
+      payable: payable.revenueRecordId,
+      disputed: disputed.revenueRecordId,
+      inTransit: inTransit.revenueRecordId,
+    });
 
     // Someone else's earnings never show up in Ada's.
     const bob = await createUser(knex, config, 'instructor', 'Bob');
@@ -113,9 +143,28 @@ describe('instructor earnings API', () => {
     const res = await api.request.get('/api/instructor/earnings/courses').set(ada.auth);
     expect(res.status).toBe(200);
     expect(res.body.courses.map((c: { title: string }) => c.title)).toEqual(['A: Python', 'B: Rust', 'C: Go']);
-    expect(res.body.courses[0]).toMatchObject({ courseId: ids.a, sales: 3, refunds: 1, revenue: { cents: 16590 }, enrollmentCount: 3, status: 'published' });
-    expect(res.body.courses[1]).toMatchObject({ courseId: ids.b, sales: 3, refunds: 1, revenue: { cents: 13860, formatted: '$138.60' }, enrollmentCount: 2 });
-    expect(res.body.courses[2]).toMatchObject({ sales: 0, refunds: 0, revenue: { cents: 0, formatted: '$0.00' }, enrollmentCount: 0, ratingCount: 0 });
+    expect(res.body.courses[0]).toMatchObject({
+      courseId: ids.a,
+      sales: 3,
+      refunds: 1,
+      revenue: { cents: 16590 },
+      enrollmentCount: 3,
+      status: 'published',
+    });
+    expect(res.body.courses[1]).toMatchObject({
+      courseId: ids.b,
+      sales: 3,
+      refunds: 1,
+      revenue: { cents: 13860, formatted: '$138.60' },
+      enrollmentCount: 2,
+    });
+    expect(res.body.courses[2]).toMatchObject({
+      sales: 0,
+      refunds: 0,
+      revenue: { cents: 0, formatted: '$0.00' },
+      enrollmentCount: 0,
+      ratingCount: 0,
+    });
     expect(res.body.total).toEqual({ cents: 30450, formatted: '$304.50' });
   });
 
@@ -123,8 +172,21 @@ describe('instructor earnings API', () => {
     const res = await api.request.get('/api/instructor/payouts').set(ada.auth);
     expect(res.body.pagination).toEqual({ page: 1, limit: 20, total: 2 });
     expect(res.body.payouts).toEqual([
-      expect.objectContaining({ id: ids.processing, period: '2026-10-01', status: 'processing', amount: { cents: 6930, formatted: '$69.30' }, stripeTransferId: null, completedAt: null }),
-      expect.objectContaining({ id: ids.completed, period: '2026-09-01', status: 'completed', amount: { cents: 13860, formatted: '$138.60' }, stripeTransferId: expect.stringMatching(/^tr_/) }),
+      expect.objectContaining({
+        id: ids.processing,
+        period: '2026-10-01',
+        status: 'processing',
+        amount: { cents: 6930, formatted: '$69.30' },
+        stripeTransferId: null,
+        completedAt: null,
+      }),
+      expect.objectContaining({
+        id: ids.completed,
+        period: '2026-09-01',
+        status: 'completed',
+        amount: { cents: 13860, formatted: '$138.60' },
+        stripeTransferId: expect.stringMatching(/^tr_/),
+      }),
     ]);
     const second = await api.request.get('/api/instructor/payouts?page=2&limit=1').set(ada.auth);
     expect(second.body.payouts.map((p: { id: string }) => p.id)).toEqual([ids.completed]);
@@ -144,11 +206,19 @@ describe('instructor earnings API', () => {
     });
     expect(res.body.pagination).toEqual({ page: 1, limit: 2, total: 4 });
     expect(res.body.items).toEqual([
-      expect.objectContaining({ revenueRecordId: ids.payable, status: 'payable', payoutId: null, course: { id: ids.a, title: 'A: Python' }, amount: { cents: 5530, formatted: '$55.30' } }),
+      expect.objectContaining({
+        revenueRecordId: ids.payable,
+        status: 'payable',
+        payoutId: null,
+        course: { id: ids.a, title: 'A: Python' },
+        amount: { cents: 5530, formatted: '$55.30' },
+      }),
       expect.objectContaining({ revenueRecordId: ids.inTransit, status: 'payable', payoutId: ids.processing }),
     ]);
     const next = await api.request.get('/api/instructor/earnings/pending?limit=2&page=2').set(ada.auth);
-    expect(next.body.items.map((i: { revenueRecordId: string; status: string }) => [i.revenueRecordId, i.status])).toEqual([
+    expect(
+      next.body.items.map((i: { revenueRecordId: string; status: string }) => [i.revenueRecordId, i.status]),
+    ).toEqual([
       [ids.disputed, 'frozen'],
       [ids.held, 'held'],
     ]);
@@ -167,10 +237,20 @@ describe('instructor earnings API', () => {
       dueNextRun: false,
       counts: { sales: 0, refunds: 0, payouts: 0 },
     });
-    expect((await api.request.get('/api/instructor/earnings/courses').set(newcomer.auth)).body).toEqual({ courses: [], total: zero });
-    expect((await api.request.get('/api/instructor/payouts').set(newcomer.auth)).body).toEqual({ payouts: [], pagination: { page: 1, limit: 20, total: 0 } });
+    expect((await api.request.get('/api/instructor/earnings/courses').set(newcomer.auth)).body).toEqual({
+      courses: [],
+      total: zero,
+    });
+    expect((await api.request.get('/api/instructor/payouts').set(newcomer.auth)).body).toEqual({
+      payouts: [],
+      pagination: { page: 1, limit: 20, total: 0 },
+    });
     const pending = (await api.request.get('/api/instructor/earnings/pending').set(newcomer.auth)).body;
-    expect(pending).toMatchObject({ items: [], pagination: { total: 0 }, totals: { available: zero, outstandingAdjustments: zero } });
+    expect(pending).toMatchObject({
+      items: [],
+      pagination: { total: 0 },
+      totals: { available: zero, outstandingAdjustments: zero },
+    });
   });
 
   it.each(ENDPOINTS)('%s is instructor-only', async (path) => {

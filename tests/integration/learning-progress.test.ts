@@ -17,10 +17,14 @@ afterAll(async () => {
   await t?.close();
 });
 
-const enrolled = (opts?: Parameters<typeof createEnrolledStudent>[2]) => createEnrolledStudent(t.deps.knex, t.deps.config, opts);
+const enrolled = (opts?: Parameters<typeof createEnrolledStudent>[2]) =>
+  createEnrolledStudent(t.deps.knex, t.deps.config, opts);
 
 function putProgress(e: EnrolledStudent, lessonId: string, body: unknown, auth = e.student.auth) {
-  return t.request.put(`/api/enrollments/${e.enrollmentId}/progress/${lessonId}`).set(auth).send(body as object);
+  return t.request
+    .put(`/api/enrollments/${e.enrollmentId}/progress/${lessonId}`)
+    .set(auth)
+    .send(body as object);
 }
 
 const progressRows = (enrollmentId: string) =>
@@ -45,18 +49,32 @@ describe('PUT /api/enrollments/:id/progress/:lessonId', () => {
   it('completes a lesson at 90% of its duration (fractions of a second rounded down), and keeps it completed when seeking back', async () => {
     const e = await enrolled({ durationSeconds: 300 });
     const lesson = e.lessons[0].id;
-    expect((await putProgress(e, lesson, { progressSeconds: 269.9 })).body).toMatchObject({ progressSeconds: 269, completed: false });
-    expect((await putProgress(e, lesson, { progressSeconds: 270 })).body).toMatchObject({ progressSeconds: 270, completed: true });
+    expect((await putProgress(e, lesson, { progressSeconds: 269.9 })).body).toMatchObject({
+      progressSeconds: 269,
+      completed: false,
+    });
+    expect((await putProgress(e, lesson, { progressSeconds: 270 })).body).toMatchObject({
+      progressSeconds: 270,
+      completed: true,
+    });
     // Rewatching from the start moves the position, not the completion.
-    expect((await putProgress(e, lesson, { progressSeconds: 15 })).body).toMatchObject({ progressSeconds: 15, completed: true });
+    expect((await putProgress(e, lesson, { progressSeconds: 15 })).body).toMatchObject({
+      progressSeconds: 15,
+      completed: true,
+    });
     // The spec's `completed` flag is not the client's to set.
-    expect((await putProgress(e, e.lessons[1].id, { progressSeconds: 10, completed: true })).body).toMatchObject({ completed: false });
+    expect((await putProgress(e, e.lessons[1].id, { progressSeconds: 10, completed: true })).body).toMatchObject({
+      completed: false,
+    });
   });
 
   it('accepts exactly the lesson duration; beyond it (or a negative / non-numeric value) is 400 "Invalid progress value"', async () => {
     const e = await enrolled({ durationSeconds: 300 });
     const lesson = e.lessons[0].id;
-    expect((await putProgress(e, lesson, { progressSeconds: 300 })).body).toMatchObject({ progressSeconds: 300, completed: true });
+    expect((await putProgress(e, lesson, { progressSeconds: 300 })).body).toMatchObject({
+      progressSeconds: 300,
+      completed: true,
+    });
 
     const beyond = await putProgress(e, lesson, { progressSeconds: 301 });
     expectProblem(beyond, 400, 'Invalid progress value');
@@ -95,9 +113,17 @@ describe('PUT /api/enrollments/:id/progress/:lessonId', () => {
   it('completes the enrollment when its lessons are completed concurrently (the last two commits never miss each other)', async () => {
     const students = await Promise.all(Array.from({ length: 6 }, () => enrolled({ lessons: 5 })));
     await Promise.all(
-      students.flatMap((e) => e.lessons.map((lesson) => putProgress(e, lesson.id, { progressSeconds: e.durationSeconds }).expect(200))),
+      students.flatMap((e) =>
+        e.lessons.map((lesson) => putProgress(e, lesson.id, { progressSeconds: e.durationSeconds }).expect(200)),
+      ),
     );
-    const rows = await t.deps.knex('enrollments').whereIn('id', students.map((e) => e.enrollmentId)).select('completed_at');
+    const rows = await t.deps
+      .knex('enrollments')
+      .whereIn(
+        'id',
+        students.map((e) => e.enrollmentId),
+      )
+      .select('completed_at');
     expect(rows.map((r) => r.completed_at instanceof Date)).toEqual(students.map(() => true));
   });
 
@@ -118,22 +144,42 @@ describe('PUT /api/enrollments/:id/progress/:lessonId', () => {
   it('lets only the enrollment’s own student write: others 403, unknown 404, a lesson of another course 404', async () => {
     const e = await enrolled();
     const other = await enrolled();
-    expectProblem(await putProgress(e, e.lessons[0].id, { progressSeconds: 1 }, other.student.auth), 403, 'Access denied - not enrolled');
+    expectProblem(
+      await putProgress(e, e.lessons[0].id, { progressSeconds: 1 }, other.student.auth),
+      403,
+      'Access denied - not enrolled',
+    );
     const instructor = await t.request
       .put(`/api/enrollments/${e.enrollmentId}/progress/${e.lessons[0].id}`)
       .set(e.instructor.auth)
       .send({ progressSeconds: 1 });
     expectProblem(instructor, 403, 'Access denied - not enrolled');
     const admin = await createUser(t.deps.knex, t.deps.config, 'admin');
-    expectProblem(await putProgress(e, e.lessons[0].id, { progressSeconds: 1 }, admin.auth), 403, 'Access denied - not enrolled');
+    expectProblem(
+      await putProgress(e, e.lessons[0].id, { progressSeconds: 1 }, admin.auth),
+      403,
+      'Access denied - not enrolled',
+    );
 
-    const unknown = await t.request.put(`/api/enrollments/${randomUUID()}/progress/${e.lessons[0].id}`).set(e.student.auth).send({ progressSeconds: 1 });
+    const unknown = await t.request
+      .put(`/api/enrollments/${randomUUID()}/progress/${e.lessons[0].id}`)
+      .set(e.student.auth)
+      .send({ progressSeconds: 1 });
     expectProblem(unknown, 404, 'Enrollment not found');
-    expectProblem(await putProgress(e, other.lessons[0].id, { progressSeconds: 1 }), 404, 'Lesson not found in this course');
+    expectProblem(
+      await putProgress(e, other.lessons[0].id, { progressSeconds: 1 }),
+      404,
+      'Lesson not found in this course',
+    );
 
-    const anonymous = await t.request.put(`/api/enrollments/${e.enrollmentId}/progress/${e.lessons[0].id}`).send({ progressSeconds: 1 });
+    const anonymous = await t.request
+      .put(`/api/enrollments/${e.enrollmentId}/progress/${e.lessons[0].id}`)
+      .send({ progressSeconds: 1 });
     expect(anonymous.status).toBe(401);
-    const badId = await t.request.put(`/api/enrollments/not-a-uuid/progress/${e.lessons[0].id}`).set(e.student.auth).send({ progressSeconds: 1 });
+    const badId = await t.request
+      .put(`/api/enrollments/not-a-uuid/progress/${e.lessons[0].id}`)
+      .set(e.student.auth)
+      .send({ progressSeconds: 1 });
     expect(badId.status).toBe(400);
     expect(await progressRows(e.enrollmentId)).toHaveLength(0);
   });
@@ -142,7 +188,11 @@ describe('PUT /api/enrollments/:id/progress/:lessonId', () => {
     const e = await enrolled();
     await putProgress(e, e.lessons[0].id, { progressSeconds: 30 }).expect(200);
     await revoke(t.deps.knex, e.enrollmentId);
-    expectProblem(await putProgress(e, e.lessons[0].id, { progressSeconds: 60 }), 403, 'Access denied - enrollment revoked');
+    expectProblem(
+      await putProgress(e, e.lessons[0].id, { progressSeconds: 60 }),
+      403,
+      'Access denied - enrollment revoked',
+    );
     const progress = await t.request.get(`/api/enrollments/${e.enrollmentId}/progress`).set(e.student.auth);
     expectProblem(progress, 403, 'Access denied - enrollment revoked');
     expect(await progressRows(e.enrollmentId)).toEqual([expect.objectContaining({ progress_seconds: 30 })]);
@@ -167,9 +217,30 @@ describe('GET /api/enrollments/:id/progress', () => {
       lastAccessedAt: expect.any(String),
     });
     expect(res.body.lessons).toEqual([
-      expect.objectContaining({ lessonId: e.lessons[0].id, lessonOrder: 1, durationSeconds: 200, progressSeconds: 200, watchedPercent: 100, completed: true, lastWatchedAt: expect.any(String) }),
-      expect.objectContaining({ lessonId: e.lessons[1].id, lessonOrder: 2, progressSeconds: 50, watchedPercent: 25, completed: false }),
-      expect.objectContaining({ lessonId: e.lessons[2].id, lessonOrder: 3, progressSeconds: 0, watchedPercent: 0, completed: false, lastWatchedAt: null }),
+      expect.objectContaining({
+        lessonId: e.lessons[0].id,
+        lessonOrder: 1,
+        durationSeconds: 200,
+        progressSeconds: 200,
+        watchedPercent: 100,
+        completed: true,
+        lastWatchedAt: expect.any(String),
+      }),
+      expect.objectContaining({
+        lessonId: e.lessons[1].id,
+        lessonOrder: 2,
+        progressSeconds: 50,
+        watchedPercent: 25,
+        completed: false,
+      }),
+      expect.objectContaining({
+        lessonId: e.lessons[2].id,
+        lessonOrder: 3,
+        progressSeconds: 0,
+        watchedPercent: 0,
+        completed: false,
+        lastWatchedAt: null,
+      }),
       expect.objectContaining({ lessonId: e.lessons[3].id, lessonOrder: 4, progressSeconds: 0, completed: false }),
     ]);
   });
@@ -177,8 +248,16 @@ describe('GET /api/enrollments/:id/progress', () => {
   it('is the owner’s only: another student 403, unknown 404', async () => {
     const e = await enrolled();
     const other = await enrolled();
-    expectProblem(await t.request.get(`/api/enrollments/${e.enrollmentId}/progress`).set(other.student.auth), 403, 'Access denied - not enrolled');
-    expectProblem(await t.request.get(`/api/enrollments/${randomUUID()}/progress`).set(e.student.auth), 404, 'Enrollment not found');
+    expectProblem(
+      await t.request.get(`/api/enrollments/${e.enrollmentId}/progress`).set(other.student.auth),
+      403,
+      'Access denied - not enrolled',
+    );
+    expectProblem(
+      await t.request.get(`/api/enrollments/${randomUUID()}/progress`).set(e.student.auth),
+      404,
+      'Enrollment not found',
+    );
   });
 });
 
@@ -199,7 +278,11 @@ describe('GET /api/enrollments (my learning)', () => {
     const res = await t.request.get('/api/enrollments').set(student.auth);
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ page: 1, limit: 20, total: 3 });
-    expect(res.body.items.map((i: { course: { title: string } }) => i.course.title)).toEqual(['Watched just now', 'Watched long ago', 'Never opened']);
+    expect(res.body.items.map((i: { course: { title: string } }) => i.course.title)).toEqual([
+      'Watched just now',
+      'Watched long ago',
+      'Never opened',
+    ]);
     expect(res.body.items[0]).toMatchObject({
       id: second.enrollmentId,
       status: 'active',
@@ -208,7 +291,10 @@ describe('GET /api/enrollments (my learning)', () => {
       course: { id: second.course.id, instructor: { id: second.instructor.id, name: 'Test instructor' } },
     });
     expect(res.body.items[1].progress).toEqual({ completedLessons: 1, totalLessons: 4, completionPercent: 25 });
-    expect(res.body.items[2]).toMatchObject({ lastAccessedAt: null, progress: { completedLessons: 0, totalLessons: 5, completionPercent: 0 } });
+    expect(res.body.items[2]).toMatchObject({
+      lastAccessedAt: null,
+      progress: { completedLessons: 0, totalLessons: 5, completionPercent: 0 },
+    });
 
     const paged = await t.request.get('/api/enrollments?limit=2&page=2').set(student.auth);
     expect(paged.body).toMatchObject({ page: 2, limit: 2, total: 3 });
@@ -222,7 +308,9 @@ describe('GET /api/enrollments (my learning)', () => {
     await revoke(t.deps.knex, refunded.enrollmentId);
 
     const ids = async (query: string) =>
-      (await t.request.get(`/api/enrollments${query}`).set(kept.student.auth)).body.items.map((i: { id: string }) => i.id);
+      (await t.request.get(`/api/enrollments${query}`).set(kept.student.auth)).body.items.map(
+        (i: { id: string }) => i.id,
+      );
     expect(await ids('')).toEqual([kept.enrollmentId]);
     expect(await ids('?status=revoked')).toEqual([refunded.enrollmentId]);
     expect((await ids('?status=all')).sort()).toEqual([kept.enrollmentId, refunded.enrollmentId].sort());

@@ -16,7 +16,11 @@ const root = path.resolve(__dirname, '../..');
 /** `npm run verify -- <args>` as an operator runs it (tsx, the environment's DATABASE_URL). */
 async function verify(...args: string[]): Promise<{ code: number; stdout: string }> {
   try {
-    const { stdout } = await promisify(execFile)(path.join(root, 'node_modules/.bin/tsx'), ['src/main/verify.ts', ...args], { cwd: root, env: process.env });
+    const { stdout } = await promisify(execFile)(
+      path.join(root, 'node_modules/.bin/tsx'),
+      ['src/main/verify.ts', ...args],
+      { cwd: root, env: process.env },
+    );
     return { code: 0, stdout };
   } catch (err) {
     const e = err as { code?: number; stdout?: string };
@@ -39,14 +43,25 @@ describe('ledger check', () => {
     const course = await createCourse(knex, instructor.id, { priceCents: 7900 });
     const other = await createCourse(knex, instructor.id, { priceCents: 7900 });
     const first = await createSale(knex, { buyerId: buyer.id, courseId: course.id, grossCents: 7900 });
-    const second = await createSale(knex, { buyerId: buyer.id, courseId: other.id, grossCents: 7900, discountCents: 1580 });
+    const second = await createSale(knex, {
+      buyerId: buyer.id,
+      courseId: other.id,
+      grossCents: 7900,
+      discountCents: 1580,
+    });
     return { instructor, sales: [first, second] };
   }
 
   it('clean books: every cent of instructor share in one bucket; verify exits 0', async () => {
     const { instructor } = await instructorWithSales();
     const report = await checkLedger(knex, { instructorIds: [instructor.id] });
-    expect(report).toMatchObject({ ok: true, sales: 2, instructorShareCents: 5530 + 4424, unaccountedCents: 0, violations: [] });
+    expect(report).toMatchObject({
+      ok: true,
+      sales: 2,
+      instructorShareCents: 5530 + 4424,
+      unaccountedCents: 0,
+      violations: [],
+    });
     expect(report.buckets.held).toEqual({ count: 2, cents: 9954 });
 
     const run = await verify('--instructor', instructor.id, '--json');
@@ -60,7 +75,9 @@ describe('ledger check', () => {
     const { instructor, sales } = await instructorWithSales();
     await knex('revenue_records').where({ id: sales[0].revenueRecordId }).update({ status: 'payable' });
     // The bug: the transaction was marked refunded but its share was never taken back.
-    await knex('transactions').where({ id: sales[0].transactionId }).update({ status: 'refunded', refunded_at: knex.fn.now() });
+    await knex('transactions')
+      .where({ id: sales[0].transactionId })
+      .update({ status: 'refunded', refunded_at: knex.fn.now() });
 
     const report = await checkLedger(knex, { instructorIds: [instructor.id] });
     expect(report.ok).toBe(false);
@@ -82,9 +99,19 @@ describe('ledger check', () => {
   it('a completed payout that does not match the shares in it', async () => {
     const { instructor, sales } = await instructorWithSales();
     const [payout] = await knex('instructor_payouts')
-      .insert({ instructor_id: instructor.id, payout_period: '2026-10-01', gross_cents: 6000, total_amount_cents: 6000, status: 'completed', stripe_transfer_id: `tr_${sales[0].transactionId}`, completed_at: knex.fn.now() })
+      .insert({
+        instructor_id: instructor.id,
+        payout_period: '2026-10-01',
+        gross_cents: 6000,
+        total_amount_cents: 6000,
+        status: 'completed',
+        stripe_transfer_id: `tr_${sales[0].transactionId}`,
+        completed_at: knex.fn.now(),
+      })
       .returning('id');
-    await knex('revenue_records').where({ id: sales[0].revenueRecordId }).update({ status: 'paid', payout_id: payout.id });
+    await knex('revenue_records')
+      .where({ id: sales[0].revenueRecordId })
+      .update({ status: 'paid', payout_id: payout.id });
     const report = await checkLedger(knex, { instructorIds: [instructor.id] });
     expect(report.violations).toEqual([expect.objectContaining({ rule: 'payout_gross', payoutId: payout.id })]);
     expect(report.buckets.paid).toEqual({ count: 1, cents: 5530 });

@@ -35,33 +35,58 @@ async function course() {
 }
 
 const attach = (courseId: string, lessonId: string, file: Buffer, filename: string, who: FixtureUser = owner) =>
-  api.request.post(`/api/courses/${courseId}/lessons/${lessonId}/resources`).set(who.auth).attach('file', file, { filename });
+  api.request
+    .post(`/api/courses/${courseId}/lessons/${lessonId}/resources`)
+    .set(who.auth)
+    .attach('file', file, { filename });
 
 const lessonAs = async (courseId: string, lessonId: string, who?: FixtureUser) => {
   const req = api.request.get(`/api/courses/${courseId}/lessons/${lessonId}`);
   const res = await (who ? req.set(who.auth) : req);
   expect(res.status).toBe(200);
-  return res.body as { resources: { id: string; filename: string; contentType: string; sizeBytes: number; sizeMb: number; downloadUrl: string | null }[] };
+  return res.body as {
+    resources: {
+      id: string;
+      filename: string;
+      contentType: string;
+      sizeBytes: number;
+      sizeMb: number;
+      downloadUrl: string | null;
+    }[];
+  };
 };
 
-const stored = (courseId: string) => keysUnder(api.deps.s3, api.deps.config.S3_BUCKET, `courses/${courseId}/resources/`);
+const stored = (courseId: string) =>
+  keysUnder(api.deps.s3, api.deps.config.S3_BUCKET, `courses/${courseId}/resources/`);
 
 describe('POST /api/courses/:id/lessons/:lessonId/resources', () => {
   it('stores the file, lists it on the lesson as the spec records it, and downloads it under its name', async () => {
     const c = await course();
     const res = await attach(c.id, c.paid, PDF, 'Week 1 — slides.pdf');
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ filename: 'Week 1 — slides.pdf', contentType: 'application/pdf', sizeBytes: PDF.length, sizeMb: 0 });
+    expect(res.body).toMatchObject({
+      filename: 'Week 1 — slides.pdf',
+      contentType: 'application/pdf',
+      sizeBytes: PDF.length,
+      sizeMb: 0,
+    });
 
     const row = await api.deps.knex('course_lessons').where({ id: c.paid }).first('resource_urls');
     expect(row.resource_urls).toEqual([
-      expect.objectContaining({ id: res.body.id, filename: 'Week 1 — slides.pdf', url: `s3://${api.deps.config.S3_BUCKET}/courses/${c.id}/resources/${res.body.id}`, size_mb: 0 }),
+      expect.objectContaining({
+        id: res.body.id,
+        filename: 'Week 1 — slides.pdf',
+        url: `s3://${api.deps.config.S3_BUCKET}/courses/${c.id}/resources/${res.body.id}`,
+        size_mb: 0,
+      }),
     ]);
 
     const download = await fetch((await lessonAs(c.id, c.paid, enrolled)).resources[0].downloadUrl!);
     expect(download.status).toBe(200);
     expect(Buffer.from(await download.arrayBuffer())).toEqual(PDF);
-    expect(download.headers.get('content-disposition')).toBe(`attachment; filename="Week 1 ? slides.pdf"; filename*=UTF-8''Week%201%20%E2%80%94%20slides.pdf`);
+    expect(download.headers.get('content-disposition')).toBe(
+      `attachment; filename="Week 1 ? slides.pdf"; filename*=UTF-8''Week%201%20%E2%80%94%20slides.pdf`,
+    );
   });
 
   it('tells kinds apart by their bytes: office files by their container and name, text, images; refuses the rest', async () => {
@@ -71,7 +96,11 @@ describe('POST /api/courses/:id/lessons/:lessonId/resources', () => {
       [zip, 'deck.pptx', 'application/vnd.openxmlformats-officedocument.presentationml.presentation'],
       [zip, 'code.zip', 'application/zip'],
       [Buffer.from('print("hello")\n'), 'hello.py', 'text/plain; charset=utf-8'],
-      [Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(100)]), 'diagram.png', 'image/png'],
+      [
+        Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.alloc(100)]),
+        'diagram.png',
+        'image/png',
+      ],
     ] as const;
     for (const [bytes, name, type] of accepted) {
       const res = await attach(c.id, c.preview, bytes, name);
@@ -82,7 +111,11 @@ describe('POST /api/courses/:id/lessons/:lessonId/resources', () => {
       [Buffer.alloc(0), 'empty.txt'],
     ] as const;
     for (const [bytes, name] of refused) {
-      expectProblem(await attach(c.id, c.preview, bytes, name), 400, 'Resource must be a PDF, an office document or slides, a ZIP archive, an image (PNG, JPEG, GIF) or a UTF-8 text file');
+      expectProblem(
+        await attach(c.id, c.preview, bytes, name),
+        400,
+        'Resource must be a PDF, an office document or slides, a ZIP archive, an image (PNG, JPEG, GIF) or a UTF-8 text file',
+      );
     }
     expect(await stored(c.id)).toHaveLength(accepted.length);
   });
@@ -90,15 +123,29 @@ describe('POST /api/courses/:id/lessons/:lessonId/resources', () => {
   it('refuses other instructors and students (403), unknown lessons (404), extra fields (400) — storing nothing', async () => {
     const c = await course();
     const other = await createUser(api.deps.knex, api.deps.config, 'instructor');
-    expectProblem(await attach(c.id, c.paid, PDF, 'a.pdf', other), 403, 'Only the course instructor can change this course');
+    expectProblem(
+      await attach(c.id, c.paid, PDF, 'a.pdf', other),
+      403,
+      'Only the course instructor can change this course',
+    );
     expectProblem(await attach(c.id, c.paid, PDF, 'a.pdf', enrolled), 403, 'Only instructors can add lesson resources');
     const unknown = await attach(c.id, '00000000-0000-4000-8000-000000000000', PDF, 'a.pdf');
     expectProblem(unknown, 404, 'Lesson not found');
-    const extra = await api.request.post(`/api/courses/${c.id}/lessons/${c.paid}/resources`).set(owner.auth).field('note', 'x').attach('file', PDF, { filename: 'a.pdf' });
+    const extra = await api.request
+      .post(`/api/courses/${c.id}/lessons/${c.paid}/resources`)
+      .set(owner.auth)
+      .field('note', 'x')
+      .attach('file', PDF, { filename: 'a.pdf' });
     expect(extra.status).toBe(400);
-    const noFile = await api.request.post(`/api/courses/${c.id}/lessons/${c.paid}/resources`).set(owner.auth).field('x', 'y');
+    const noFile = await api.request
+      .post(`/api/courses/${c.id}/lessons/${c.paid}/resources`)
+      .set(owner.auth)
+      .field('x', 'y');
     expect(noFile.status).toBe(400);
-    const json = await api.request.post(`/api/courses/${c.id}/lessons/${c.paid}/resources`).set(owner.auth).send({ file: 'x' });
+    const json = await api.request
+      .post(`/api/courses/${c.id}/lessons/${c.paid}/resources`)
+      .set(owner.auth)
+      .send({ file: 'x' });
     expect(json.status).toBe(415);
     expect(await stored(c.id)).toEqual([]);
     expect((await lessonAs(c.id, c.paid, owner)).resources).toEqual([]);
@@ -106,9 +153,12 @@ describe('POST /api/courses/:id/lessons/:lessonId/resources', () => {
 
   it(`holds at most ${MAX_RESOURCES_PER_LESSON} files per lesson (409), also when they arrive at once`, async () => {
     const c = await course();
-    const results = await Promise.all(Array.from({ length: MAX_RESOURCES_PER_LESSON + 3 }, (_, i) => attach(c.id, c.paid, PDF, `part-${i}.pdf`)));
+    const results = await Promise.all(
+      Array.from({ length: MAX_RESOURCES_PER_LESSON + 3 }, (_, i) => attach(c.id, c.paid, PDF, `part-${i}.pdf`)),
+    );
     expect(results.filter((r) => r.status === 201)).toHaveLength(MAX_RESOURCES_PER_LESSON);
-    for (const r of results.filter((r) => r.status !== 201)) expectProblem(r, 409, `A lesson has at most ${MAX_RESOURCES_PER_LESSON} resources`);
+    for (const r of results.filter((r) => r.status !== 201))
+      expectProblem(r, 409, `A lesson has at most ${MAX_RESOURCES_PER_LESSON} resources`);
     expect((await lessonAs(c.id, c.paid, owner)).resources).toHaveLength(MAX_RESOURCES_PER_LESSON);
     expect(await stored(c.id)).toHaveLength(MAX_RESOURCES_PER_LESSON); // the refused ones left nothing behind
   });
@@ -119,7 +169,8 @@ describe('who downloads', () => {
     const c = await course();
     await attach(c.id, c.preview, PDF, 'intro.pdf');
     await attach(c.id, c.paid, PDF, 'paid.pdf');
-    const urls = async (lessonId: string, who?: FixtureUser) => (await lessonAs(c.id, lessonId, who)).resources.map((r) => r.downloadUrl !== null);
+    const urls = async (lessonId: string, who?: FixtureUser) =>
+      (await lessonAs(c.id, lessonId, who)).resources.map((r) => r.downloadUrl !== null);
     expect(await urls(c.preview)).toEqual([true]);
     expect(await urls(c.paid)).toEqual([false]);
     expect(await urls(c.paid, stranger)).toEqual([false]);

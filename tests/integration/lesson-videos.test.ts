@@ -8,7 +8,15 @@ import http from 'node:http';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { createCourse, createUser, type FixtureUser } from '../support/fixtures';
 import { startTestApi, type TestApi } from '../support/api';
-import { keysUnder, makeCorruptMp4, makeVideo, objectExists, uploadLesson, waitForIngest, type LessonBody } from '../support/videos';
+import {
+  keysUnder,
+  makeCorruptMp4,
+  makeVideo,
+  objectExists,
+  uploadLesson,
+  waitForIngest,
+  type LessonBody,
+} from '../support/videos';
 import { workflowId } from '../../src/temporal/shared';
 
 jest.setTimeout(120_000);
@@ -24,8 +32,19 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   // Leave no ingest running for the worker that the global teardown stops.
-  const lessons = await api.deps.knex('course_lessons as l').join('courses as c', 'c.id', 'l.course_id').where('c.instructor_id', instructor.id).pluck('l.id');
-  await Promise.all(lessons.map((id: string) => api.deps.temporal.workflow.getHandle(workflowId.ingest(id)).result().catch(() => undefined)));
+  const lessons = await api.deps
+    .knex('course_lessons as l')
+    .join('courses as c', 'c.id', 'l.course_id')
+    .where('c.instructor_id', instructor.id)
+    .pluck('l.id');
+  await Promise.all(
+    lessons.map((id: string) =>
+      api.deps.temporal.workflow
+        .getHandle(workflowId.ingest(id))
+        .result()
+        .catch(() => undefined),
+    ),
+  );
   await api.close();
 });
 
@@ -43,7 +62,12 @@ describe('streamed upload (POST /api/courses/:id/lessons)', () => {
     const res = await uploadLesson(api.request, instructor.auth, course.id, file, { title: 'Intro', isPreview: true });
     expect(res.status).toBe(201);
     const created = res.body as LessonBody;
-    expect(created).toMatchObject({ courseId: course.id, lessonOrder: 1, isPreview: true, video: { status: 'processing' } });
+    expect(created).toMatchObject({
+      courseId: course.id,
+      lessonOrder: 1,
+      isPreview: true,
+      video: { status: 'processing' },
+    });
 
     const row = await api.deps.knex('course_lessons').where({ id: created.id }).first();
     expect(row.video_key).toMatch(new RegExp(`^courses/${course.id}/videos/[0-9a-f-]{36}\\.mp4$`));
@@ -95,7 +119,10 @@ describe('streamed upload (POST /api/courses/:id/lessons)', () => {
       .post(`/api/courses/${course.id}/lessons`)
       .set(instructor.auth)
       .field('title', 'Not a video')
-      .attach('video', Buffer.from('%PDF-1.7 this is a document, not a video'.repeat(50)), { filename: 'lesson.mp4', contentType: 'video/mp4' });
+      .attach('video', Buffer.from('%PDF-1.7 this is a document, not a video'.repeat(50)), {
+        filename: 'lesson.mp4',
+        contentType: 'video/mp4',
+      });
     expect(res.status).toBe(400);
     expect(res.body.detail).toBe('Only MP4/MOV formats supported');
     expect(await api.deps.knex('course_lessons').where({ course_id: course.id })).toHaveLength(0);
@@ -108,7 +135,11 @@ describe('streamed upload (POST /api/courses/:id/lessons)', () => {
     const status = await new Promise<number>((resolve, reject) => {
       const req = http.request(url, {
         method: 'POST',
-        headers: { ...instructor.auth, 'Content-Type': 'multipart/form-data; boundary=x', 'Content-Length': String(6 * 1024 ** 3) },
+        headers: {
+          ...instructor.auth,
+          'Content-Type': 'multipart/form-data; boundary=x',
+          'Content-Length': String(6 * 1024 ** 3),
+        },
       });
       req.on('response', (res) => {
         res.resume();
@@ -123,7 +154,10 @@ describe('streamed upload (POST /api/courses/:id/lessons)', () => {
   it('validates the fields before storing anything, and refuses students and other instructors', async () => {
     const course = await draftCourse();
     const file = await makeVideo({ seconds: 2 });
-    const noTitle = await api.request.post(`/api/courses/${course.id}/lessons`).set(instructor.auth).attach('video', file);
+    const noTitle = await api.request
+      .post(`/api/courses/${course.id}/lessons`)
+      .set(instructor.auth)
+      .attach('video', file);
     expect(noTitle.status).toBe(400);
     expect(noTitle.body.errors).toEqual([expect.objectContaining({ field: 'title' })]);
 
@@ -163,7 +197,9 @@ describe('streamed upload (POST /api/courses/:id/lessons)', () => {
     const handle = api.deps.temporal.workflow.getHandle(workflowId.ingest(res.body.id));
     expect(await handle.result()).toMatchObject({ stage: 'failed', failureReason: lesson.video.failureReason });
     const history = await handle.fetchHistory();
-    const probeAttempts = (history.events ?? []).filter((e) => e.activityTaskStartedEventAttributes).map((e) => e.activityTaskStartedEventAttributes!.attempt);
+    const probeAttempts = (history.events ?? [])
+      .filter((e) => e.activityTaskStartedEventAttributes)
+      .map((e) => e.activityTaskStartedEventAttributes!.attempt);
     expect(probeAttempts.every((attempt) => attempt === 1)).toBe(true);
   });
 });
@@ -189,7 +225,10 @@ describe('direct upload (presigned multipart)', () => {
     const parts = [];
     for (const { partNumber, url } of urls.body.parts as { partNumber: number; url: string }[]) {
       expect(url).toContain('X-Amz-Expires=3600');
-      const put = await fetch(url, { method: 'PUT', body: bytes.subarray((partNumber - 1) * partSize, partNumber * partSize) });
+      const put = await fetch(url, {
+        method: 'PUT',
+        body: bytes.subarray((partNumber - 1) * partSize, partNumber * partSize),
+      });
       expect(put.status).toBe(200);
       parts.push({ partNumber, etag: put.headers.get('etag') ?? '' });
     }
@@ -204,10 +243,16 @@ describe('direct upload (presigned multipart)', () => {
     expect(upload).toEqual({ partSize: 8 * 1024 * 1024, partCount: 1, expiresInSeconds: 3600 });
 
     const parts = await putParts(course.id, lesson.id, file, upload.partSize);
-    const done = await api.request.post(`/api/courses/${course.id}/lessons/${lesson.id}/upload/complete`).set(instructor.auth).send({ parts });
+    const done = await api.request
+      .post(`/api/courses/${course.id}/lessons/${lesson.id}/upload/complete`)
+      .set(instructor.auth)
+      .send({ parts });
     expect(done.status).toBe(200);
     expect(['processing', 'ready']).toContain(done.body.video.status);
-    const again = await api.request.post(`/api/courses/${course.id}/lessons/${lesson.id}/upload/complete`).set(instructor.auth).send({ parts });
+    const again = await api.request
+      .post(`/api/courses/${course.id}/lessons/${lesson.id}/upload/complete`)
+      .set(instructor.auth)
+      .send({ parts });
     expect(again.status).toBe(200);
 
     const ready = await waitForIngest(api.request, instructor.auth, course.id, lesson.id);
@@ -225,7 +270,10 @@ describe('direct upload (presigned multipart)', () => {
     fs.writeFileSync(file, 'just some text, definitely not a video file '.repeat(100));
     const { lesson, upload } = await createUpload(course.id, file);
     const parts = await putParts(course.id, lesson.id, file, upload.partSize);
-    const done = await api.request.post(`/api/courses/${course.id}/lessons/${lesson.id}/upload/complete`).set(instructor.auth).send({ parts });
+    const done = await api.request
+      .post(`/api/courses/${course.id}/lessons/${lesson.id}/upload/complete`)
+      .set(instructor.auth)
+      .send({ parts });
     expect(done.status).toBe(400);
     expect(done.body.detail).toBe('Only MP4/MOV formats supported');
     const row = await api.deps.knex('course_lessons').where({ id: lesson.id }).first();
@@ -245,7 +293,11 @@ describe('direct upload (presigned multipart)', () => {
       expect(res.headers['retry-after']).toBe('5');
       // Streamed through the API, the upload fails with the spec's words (MKT-006).
       const streamed = await uploadLesson(offline.request, instructor.auth, course.id, await makeVideo({ seconds: 1 }));
-      expect({ status: streamed.status, detail: streamed.body.detail, retryAfter: streamed.headers['retry-after'] }).toEqual({
+      expect({
+        status: streamed.status,
+        detail: streamed.body.detail,
+        retryAfter: streamed.headers['retry-after'],
+      }).toEqual({
         status: 503,
         detail: 'Video processing failed, retry',
         retryAfter: '5',
@@ -278,7 +330,8 @@ describe('cancelling an ingest', () => {
     for (;;) {
       const lesson = await api.request.get(`/api/courses/${courseId}/lessons/${lessonId}`).set(instructor.auth);
       if (lesson.body.processing?.stage === 'transcoding') return lessonId; // the workflow's progress query
-      if (lesson.body.video.status !== 'processing' || Date.now() > deadline) throw new Error(`not transcoding: ${JSON.stringify(lesson.body)}`);
+      if (lesson.body.video.status !== 'processing' || Date.now() > deadline)
+        throw new Error(`not transcoding: ${JSON.stringify(lesson.body)}`);
       await new Promise((r) => setTimeout(r, 200));
     }
   }
@@ -330,16 +383,28 @@ describe('reordering', () => {
     const course = await draftCourse();
     const file = await makeVideo({ seconds: 2 });
     const ids: string[] = [];
-    for (let i = 0; i < 3; i++) ids.push((await uploadLesson(api.request, instructor.auth, course.id, file, { title: `L${i + 1}` })).body.id);
+    for (let i = 0; i < 3; i++)
+      ids.push((await uploadLesson(api.request, instructor.auth, course.id, file, { title: `L${i + 1}` })).body.id);
 
     const reversed = [...ids].reverse();
-    const res = await api.request.put(`/api/courses/${course.id}/lessons/order`).set(instructor.auth).send({ lessonIds: reversed });
+    const res = await api.request
+      .put(`/api/courses/${course.id}/lessons/order`)
+      .set(instructor.auth)
+      .send({ lessonIds: reversed });
     expect(res.status).toBe(200);
-    expect(res.body.lessons.map((l: LessonBody) => [l.id, l.lessonOrder])).toEqual(reversed.map((id, i) => [id, i + 1]));
+    expect(res.body.lessons.map((l: LessonBody) => [l.id, l.lessonOrder])).toEqual(
+      reversed.map((id, i) => [id, i + 1]),
+    );
 
-    const partial = await api.request.put(`/api/courses/${course.id}/lessons/order`).set(instructor.auth).send({ lessonIds: ids.slice(0, 2) });
+    const partial = await api.request
+      .put(`/api/courses/${course.id}/lessons/order`)
+      .set(instructor.auth)
+      .send({ lessonIds: ids.slice(0, 2) });
     expect(partial.status).toBe(400);
-    const twice = await api.request.put(`/api/courses/${course.id}/lessons/order`).set(instructor.auth).send({ lessonIds: [ids[0], ids[0], ids[1]] });
+    const twice = await api.request
+      .put(`/api/courses/${course.id}/lessons/order`)
+      .set(instructor.auth)
+      .send({ lessonIds: [ids[0], ids[0], ids[1]] });
     expect(twice.status).toBe(400);
   });
 });

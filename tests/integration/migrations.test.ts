@@ -94,7 +94,8 @@ async function expectPgError(query: PromiseLike<unknown>, code: string, constrai
     () => undefined,
     (e: unknown) => e as { code?: string; constraint?: string; message?: string },
   );
-  if (!err) throw new Error(`expected the query to fail with ${code}${constraint ? ` (${constraint})` : ''}, it succeeded`);
+  if (!err)
+    throw new Error(`expected the query to fail with ${code}${constraint ? ` (${constraint})` : ''}, it succeeded`);
   expect({ code: err.code, constraint: constraint === undefined ? undefined : err.constraint }).toEqual({
     code,
     constraint,
@@ -254,11 +255,7 @@ describe('database migrations', () => {
     await makeCourse(instructor.id, { price_cents: 49900 });
     await expectPgError(makeCourse(instructor.id, { price_cents: 899 }), CHECK, 'courses_price_cents_range');
     await expectPgError(makeCourse(instructor.id, { price_cents: 49901 }), CHECK, 'courses_price_cents_range');
-    await expectPgError(
-      makeCourse(instructor.id, { price_cents: null }),
-      CHECK,
-      'courses_pricing_model_price_check',
-    );
+    await expectPgError(makeCourse(instructor.id, { price_cents: null }), CHECK, 'courses_pricing_model_price_check');
 
     const subscription = { pricing_model: 'subscription', price_cents: null };
     await makeCourse(instructor.id, { ...subscription, subscription_price_cents: 499 });
@@ -419,18 +416,29 @@ describe('database migrations', () => {
     );
 
     // one open (pending) checkout attempt per buyer and course
-    await expectPgError(db('transactions').insert(transactionRow(course.id, buyer.id)), UNIQUE, 'idx_transactions_open_checkout');
+    await expectPgError(
+      db('transactions').insert(transactionRow(course.id, buyer.id)),
+      UNIQUE,
+      'idx_transactions_open_checkout',
+    );
 
     const session = `cs_test_${uid()}`;
-    await db('transactions').insert(transactionRow(course.id, (await makeUser()).id, { stripe_checkout_session_id: session }));
+    await db('transactions').insert(
+      transactionRow(course.id, (await makeUser()).id, { stripe_checkout_session_id: session }),
+    );
     await expectPgError(
-      db('transactions').insert(transactionRow(course.id, (await makeUser()).id, { stripe_checkout_session_id: session })),
+      db('transactions').insert(
+        transactionRow(course.id, (await makeUser()).id, { stripe_checkout_session_id: session }),
+      ),
       UNIQUE,
       'idx_transactions_checkout_session',
     );
 
     // pending rows have no payment intent yet; once set it is unique
-    await db('transactions').insert([transactionRow(course.id, (await makeUser()).id), transactionRow(course.id, (await makeUser()).id)]);
+    await db('transactions').insert([
+      transactionRow(course.id, (await makeUser()).id),
+      transactionRow(course.id, (await makeUser()).id),
+    ]);
     const pi = `pi_${uid()}`;
     const paid = { status: 'completed', stripe_payment_intent_id: pi, stripe_fee_cents: 259, completed_at: new Date() };
     await db('transactions').insert(transactionRow(course.id, buyer.id, paid));
@@ -518,11 +526,7 @@ describe('database migrations', () => {
       .where({ id: payout.id })
       .update({ status: 'completed', stripe_transfer_id: transfer, completed_at: new Date() });
     const other = await makeUser('instructor');
-    await expectPgError(
-      makePayout(other.id, { stripe_transfer_id: transfer }),
-      UNIQUE,
-      'idx_payouts_stripe',
-    );
+    await expectPgError(makePayout(other.id, { stripe_transfer_id: transfer }), UNIQUE, 'idx_payouts_stripe');
     expect(
       await db('instructor_payouts').where({ id: payout.id }).first('payout_period', 'total_amount_cents'),
     ).toEqual({ payout_period: '2026-02-01', total_amount_cents: 6000 });
@@ -592,7 +596,9 @@ describe('database migrations', () => {
       CHECK,
       'course_reviews_text_length',
     );
-    const [saved] = await db('course_reviews').insert({ ...review, rating: 5, review_text: 'Great' }).returning('id');
+    const [saved] = await db('course_reviews')
+      .insert({ ...review, rating: 5, review_text: 'Great' })
+      .returning('id');
     await expectPgError(db('course_reviews').insert({ ...review, rating: 4 }), UNIQUE, 'idx_reviews_unique');
 
     const voter = await makeUser();
@@ -625,7 +631,10 @@ describe('database migrations', () => {
     expect(row).toMatchObject({ ip_address: '203.0.113.7', metadata: { amount_net_cents: 7900 } });
     await db('transaction_audit_logs').insert({ action: 'payout_failed', actor_id: null }); // a system action
 
-    await expectPgError(db('transaction_audit_logs').where({ id: row.id }).update({ action: 'refund_processed' }), RESTRICT);
+    await expectPgError(
+      db('transaction_audit_logs').where({ id: row.id }).update({ action: 'refund_processed' }),
+      RESTRICT,
+    );
     await expectPgError(db('transaction_audit_logs').where({ id: row.id }).delete(), RESTRICT);
     await expectPgError(db.raw('TRUNCATE transaction_audit_logs'), RESTRICT);
     await expectPgError(db('transaction_audit_logs').insert({ action: 'refund_denied' }), INVALID_ENUM);
@@ -674,7 +683,9 @@ describe('database migrations', () => {
 
     const sale = await Transaction.query()
       .findById(transaction.id)
-      .withGraphFetched('[course, buyer, coupon, revenueRecord.[instructor, payout, adjustment], enrollment, auditLogs]')
+      .withGraphFetched(
+        '[course, buyer, coupon, revenueRecord.[instructor, payout, adjustment], enrollment, auditLogs]',
+      )
       .throwIfNotFound();
     expect(sale.revenueRecord?.instructor_amount_cents).toBe(5530);
     expect(sale.revenueRecord?.instructor?.id).toBe(instructor.id);

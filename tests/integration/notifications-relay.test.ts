@@ -47,12 +47,26 @@ function relay(smtp: string | undefined) {
   return createNotificationActivities({ config, knex: db, log: createLogger(config, 'relay-test') } as unknown as Deps);
 }
 
-const rows = () => db('notifications').orderBy('created_at').select('dedupe_key', 'attempts', 'last_error', 'sent_at', db.raw('extract(epoch FROM next_attempt_at - now())::int AS wait_seconds'));
+const rows = () =>
+  db('notifications')
+    .orderBy('created_at')
+    .select(
+      'dedupe_key',
+      'attempts',
+      'last_error',
+      'sent_at',
+      db.raw('extract(epoch FROM next_attempt_at - now())::int AS wait_seconds'),
+    );
 
 it('records a failed delivery, retries it after its backoff, and sends the mail behind it meanwhile', async () => {
   const user = await createUser(db, loadConfig(), 'student');
   await db('notifications').insert(
-    [0, 1, 2, 3, 4].map((i) => ({ user_id: user.id, kind: 'test_notice', dedupe_key: `n${i}`, created_at: db.raw(`now() - make_interval(mins => ${10 - i})`) })),
+    [0, 1, 2, 3, 4].map((i) => ({
+      user_id: user.id,
+      kind: 'test_notice',
+      dedupe_key: `n${i}`,
+      created_at: db.raw(`now() - make_interval(mins => ${10 - i})`),
+    })),
   );
 
   // The mail server is down: three failures in a row end the run; each is recorded, none is lost.
@@ -71,7 +85,9 @@ it('records a failed delivery, retries it after its backoff, and sends the mail 
   expect((await rows()).map((r) => r.sent_at !== null)).toEqual([false, false, false, true, true]);
 
   // Once their time comes they are retried and sent.
-  await db('notifications').whereNull('sent_at').update({ next_attempt_at: db.raw("now() - interval '1 second'") });
+  await db('notifications')
+    .whereNull('sent_at')
+    .update({ next_attempt_at: db.raw("now() - interval '1 second'") });
   expect(await relay(undefined).deliverPendingNotifications(100)).toEqual({ delivered: 3, failed: 0 });
   const sent = await rows();
   expect(sent.map((r) => [r.attempts, r.sent_at !== null, r.wait_seconds])).toEqual([
@@ -86,9 +102,18 @@ it('records a failed delivery, retries it after its backoff, and sends the mail 
 it(`gives up after ${MAX_DELIVERY_ATTEMPTS} tries (the row stays, with its last error, for an operator)`, async () => {
   const user = await createUser(db, loadConfig(), 'student');
   const key = randomUUID();
-  await db('notifications').insert({ user_id: user.id, kind: 'test_notice', dedupe_key: key, attempts: MAX_DELIVERY_ATTEMPTS, last_error: 'mailbox unavailable' });
+  await db('notifications').insert({
+    user_id: user.id,
+    kind: 'test_notice',
+    dedupe_key: key,
+    attempts: MAX_DELIVERY_ATTEMPTS,
+    last_error: 'mailbox unavailable',
+  });
   expect(await relay(undefined).deliverPendingNotifications(100)).toEqual({ delivered: 0, failed: 0 });
-  expect(await db('notifications').where({ dedupe_key: key }).first('sent_at', 'last_error')).toEqual({ sent_at: null, last_error: 'mailbox unavailable' });
+  expect(await db('notifications').where({ dedupe_key: key }).first('sent_at', 'last_error')).toEqual({
+    sent_at: null,
+    last_error: 'mailbox unavailable',
+  });
 });
 
 it('backs off 1, 2, 4 … minutes, at most 6 hours', () => {

@@ -31,14 +31,23 @@ beforeAll(async () => {
   temporal = await connectTemporal(config);
 });
 afterAll(async () => {
-  await temporal?.schedule.getHandle(payoutIds.schedule(config.TASK_QUEUE_PREFIX)).delete().catch(() => undefined);
+  await temporal?.schedule
+    .getHandle(payoutIds.schedule(config.TASK_QUEUE_PREFIX))
+    .delete()
+    .catch(() => undefined);
   await temporal?.connection.close();
   if (deps) await closeDeps(deps);
   await system?.stop();
 });
 
 const completedPayouts = async (ids: string[]) =>
-  (await deps.knex('instructor_payouts').whereIn('instructor_id', ids).where({ status: 'completed' }).count<{ n: number }[]>('* as n'))[0].n;
+  (
+    await deps
+      .knex('instructor_payouts')
+      .whereIn('instructor_id', ids)
+      .where({ status: 'completed' })
+      .count<{ n: number }[]>('* as n')
+  )[0].n;
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -60,28 +69,65 @@ it(`pays each of ${INSTRUCTORS} instructors exactly once although the worker is 
   const paidBeforeCrash = await completedPayouts(ids);
   expect(paidBeforeCrash).toBeLessThan(INSTRUCTORS);
   // Payouts the worker was in the middle of are left `processing`, their shares attached.
-  const processing = await deps.knex('instructor_payouts').whereIn('instructor_id', ids).where({ status: 'processing' }).count<{ n: number }[]>('* as n');
-  process.stderr.write(`[payout-crash] killed the worker with ${paidBeforeCrash} paid and ${processing[0].n} processing\n`);
+  const processing = await deps
+    .knex('instructor_payouts')
+    .whereIn('instructor_id', ids)
+    .where({ status: 'processing' })
+    .count<{ n: number }[]>('* as n');
+  process.stderr.write(
+    `[payout-crash] killed the worker with ${paidBeforeCrash} paid and ${processing[0].n} processing\n`,
+  );
 
   await system.restartWorker();
   const summary = await handle.result();
-  expect(summary).toMatchObject({ period: PERIOD, paid: INSTRUCTORS, paidCents: INSTRUCTORS * SHARE_CENTS, failed: 0, done: true });
+  expect(summary).toMatchObject({
+    period: PERIOD,
+    paid: INSTRUCTORS,
+    paidCents: INSTRUCTORS * SHARE_CENTS,
+    failed: 0,
+    done: true,
+  });
 
   // Exactly once: one completed payout and one transfer per instructor, each audited and announced once.
-  const payouts = await deps.knex('instructor_payouts').whereIn('instructor_id', ids).select('instructor_id', 'status', 'total_amount_cents', 'stripe_transfer_id');
+  const payouts = await deps
+    .knex('instructor_payouts')
+    .whereIn('instructor_id', ids)
+    .select('instructor_id', 'status', 'total_amount_cents', 'stripe_transfer_id');
   expect(payouts).toHaveLength(INSTRUCTORS);
   expect(new Set(payouts.map((p) => p.instructor_id)).size).toBe(INSTRUCTORS);
   expect(payouts.every((p) => p.status === 'completed' && p.total_amount_cents === SHARE_CENTS)).toBe(true);
   expect(new Set(payouts.map((p) => p.stripe_transfer_id)).size).toBe(INSTRUCTORS);
-  const audits = await deps.knex('transaction_audit_logs')
+  const audits = await deps
+    .knex('transaction_audit_logs')
     .join('instructor_payouts as p', 'p.id', 'transaction_audit_logs.payout_id')
     .whereIn('p.instructor_id', ids)
     .groupBy('action')
     .select('action', deps.knex.raw('count(*)::int as n'));
-  expect(Object.fromEntries(audits.map((a) => [a.action, a.n]))).toEqual({ payout_initiated: INSTRUCTORS, payout_completed: INSTRUCTORS });
-  expect(await deps.knex('notifications').where({ kind: 'payout_completed' }).whereIn('user_id', ids).count('* as n').first()).toEqual({ n: INSTRUCTORS });
-  expect(await deps.knex('revenue_records').whereIn('instructor_id', ids).whereNot({ status: 'paid' }).count('* as n').first()).toEqual({ n: 0 });
-  expect(await checkLedger(deps.knex, { instructorIds: ids })).toMatchObject({ ok: true, violations: [], completedPayouts: INSTRUCTORS });
+  expect(Object.fromEntries(audits.map((a) => [a.action, a.n]))).toEqual({
+    payout_initiated: INSTRUCTORS,
+    payout_completed: INSTRUCTORS,
+  });
+  expect(
+    await deps
+      .knex('notifications')
+      .where({ kind: 'payout_completed' })
+      .whereIn('user_id', ids)
+      .count('* as n')
+      .first(),
+  ).toEqual({ n: INSTRUCTORS });
+  expect(
+    await deps
+      .knex('revenue_records')
+      .whereIn('instructor_id', ids)
+      .whereNot({ status: 'paid' })
+      .count('* as n')
+      .first(),
+  ).toEqual({ n: 0 });
+  expect(await checkLedger(deps.knex, { instructorIds: ids })).toMatchObject({
+    ok: true,
+    violations: [],
+    completedPayouts: INSTRUCTORS,
+  });
 
   // Running the period again finds nobody left to pay.
   const again = await (await startPayoutRun(temporal, config, { period: PERIOD })).result();

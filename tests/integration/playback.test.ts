@@ -14,7 +14,9 @@ let paid: { id: string; key: string };
 const users: Record<string, FixtureUser | undefined> = {};
 
 async function putObject(key: string, body: string): Promise<void> {
-  await api.deps.s3.send(new PutObjectCommand({ Bucket: api.deps.config.S3_BUCKET, Key: key, Body: body, ServerSideEncryption: 'AES256' }));
+  await api.deps.s3.send(
+    new PutObjectCommand({ Bucket: api.deps.config.S3_BUCKET, Key: key, Body: body, ServerSideEncryption: 'AES256' }),
+  );
 }
 
 beforeAll(async () => {
@@ -23,14 +25,24 @@ beforeAll(async () => {
   owner = await createUser(knex, config, 'instructor');
   course = await createCourse(knex, owner.id);
   const lessons = await createReadyLessons(knex, course.id, 2, { previews: 1, durationSeconds: 120 });
-  const rows = await knex('course_lessons').whereIn('id', lessons.map((l) => l.id)).orderBy('lesson_order');
+  const rows = await knex('course_lessons')
+    .whereIn(
+      'id',
+      lessons.map((l) => l.id),
+    )
+    .orderBy('lesson_order');
   preview = { id: rows[0].id, key: rows[0].video_key };
   paid = { id: rows[1].id, key: rows[1].video_key };
   // The paid lesson has been transcoded: playback serves its best rendition, not the original.
   const rendition = paid.key.replace('/videos/', '/streams/').replace(/\.mp4$/, '/720p.mp4');
   await knex('course_lessons')
     .where({ id: paid.id })
-    .update({ renditions: JSON.stringify([{ height: 360, width: 640, key: 'unused-360', playlist_key: 'x', bitrate_kbps: 800 }, { height: 720, width: 1280, key: rendition, playlist_key: 'y', bitrate_kbps: 2800 }]) });
+    .update({
+      renditions: JSON.stringify([
+        { height: 360, width: 640, key: 'unused-360', playlist_key: 'x', bitrate_kbps: 800 },
+        { height: 720, width: 1280, key: rendition, playlist_key: 'y', bitrate_kbps: 2800 },
+      ]),
+    });
   paid.key = rendition;
   await putObject(preview.key, 'preview-video-bytes');
   await putObject(paid.key, 'paid-video-bytes');
@@ -42,8 +54,14 @@ beforeAll(async () => {
   users.admin = await createUser(knex, config, 'admin');
   users.owner = owner;
   await createSale(knex, { buyerId: users.enrolled.id, courseId: course.id, grossCents: course.priceCents });
-  const refunded = await createSale(knex, { buyerId: users.refunded.id, courseId: course.id, grossCents: course.priceCents });
-  await knex('enrollments').where({ id: refunded.enrollmentId }).update({ status: 'revoked', revoked_at: knex.fn.now() });
+  const refunded = await createSale(knex, {
+    buyerId: users.refunded.id,
+    courseId: course.id,
+    grossCents: course.priceCents,
+  });
+  await knex('enrollments')
+    .where({ id: refunded.enrollmentId })
+    .update({ status: 'revoked', revoked_at: knex.fn.now() });
 });
 afterAll(() => api?.close());
 
@@ -92,7 +110,9 @@ describe('GET /api/courses/:id/lessons/:lessonId/playback', () => {
     const notReady = await api.request.get(`/api/courses/${draft.id}/lessons/${lesson.id}/playback`).set(owner.auth);
     expect(notReady.status).toBe(409);
     expect((await api.request.get(`/api/courses/${draft.id}/lessons/${lesson.id}/playback`)).status).toBe(404);
-    expect((await api.request.get(`/api/courses/${course.id}/lessons/${lesson.id}/playback`).set(owner.auth)).status).toBe(404);
+    expect(
+      (await api.request.get(`/api/courses/${course.id}/lessons/${lesson.id}/playback`).set(owner.auth)).status,
+    ).toBe(404);
   });
 });
 

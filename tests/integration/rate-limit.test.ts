@@ -42,7 +42,8 @@ describe('rate limits (MKT-030)', () => {
   it('exempts admins', async () => {
     const admin = await createUser(a.deps.knex, a.deps.config, 'admin');
     const statuses = new Set<number>();
-    for (let i = 0; i < RATE_LIMIT_POLICIES.general.points + 5; i++) statuses.add((await a.request.get('/api/auth/me').set(admin.auth)).status);
+    for (let i = 0; i < RATE_LIMIT_POLICIES.general.points + 5; i++)
+      statuses.add((await a.request.get('/api/auth/me').set(admin.auth)).status);
     expect([...statuses]).toEqual([200]);
   });
 
@@ -77,7 +78,10 @@ describe('rate limits (MKT-030)', () => {
   it('counts anonymous callers per IP (login: 10 per minute), and leaves probes and docs unlimited', async () => {
     const statuses = new Set<number>();
     for (let i = 0; i < RATE_LIMIT_POLICIES.credentials.points + 1; i++) {
-      statuses.add((await a.request.post('/api/auth/login').send({ email: 'nobody@example.test', password: 'wrong password' })).status);
+      statuses.add(
+        (await a.request.post('/api/auth/login').send({ email: 'nobody@example.test', password: 'wrong password' }))
+          .status,
+      );
     }
     expect(statuses).toEqual(new Set([401, 429]));
     expect((await a.request.get('/healthz')).status).toBe(200);

@@ -36,7 +36,12 @@ describe('recordCompletedSale', () => {
   it('records the spec MKT-015 sale: $79 → $55.30 instructor / $23.70 platform, held for 7 days, buyer enrolled', async () => {
     const input = await saleFor(7900);
     const sale = await recordCompletedSale(knex, input);
-    expect(sale).toMatchObject({ instructorCents: 5530, platformCents: 2370, created: true, releaseAt: '2026-11-08T12:00:00.000Z' });
+    expect(sale).toMatchObject({
+      instructorCents: 5530,
+      platformCents: 2370,
+      created: true,
+      releaseAt: '2026-11-08T12:00:00.000Z',
+    });
     const tx = await knex('transactions').where({ id: sale.transactionId }).first();
     expect(tx).toMatchObject({ status: 'completed', amount_net_cents: 7900, stripe_fee_cents: 259 });
     const revenue = await knex('revenue_records').where({ id: sale.revenueRecordId }).first();
@@ -49,14 +54,21 @@ describe('recordCompletedSale', () => {
 
   it('is idempotent: recording the same checkout session again (even concurrently) creates nothing new', async () => {
     const input = await saleFor(7900);
-    const results = await Promise.all([1, 2, 3, 4, 5].map(() => recordCompletedSale(knex, input).catch((e: Error) => e)));
+    const results = await Promise.all(
+      [1, 2, 3, 4, 5].map(() => recordCompletedSale(knex, input).catch((e: Error) => e)),
+    );
     const sales = results.filter((r): r is Exclude<typeof r, Error> => !(r instanceof Error));
     // Concurrent duplicates either see the recorded sale or lose the race on the unique key; none double-records.
     expect(sales.filter((s) => s.created)).toHaveLength(1);
     const again = await recordCompletedSale(knex, input);
     expect(again.created).toBe(false);
     expect(again.transactionId).toBe(sales[0].transactionId);
-    expect(await knex('transactions').where({ stripe_checkout_session_id: input.stripeCheckoutSessionId }).count('* as n').first()).toEqual({ n: 1 });
+    expect(
+      await knex('transactions')
+        .where({ stripe_checkout_session_id: input.stripeCheckoutSessionId })
+        .count('* as n')
+        .first(),
+    ).toEqual({ n: 1 });
     expect(await knex('enrollments').where({ student_id: input.buyerId }).count('* as n').first()).toEqual({ n: 1 });
   });
 
@@ -64,7 +76,14 @@ describe('recordCompletedSale', () => {
     const input = await saleFor(7900);
     const instructorId = (await knex('courses').where({ id: input.courseId }).first('instructor_id')).instructor_id;
     const [coupon] = await knex('coupons')
-      .insert({ code: `T${randomUUID().slice(0, 8).toUpperCase()}`, creator_id: instructorId, course_id: input.courseId, discount_type: 'percentage', percent_off: 20, max_uses: 1 })
+      .insert({
+        code: `T${randomUUID().slice(0, 8).toUpperCase()}`,
+        creator_id: instructorId,
+        course_id: input.courseId,
+        discount_type: 'percentage',
+        percent_off: 20,
+        max_uses: 1,
+      })
       .returning('id');
     const sale = await recordCompletedSale(knex, { ...input, couponId: coupon.id, discountCents: 1580 });
     expect(sale).toMatchObject({ instructorCents: 4424, platformCents: 1896 });

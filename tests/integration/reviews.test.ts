@@ -19,7 +19,8 @@ afterAll(async () => {
 });
 
 const knex = () => t.deps.knex;
-const enrolled = (opts?: Parameters<typeof createEnrolledStudent>[2]) => createEnrolledStudent(knex(), t.deps.config, opts);
+const enrolled = (opts?: Parameters<typeof createEnrolledStudent>[2]) =>
+  createEnrolledStudent(knex(), t.deps.config, opts);
 
 /** Enrolled in `course`'s course (or a new 2-lesson course) with half of it watched: allowed to review. */
 async function reviewer(course?: EnrolledStudent, name?: string): Promise<EnrolledStudent> {
@@ -34,17 +35,25 @@ function postReview(e: EnrolledStudent, body: object, courseId = e.course.id) {
 
 /** The course row's aggregates next to a recount of its reviews: they must always be equal. */
 async function aggregates(courseId: string) {
-  const course = await knex()('courses').where({ id: courseId }).first('rating_average', 'rating_count', 'rating_distribution');
+  const course = await knex()('courses')
+    .where({ id: courseId })
+    .first('rating_average', 'rating_count', 'rating_distribution');
   const recount = await knex()('course_reviews')
     .where({ course_id: courseId })
     .select(
       knex().raw('count(*)::int AS count'),
       knex().raw('coalesce(round(avg(rating), 2), 0)::text AS average'),
-      knex().raw(`array[${[1, 2, 3, 4, 5].map((s) => `(count(*) filter (where rating = ${s}))::int`).join(',')}] AS distribution`),
+      knex().raw(
+        `array[${[1, 2, 3, 4, 5].map((s) => `(count(*) filter (where rating = ${s}))::int`).join(',')}] AS distribution`,
+      ),
     )
     .first();
   return {
-    stored: { count: course.rating_count, average: Number(course.rating_average), distribution: course.rating_distribution },
+    stored: {
+      count: course.rating_count,
+      average: Number(course.rating_average),
+      distribution: course.rating_distribution,
+    },
     recount: { count: recount.count, average: Number(recount.average), distribution: recount.distribution },
   };
 }
@@ -52,7 +61,10 @@ async function aggregates(courseId: string) {
 describe('POST /api/courses/:id/reviews', () => {
   it('creates the review of a student who bought the course and completed half of it, HTML stripped', async () => {
     const e = await reviewer(undefined, 'Rita Reviewer');
-    const res = await postReview(e, { rating: 4, reviewText: '<p>Very <b>clear</b> &amp; practical</p><script>alert(1)</script>' });
+    const res = await postReview(e, {
+      rating: 4,
+      reviewText: '<p>Very <b>clear</b> &amp; practical</p><script>alert(1)</script>',
+    });
     expect(res.status).toBe(201);
     expect(res.body).toEqual({
       id: expect.any(String),
@@ -66,15 +78,23 @@ describe('POST /api/courses/:id/reviews', () => {
       updatedAt: expect.any(String),
     });
     const row = await knex()('course_reviews').where({ id: res.body.id }).first();
-    expect(row).toMatchObject({ enrollment_id: e.enrollmentId, reviewer_id: e.student.id, review_text: 'Very clear & practical' });
-    expect(await aggregates(e.course.id)).toMatchObject({ stored: { count: 1, average: 4, distribution: [0, 0, 0, 1, 0] } });
+    expect(row).toMatchObject({
+      enrollment_id: e.enrollmentId,
+      reviewer_id: e.student.id,
+      review_text: 'Very clear & practical',
+    });
+    expect(await aggregates(e.course.id)).toMatchObject({
+      stored: { count: 1, average: 4, distribution: [0, 0, 0, 1, 0] },
+    });
   });
 
   it('accepts a rating without text (and text that is only markup becomes no text)', async () => {
     const e = await reviewer();
     expect((await postReview(e, { rating: 5 })).body).toMatchObject({ rating: 5, reviewText: null });
     const other = await reviewer(e);
-    expect((await postReview(other, { rating: 3, reviewText: '<img src=x onerror=alert(1)>' })).body).toMatchObject({ reviewText: null });
+    expect((await postReview(other, { rating: 3, reviewText: '<img src=x onerror=alert(1)>' })).body).toMatchObject({
+      reviewText: null,
+    });
   });
 
   it('refuses students who did not buy the course, or were refunded: 403 "Purchase course to leave review"', async () => {
@@ -82,7 +102,10 @@ describe('POST /api/courses/:id/reviews', () => {
     const outsider = await createUser(knex(), t.deps.config, 'student');
     const res = await t.request.post(`/api/courses/${e.course.id}/reviews`).set(outsider.auth).send({ rating: 5 });
     expectProblem(res, 403, 'Purchase course to leave review');
-    const instructor = await t.request.post(`/api/courses/${e.course.id}/reviews`).set(e.instructor.auth).send({ rating: 5 });
+    const instructor = await t.request
+      .post(`/api/courses/${e.course.id}/reviews`)
+      .set(e.instructor.auth)
+      .send({ rating: 5 });
     expectProblem(instructor, 403, 'Purchase course to leave review');
 
     await revoke(knex(), e.enrollmentId);
@@ -102,24 +125,30 @@ describe('POST /api/courses/:id/reviews', () => {
     const e = await reviewer();
     const results = await Promise.all([5, 4, 3].map((rating) => postReview(e, { rating })));
     expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409]);
-    for (const res of results.filter((r) => r.status === 409)) expect(res.body.detail).toBe('You already reviewed this course');
+    for (const res of results.filter((r) => r.status === 409))
+      expect(res.body.detail).toBe('You already reviewed this course');
     expectProblem(await postReview(e, { rating: 2 }), 409, 'You already reviewed this course');
     expect(await knex()('course_reviews').where({ course_id: e.course.id })).toHaveLength(1);
   });
 
-  it.each([[0], [6], [4.5], ['5'], [null], [undefined]])('rejects rating %p with 400 "Rating must be 1-5 stars"', async (rating) => {
-    const e = await reviewer();
-    const res = await postReview(e, { rating, reviewText: 'ok' });
-    expect(res.status).toBe(400);
-    expect(res.body.detail).toBe('Rating must be 1-5 stars');
-    expect(res.body.errors).toEqual([{ field: 'rating', message: 'Rating must be 1-5 stars', in: 'body' }]);
-  });
+  it.each([[0], [6], [4.5], ['5'], [null], [undefined]])(
+    'rejects rating %p with 400 "Rating must be 1-5 stars"',
+    async (rating) => {
+      const e = await reviewer();
+      const res = await postReview(e, { rating, reviewText: 'ok' });
+      expect(res.status).toBe(400);
+      expect(res.body.detail).toBe('Rating must be 1-5 stars');
+      expect(res.body.errors).toEqual([{ field: 'rating', message: 'Rating must be 1-5 stars', in: 'body' }]);
+    },
+  );
 
   it('limits the text to 500 characters after HTML is stripped: 400 "Review too long (max 500 chars)"', async () => {
     const [a, b, c] = await Promise.all([reviewer(), reviewer(), reviewer()]);
     const tooLong = await postReview(a, { rating: 4, reviewText: 'x'.repeat(501) });
     expect(tooLong.status).toBe(400);
-    expect(tooLong.body.errors).toEqual([{ field: 'reviewText', message: 'Review too long (max 500 chars)', in: 'body' }]);
+    expect(tooLong.body.errors).toEqual([
+      { field: 'reviewText', message: 'Review too long (max 500 chars)', in: 'body' },
+    ]);
     expect(tooLong.body.detail).toBe('Review too long (max 500 chars)');
 
     // 500 characters of text inside markup are 500 characters.
@@ -158,12 +187,23 @@ describe('GET /api/courses/:id/reviews', () => {
 
     const newest = await t.request.get(`/api/courses/${first.course.id}/reviews`);
     expect(newest.status).toBe(200);
-    expect(newest.body.summary).toEqual({ ratingAverage: 3.5, ratingCount: 4, distribution: { 1: 1, 2: 0, 3: 0, 4: 2, 5: 1 } });
+    expect(newest.body.summary).toEqual({
+      ratingAverage: 3.5,
+      ratingCount: 4,
+      distribution: { 1: 1, 2: 0, 3: 0, 4: 2, 5: 1 },
+    });
     expect(newest.body).toMatchObject({ page: 1, limit: 10, total: 4 });
     expect(newest.body.items.map((r: { id: string }) => r.id)).toEqual([...ids].reverse());
-    expect(newest.body.items[0]).toMatchObject({ reviewer: { name: 'Reviewer D' }, rating: 1, reviewText: 'review 3', helpfulByMe: false });
+    expect(newest.body.items[0]).toMatchObject({
+      reviewer: { name: 'Reviewer D' },
+      rating: 1,
+      reviewText: 'review 3',
+      helpfulByMe: false,
+    });
 
-    const helpful = await t.request.get(`/api/courses/${first.course.id}/reviews?sort=most_helpful`).set(voters[0].auth);
+    const helpful = await t.request
+      .get(`/api/courses/${first.course.id}/reviews?sort=most_helpful`)
+      .set(voters[0].auth);
     expect(helpful.body.items.map((r: { id: string; helpfulCount: number }) => [r.id, r.helpfulCount])).toEqual([
       [ids[2], 2],
       [ids[0], 1],
@@ -185,7 +225,13 @@ describe('GET /api/courses/:id/reviews', () => {
     const instructor = await createUser(knex(), t.deps.config, 'instructor');
     const published = await createCourse(knex(), instructor.id);
     const empty = await t.request.get(`/api/courses/${published.id}/reviews`);
-    expect(empty.body).toEqual({ summary: { ratingAverage: 0, ratingCount: 0, distribution: { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 } }, items: [], page: 1, limit: 10, total: 0 });
+    expect(empty.body).toEqual({
+      summary: { ratingAverage: 0, ratingCount: 0, distribution: { 1: 0, 2: 0, 3: 0, 4: 0, 5: 0 } },
+      items: [],
+      page: 1,
+      limit: 10,
+      total: 0,
+    });
 
     const draft = await createCourse(knex(), instructor.id, { status: 'draft' });
     expectProblem(await t.request.get(`/api/courses/${draft.id}/reviews`), 404, 'Course not found');
@@ -209,17 +255,23 @@ describe('PUT /api/reviews/:id/helpful', () => {
     expectProblem(own, 403, 'You cannot mark your own review as helpful');
     expectProblem(await t.request.put(`/api/reviews/${randomUUID()}/helpful`).set(voter.auth), 404, 'Review not found');
     expect((await t.request.put(`/api/reviews/${review.id}/helpful`)).status).toBe(401);
-    expect(await knex()('course_reviews').where({ id: review.id }).first('helpful_count')).toEqual({ helpful_count: 1 });
+    expect(await knex()('course_reviews').where({ id: review.id }).first('helpful_count')).toEqual({
+      helpful_count: 1,
+    });
   });
 
   it('counts every vote exactly once when many arrive at the same time (and duplicates among them)', async () => {
     const e = await reviewer();
     const review = (await postReview(e, { rating: 5 })).body;
     const voters = await Promise.all(Array.from({ length: 12 }, () => createUser(knex(), t.deps.config, 'student')));
-    const results = await Promise.all([...voters, ...voters.slice(0, 6)].map((v) => t.request.put(`/api/reviews/${review.id}/helpful`).set(v.auth)));
+    const results = await Promise.all(
+      [...voters, ...voters.slice(0, 6)].map((v) => t.request.put(`/api/reviews/${review.id}/helpful`).set(v.auth)),
+    );
     expect(results.every((r) => r.status === 200)).toBe(true);
     expect(Math.max(...results.map((r) => r.body.helpfulCount))).toBe(12);
-    expect(await knex()('course_reviews').where({ id: review.id }).first('helpful_count')).toEqual({ helpful_count: 12 });
+    expect(await knex()('course_reviews').where({ id: review.id }).first('helpful_count')).toEqual({
+      helpful_count: 12,
+    });
   });
 });
 
@@ -231,7 +283,11 @@ describe('DELETE /api/reviews/:id', () => {
     await postReview(other, { rating: 4 }).expect(201);
     expect((await aggregates(e.course.id)).stored).toEqual({ count: 2, average: 3, distribution: [0, 1, 0, 1, 0] });
 
-    expectProblem(await t.request.delete(`/api/reviews/${mine.id}`).set(other.student.auth), 403, 'You can only delete your own reviews');
+    expectProblem(
+      await t.request.delete(`/api/reviews/${mine.id}`).set(other.student.auth),
+      403,
+      'You can only delete your own reviews',
+    );
     expect((await t.request.delete(`/api/reviews/${mine.id}`).set(e.student.auth)).status).toBe(204);
     expect((await aggregates(e.course.id)).stored).toEqual({ count: 1, average: 4, distribution: [0, 0, 0, 1, 0] });
     expectProblem(await t.request.delete(`/api/reviews/${mine.id}`).set(e.student.auth), 404, 'Review not found');
@@ -263,7 +319,9 @@ describe('course rating aggregates', () => {
     expect(stored).toEqual({ count: 16, average: 2.88, distribution: [4, 3, 3, 3, 3] });
 
     await Promise.all(
-      students.slice(0, 7).map((e, i) => t.request.delete(`/api/reviews/${posted[i].body.id}`).set(e.student.auth).expect(204)),
+      students
+        .slice(0, 7)
+        .map((e, i) => t.request.delete(`/api/reviews/${posted[i].body.id}`).set(e.student.auth).expect(204)),
     );
     ({ stored, recount } = await aggregates(first.course.id));
     expect(stored).toEqual(recount);
@@ -274,11 +332,24 @@ describe('course rating aggregates', () => {
     const first = await reviewer();
     const students = [first, ...(await Promise.all(Array.from({ length: 3 }, () => reviewer(first))))];
     await knex()('course_reviews').insert(
-      students.map((e, i) => ({ course_id: e.course.id, reviewer_id: e.student.id, enrollment_id: e.enrollmentId, rating: i + 2 })),
+      students.map((e, i) => ({
+        course_id: e.course.id,
+        reviewer_id: e.student.id,
+        enrollment_id: e.enrollmentId,
+        rating: i + 2,
+      })),
     );
-    expect((await aggregates(first.course.id)).stored).toEqual({ count: 4, average: 3.5, distribution: [0, 1, 1, 1, 1] });
+    expect((await aggregates(first.course.id)).stored).toEqual({
+      count: 4,
+      average: 3.5,
+      distribution: [0, 1, 1, 1, 1],
+    });
     await knex()('course_reviews').where({ reviewer_id: students[3].student.id }).update({ rating: 1 });
-    expect((await aggregates(first.course.id)).stored).toEqual({ count: 4, average: 2.5, distribution: [1, 1, 1, 1, 0] });
+    expect((await aggregates(first.course.id)).stored).toEqual({
+      count: 4,
+      average: 2.5,
+      distribution: [1, 1, 1, 1, 0],
+    });
     await knex()('course_reviews').where({ course_id: first.course.id }).delete();
     expect((await aggregates(first.course.id)).stored).toEqual({ count: 0, average: 0, distribution: [0, 0, 0, 0, 0] });
   });

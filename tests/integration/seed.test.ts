@@ -29,7 +29,8 @@ async function freshDatabase(): Promise<Knex> {
 
 const TABLES: Record<string, string> = {
   users: 'id, email, name, role, created_at',
-  courses: 'id, instructor_id, title, description, category, difficulty_level, price_cents, subscription_price_cents, status, published_at, deleted_at, rating_average, rating_count, enrollment_count',
+  courses:
+    'id, instructor_id, title, description, category, difficulty_level, price_cents, subscription_price_cents, status, published_at, deleted_at, rating_average, rating_count, enrollment_count',
   course_lessons: 'id, course_id, title, lesson_order, is_preview, video_status, video_duration_seconds',
   transactions: 'id, buyer_id, course_id, amount_net_cents, stripe_fee_cents, status, completed_at, refunded_at',
   revenue_records: 'id, transaction_id, instructor_amount_cents, platform_amount_cents, status, release_at',
@@ -43,7 +44,9 @@ const TABLES: Record<string, string> = {
 async function fingerprint(db: Knex): Promise<Record<string, string>> {
   const result: Record<string, string> = {};
   for (const [table, columns] of Object.entries(TABLES)) {
-    const row = await db.raw(`SELECT count(*)::int AS n, md5(string_agg(t::text, '|' ORDER BY t.id)) AS digest FROM (SELECT ${columns} FROM ${table}) t`);
+    const row = await db.raw(
+      `SELECT count(*)::int AS n, md5(string_agg(t::text, '|' ORDER BY t.id)) AS digest FROM (SELECT ${columns} FROM ${table}) t`,
+    );
     result[table] = `${row.rows[0].n}:${row.rows[0].digest}`;
   }
   return result;
@@ -53,7 +56,12 @@ describe('seedMarketplace', () => {
   let a: Knex;
   let b: Knex;
   let summary: SeedSummary;
-  const options = async (seed: number) => ({ courses: 120, seed, passwordHash: await hashPassword('seed-password'), batchRows: 700 });
+  const options = async (seed: number) => ({
+    courses: 120,
+    seed,
+    passwordHash: await hashPassword('seed-password'),
+    batchRows: 700,
+  });
 
   beforeAll(async () => {
     admin = knexFactory({ client: 'pg', connection: serverUrl, pool: { min: 0, max: 1 } });
@@ -88,7 +96,12 @@ describe('seedMarketplace', () => {
 
   it('writes the catalogue it reports, with a long tail of sales, reviews and progress', async () => {
     const statuses = await a('courses').select('status').count('* as n').groupBy('status');
-    expect(Object.fromEntries(statuses.map((r) => [r.status, Number(r.n)]))).toEqual({ published: 120, draft: 5, under_review: 1, archived: 2 });
+    expect(Object.fromEntries(statuses.map((r) => [r.status, Number(r.n)]))).toEqual({
+      published: 120,
+      draft: 5,
+      under_review: 1,
+      archived: 2,
+    });
     expect(summary.courses).toEqual({ published: 120, draft: 5, under_review: 1, archived: 2 });
     expect(summary.sales).toBeGreaterThan(100);
     expect(summary.reviews).toBeGreaterThan(10);
@@ -126,15 +139,30 @@ describe('seedMarketplace', () => {
     const sales = await a('transactions as t')
       .join('revenue_records as r', 'r.transaction_id', 't.id')
       .join('enrollments as e', 'e.transaction_id', 't.id')
-      .select('t.status', 't.amount_net_cents', 'r.instructor_amount_cents', 'r.platform_amount_cents', 'r.status as share', 'e.status as access');
+      .select(
+        't.status',
+        't.amount_net_cents',
+        'r.instructor_amount_cents',
+        'r.platform_amount_cents',
+        'r.status as share',
+        'e.status as access',
+      );
     expect(sales).toHaveLength(summary.sales);
     for (const sale of sales) {
       const split = splitRevenue(sale.amount_net_cents);
-      expect([sale.instructor_amount_cents, sale.platform_amount_cents]).toEqual([split.instructorCents, split.platformCents]);
-      expect([sale.share, sale.access]).toEqual(sale.status === 'refunded' ? ['cancelled', 'revoked'] : ['payable', 'active']);
+      expect([sale.instructor_amount_cents, sale.platform_amount_cents]).toEqual([
+        split.instructorCents,
+        split.platformCents,
+      ]);
+      expect([sale.share, sale.access]).toEqual(
+        sale.status === 'refunded' ? ['cancelled', 'revoked'] : ['payable', 'active'],
+      );
     }
     expect(sales.filter((s) => s.status === 'refunded')).toHaveLength(summary.refunds);
-    const previews = await a('course_lessons').where('is_preview', true).groupBy('course_id').sum('video_duration_seconds as s');
+    const previews = await a('course_lessons')
+      .where('is_preview', true)
+      .groupBy('course_id')
+      .sum('video_duration_seconds as s');
     expect(previews.every((p) => Number(p.s) <= 15 * 60)).toBe(true);
   });
 

@@ -12,7 +12,16 @@ import { workflowId, type EscrowState, type RefundOutcome } from '../../src/temp
 import { refundWebhookHandlers } from '../../src/webhooks/refunds';
 import type { WebhookHandler } from '../../src/webhooks/types';
 import { startTestApi, type TestApi } from '../support/api';
-import { activityCount, escrowState, markPaidOut, paymentIntentOf, saleWithEscrow, stripeEvent, waitFor, type SaleScenario } from '../support/escrow';
+import {
+  activityCount,
+  escrowState,
+  markPaidOut,
+  paymentIntentOf,
+  saleWithEscrow,
+  stripeEvent,
+  waitFor,
+  type SaleScenario,
+} from '../support/escrow';
 
 const HOUR = 60 * 60 * 1000;
 
@@ -29,7 +38,8 @@ describe('refunds and disputes from Stripe', () => {
   const scenario = (holdMs: number) => saleWithEscrow(knex, config, t.deps.temporal, { holdMs });
   const deliver = (event: Stripe.Event) => (refundWebhookHandlers[event.type] as WebhookHandler)(t.deps, event);
   const share = (s: SaleScenario) => knex('revenue_records').where({ id: s.sale.revenueRecordId }).first();
-  const refundOutcome = (s: SaleScenario) => t.deps.temporal.workflow.getHandle(workflowId.refund(s.sale.transactionId)).result() as Promise<RefundOutcome>;
+  const refundOutcome = (s: SaleScenario) =>
+    t.deps.temporal.workflow.getHandle(workflowId.refund(s.sale.transactionId)).result() as Promise<RefundOutcome>;
 
   async function chargeEvent(s: SaleScenario, type: 'charge.refunded', extra: object = {}) {
     return stripeEvent(type, {
@@ -43,7 +53,11 @@ describe('refunds and disputes from Stripe', () => {
       ...extra,
     });
   }
-  async function disputeEvent(s: SaleScenario, type: 'charge.dispute.created' | 'charge.dispute.closed', status: string) {
+  async function disputeEvent(
+    s: SaleScenario,
+    type: 'charge.dispute.created' | 'charge.dispute.closed',
+    status: string,
+  ) {
     return stripeEvent(type, {
       id: `dp_test_${s.sale.transactionId.slice(0, 8)}`,
       object: 'dispute',
@@ -65,19 +79,33 @@ describe('refunds and disputes from Stripe', () => {
     expect(await deliver(event)).toEqual({ workflowId: workflowId.refund(s.sale.transactionId) });
 
     const outcome = await refundOutcome(s);
-    expect(outcome).toMatchObject({ status: 'refunded', result: { source: 'stripe', instructorShare: 'cancelled', stripeRefundId: `re_dashboard_${s.sale.transactionId.slice(0, 8)}` } });
+    expect(outcome).toMatchObject({
+      status: 'refunded',
+      result: {
+        source: 'stripe',
+        instructorShare: 'cancelled',
+        stripeRefundId: `re_dashboard_${s.sale.transactionId.slice(0, 8)}`,
+      },
+    });
     expect(await activityCount(t.deps.temporal, workflowId.refund(s.sale.transactionId), 'createStripeRefund')).toBe(0);
-    expect(await knex('transactions').where({ id: s.sale.transactionId }).first()).toMatchObject({ status: 'refunded' });
+    expect(await knex('transactions').where({ id: s.sale.transactionId }).first()).toMatchObject({
+      status: 'refunded',
+    });
     expect(await knex('enrollments').where({ id: s.sale.enrollmentId }).first()).toMatchObject({ status: 'revoked' });
     expect(await share(s)).toMatchObject({ status: 'cancelled' });
     expect(await s.escrow.result()).toMatchObject({ status: 'cancelled', refunded: { share: 'cancelled' } });
-    const actions = await knex('transaction_audit_logs').where({ transaction_id: s.sale.transactionId }).orderBy('created_at').pluck('action');
+    const actions = await knex('transaction_audit_logs')
+      .where({ transaction_id: s.sale.transactionId })
+      .orderBy('created_at')
+      .pluck('action');
     expect(actions).toEqual(['purchase', 'refund_requested', 'refund_processed']);
     await expectBooksExact(s);
 
     // Stripe redelivers: nothing more happens.
     expect(await deliver(event)).toBeUndefined();
-    const afterRedelivery = await knex('transaction_audit_logs').where({ transaction_id: s.sale.transactionId }).pluck('action');
+    const afterRedelivery = await knex('transaction_audit_logs')
+      .where({ transaction_id: s.sale.transactionId })
+      .pluck('action');
     expect(afterRedelivery).toHaveLength(3);
   });
 
@@ -85,17 +113,31 @@ describe('refunds and disputes from Stripe', () => {
     const s = await scenario(HOUR);
     const res = await t.request.post(`/api/transactions/${s.sale.transactionId}/refund`).set(s.buyer.auth).send({});
     expect(res.status).toBe(200);
-    const echo = await chargeEvent(s, 'charge.refunded', { refunds: { object: 'list', data: [{ id: res.body.stripeRefundId }] } });
+    const echo = await chargeEvent(s, 'charge.refunded', {
+      refunds: { object: 'list', data: [{ id: res.body.stripeRefundId }] },
+    });
     expect(await deliver(echo)).toBeUndefined();
-    expect(await knex('transactions').where({ id: s.sale.transactionId }).first()).toMatchObject({ status: 'refunded', stripe_refund_id: res.body.stripeRefundId });
-    expect(await knex('transaction_audit_logs').where({ transaction_id: s.sale.transactionId, action: 'refund_processed' }).count('* as n').first()).toEqual({ n: 1 });
+    expect(await knex('transactions').where({ id: s.sale.transactionId }).first()).toMatchObject({
+      status: 'refunded',
+      stripe_refund_id: res.body.stripeRefundId,
+    });
+    expect(
+      await knex('transaction_audit_logs')
+        .where({ transaction_id: s.sale.transactionId, action: 'refund_processed' })
+        .count('* as n')
+        .first(),
+    ).toEqual({ n: 1 });
     await expectBooksExact(s);
   });
 
   it('a partial refund at Stripe is not applied', async () => {
     const s = await scenario(HOUR);
-    expect(await deliver(await chargeEvent(s, 'charge.refunded', { refunded: false, amount_refunded: 1000 }))).toBeUndefined();
-    expect(await knex('transactions').where({ id: s.sale.transactionId }).first()).toMatchObject({ status: 'completed' });
+    expect(
+      await deliver(await chargeEvent(s, 'charge.refunded', { refunded: false, amount_refunded: 1000 })),
+    ).toBeUndefined();
+    expect(await knex('transactions').where({ id: s.sale.transactionId }).first()).toMatchObject({
+      status: 'completed',
+    });
     await s.escrow.terminate('test over');
   });
 
@@ -104,7 +146,10 @@ describe('refunds and disputes from Stripe', () => {
     const opened = await disputeEvent(s, 'charge.dispute.created', 'needs_response');
     expect(await deliver(opened)).toEqual({ workflowId: workflowId.escrow(s.sale.transactionId) });
     await deliver(opened); // redelivered: dropped by event id
-    await waitFor(async () => ((await escrowState(s.escrow)).status === 'frozen' ? true : undefined), 'the share to freeze');
+    await waitFor(
+      async () => ((await escrowState(s.escrow)).status === 'frozen' ? true : undefined),
+      'the share to freeze',
+    );
     expect(await share(s)).toMatchObject({ status: 'frozen' });
 
     // A refund asked for while the dispute is open is refused: the dispute decides.
@@ -125,7 +170,10 @@ describe('refunds and disputes from Stripe', () => {
     const released = await share(s);
     expect(released.status).toBe('payable');
     expect(released.released_at.getTime()).toBeGreaterThanOrEqual(new Date(s.sale.releaseAt).getTime());
-    const audit = await knex('transaction_audit_logs').where({ transaction_id: s.sale.transactionId }).orderBy('created_at').pluck('action');
+    const audit = await knex('transaction_audit_logs')
+      .where({ transaction_id: s.sale.transactionId })
+      .orderBy('created_at')
+      .pluck('action');
     expect(audit).toEqual(['purchase', 'dispute_opened', 'dispute_closed']);
     await expectBooksExact(s);
   });
@@ -150,18 +198,33 @@ describe('refunds and disputes from Stripe', () => {
   it('a dispute lost: the sale is undone like a refund, without a Stripe refund', async () => {
     const s = await scenario(HOUR);
     await deliver(await disputeEvent(s, 'charge.dispute.created', 'needs_response'));
-    await waitFor(async () => ((await escrowState(s.escrow)).status === 'frozen' ? true : undefined), 'the share to freeze');
+    await waitFor(
+      async () => ((await escrowState(s.escrow)).status === 'frozen' ? true : undefined),
+      'the share to freeze',
+    );
 
     await deliver(await disputeEvent(s, 'charge.dispute.closed', 'lost'));
     const outcome = await refundOutcome(s);
-    expect(outcome).toMatchObject({ status: 'refunded', result: { source: 'dispute_lost', instructorShare: 'cancelled', stripeRefundId: null } });
+    expect(outcome).toMatchObject({
+      status: 'refunded',
+      result: { source: 'dispute_lost', instructorShare: 'cancelled', stripeRefundId: null },
+    });
     expect(await activityCount(t.deps.temporal, workflowId.refund(s.sale.transactionId), 'createStripeRefund')).toBe(0);
     expect(await s.escrow.result()).toMatchObject({ status: 'cancelled', dispute: { state: 'lost' } });
     expect(await share(s)).toMatchObject({ status: 'cancelled' });
-    expect(await knex('transactions').where({ id: s.sale.transactionId }).first()).toMatchObject({ status: 'refunded', stripe_refund_id: null });
+    expect(await knex('transactions').where({ id: s.sale.transactionId }).first()).toMatchObject({
+      status: 'refunded',
+      stripe_refund_id: null,
+    });
     expect(await knex('enrollments').where({ id: s.sale.enrollmentId }).first()).toMatchObject({ status: 'revoked' });
     const audit = await knex('transaction_audit_logs').where({ transaction_id: s.sale.transactionId }).pluck('action');
-    expect(audit.sort()).toEqual(['dispute_closed', 'dispute_opened', 'purchase', 'refund_processed', 'refund_requested']);
+    expect(audit.sort()).toEqual([
+      'dispute_closed',
+      'dispute_opened',
+      'purchase',
+      'refund_processed',
+      'refund_requested',
+    ]);
     await expectBooksExact(s);
   });
 
@@ -174,9 +237,14 @@ describe('refunds and disputes from Stripe', () => {
     await deliver(await disputeEvent(s, 'charge.dispute.created', 'needs_response'));
     await deliver(await disputeEvent(s, 'charge.dispute.closed', 'lost'));
     expect(await refundOutcome(s)).toMatchObject({ status: 'refunded', result: { instructorShare: 'clawed_back' } });
-    const escrow = (await t.deps.temporal.workflow.getHandle(workflowId.escrow(s.sale.transactionId)).result()) as EscrowState;
+    const escrow = (await t.deps.temporal.workflow
+      .getHandle(workflowId.escrow(s.sale.transactionId))
+      .result()) as EscrowState;
     expect(escrow).toMatchObject({ status: 'clawed_back' });
-    expect(await knex('revenue_adjustments').where({ transaction_id: s.sale.transactionId }).first()).toMatchObject({ amount_cents: 5530, status: 'outstanding' });
+    expect(await knex('revenue_adjustments').where({ transaction_id: s.sale.transactionId }).first()).toMatchObject({
+      amount_cents: 5530,
+      status: 'outstanding',
+    });
     await expectBooksExact(s);
   });
 });

@@ -27,27 +27,62 @@ test('POST /api/checkout/tax quotes Stripe Tax on the discounted price', async (
   const student = await createUser(t.deps.knex, config, 'student');
   const course = await createCourse(t.deps.knex, instructor.id, { priceCents: 7900 });
   const code = `TAX${randomUUID().slice(0, 6).toUpperCase()}`;
-  await t.deps.knex('coupons').insert({ code, creator_id: instructor.id, discount_type: 'percentage', percent_off: 20 });
+  await t.deps
+    .knex('coupons')
+    .insert({ code, creator_id: instructor.id, discount_type: 'percentage', percent_off: 20 });
 
-  const expected = await calculateTax(createStripe(config), pino({ level: 'silent' }), { amountCents: 6320, reference: course.id, location: { country: 'US', postalCode: '94103', state: 'CA' } });
-  const res = await t.request.post('/api/checkout/tax').set(student.auth).send({ courseId: course.id, couponCode: code, address });
+  const expected = await calculateTax(createStripe(config), pino({ level: 'silent' }), {
+    amountCents: 6320,
+    reference: course.id,
+    location: { country: 'US', postalCode: '94103', state: 'CA' },
+  });
+  const res = await t.request
+    .post('/api/checkout/tax')
+    .set(student.auth)
+    .send({ courseId: course.id, couponCode: code, address });
   expect(res.status).toBe(200);
   expect(res.body).toEqual(expected);
   expect(res.body).toMatchObject({ available: true, subtotalCents: 6320, totalCents: 6320 + res.body.taxCents });
   expect(Number.isInteger(res.body.taxCents)).toBe(true);
   expect(res.body.jurisdiction).toMatch(/^US/);
 
-  expect((await t.request.post('/api/checkout/tax').set(student.auth).send({ courseId: course.id, address: { country: 'USA', postalCode: '1' } })).status).toBe(400);
-  expect((await t.request.post('/api/checkout/tax').set(student.auth).send({ courseId: randomUUID(), address })).status).toBe(404);
+  expect(
+    (
+      await t.request
+        .post('/api/checkout/tax')
+        .set(student.auth)
+        .send({ courseId: course.id, address: { country: 'USA', postalCode: '1' } })
+    ).status,
+  ).toBe(400);
+  expect(
+    (await t.request.post('/api/checkout/tax').set(student.auth).send({ courseId: randomUUID(), address })).status,
+  ).toBe(404);
 });
 
 test('Stripe Tax unreachable → proceed without tax, logged', async () => {
   const lines: string[] = [];
   const log = pino({ level: 'error' }, { write: (line: string) => lines.push(line) });
   // A Stripe client pointed at a port nobody listens on: the real failure mode of an outage.
-  const offline = new Stripe('sk_test_123', { host: '127.0.0.1', port: 9, protocol: 'http', maxNetworkRetries: 0, timeout: 2000 });
-  const quote = await calculateTax(offline, log, { amountCents: 7900, reference: 'course', location: { country: 'US', postalCode: '94103' } });
-  expect(quote).toEqual({ available: false, subtotalCents: 7900, taxCents: 0, totalCents: 7900, taxRatePercent: null, jurisdiction: null });
+  const offline = new Stripe('sk_test_123', {
+    host: '127.0.0.1',
+    port: 9,
+    protocol: 'http',
+    maxNetworkRetries: 0,
+    timeout: 2000,
+  });
+  const quote = await calculateTax(offline, log, {
+    amountCents: 7900,
+    reference: 'course',
+    location: { country: 'US', postalCode: '94103' },
+  });
+  expect(quote).toEqual({
+    available: false,
+    subtotalCents: 7900,
+    taxCents: 0,
+    totalCents: 7900,
+    taxRatePercent: null,
+    jurisdiction: null,
+  });
   expect(lines.join('')).toMatch(/Stripe Tax unavailable/);
 });
 
@@ -80,7 +115,10 @@ test('an address Stripe Tax cannot place → 400 "Unable to determine tax jurisd
     const instructor = await createUser(api.deps.knex, config, 'instructor');
     const student = await createUser(api.deps.knex, config, 'student');
     const course = await createCourse(api.deps.knex, instructor.id);
-    const res = await api.request.post('/api/checkout/tax').set(student.auth).send({ courseId: course.id, address: { country: 'US', postalCode: '00000' } });
+    const res = await api.request
+      .post('/api/checkout/tax')
+      .set(student.auth)
+      .send({ courseId: course.id, address: { country: 'US', postalCode: '00000' } });
     expect({ status: res.status, detail: res.body.detail, errors: res.body.errors }).toEqual({
       status: 400,
       detail: 'Unable to determine tax jurisdiction',

@@ -15,7 +15,9 @@ describe('API → workflow → activity → Postgres', () => {
     const admin = await createUser(knex, config, 'admin');
     const student = await createUser(knex, config, 'student');
     const keys = [randomUUID(), randomUUID()];
-    await knex('notifications').insert(keys.map((k) => ({ user_id: student.id, kind: 'test_notice', payload: { subject: 'hi' }, dedupe_key: k })));
+    await knex('notifications').insert(
+      keys.map((k) => ({ user_id: student.id, kind: 'test_notice', payload: { subject: 'hi' }, dedupe_key: k })),
+    );
 
     // Earlier tests leave older notifications waiting: the relay delivers oldest first, so flush until ours went out.
     const unsent = () => knex('notifications').whereIn('dedupe_key', keys).whereNull('sent_at').count('* as n').first();
@@ -56,7 +58,11 @@ describe('Schedules', () => {
       const prefix = api.deps.config.TASK_QUEUE_PREFIX;
       const schedule = await api.deps.temporal.schedule.getHandle(`${prefix}notifications-relay`).describe();
       expect(schedule.spec.intervals).toEqual([expect.objectContaining({ every: 60_000 })]);
-      expect(schedule.action).toMatchObject({ type: 'startWorkflow', workflowType: 'flushNotificationsWorkflow', taskQueue: `${prefix}edustream-core` });
+      expect(schedule.action).toMatchObject({
+        type: 'startWorkflow',
+        workflowType: 'flushNotificationsWorkflow',
+        taskQueue: `${prefix}edustream-core`,
+      });
     } finally {
       await api.close();
     }

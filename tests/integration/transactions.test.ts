@@ -29,7 +29,14 @@ test('list: own purchases only, newest first, paginated, filterable by status', 
   expect(page1.body).toMatchObject({ page: 1, limit: 2, total: 3 });
   const page2 = await t.request.get('/api/transactions?limit=2&page=2').set(buyer.auth);
   expect([...page1.body.items, ...page2.body.items].map((tx: { id: string }) => tx.id)).toEqual(newestFirst);
-  expect(page1.body.items[0]).toMatchObject({ status: 'completed', buyerId: buyer.id, grossCents: 3000, netCents: 3000, totalCents: 3000, currency: 'usd' });
+  expect(page1.body.items[0]).toMatchObject({
+    status: 'completed',
+    buyerId: buyer.id,
+    grossCents: 3000,
+    netCents: 3000,
+    totalCents: 3000,
+    currency: 'usd',
+  });
   expect(page1.body.items[0]).not.toHaveProperty('revenue');
 
   const none = await t.request.get('/api/transactions?status=refunded').set(buyer.auth);
@@ -47,11 +54,20 @@ test('get: buyer, the course’s instructor and admins; anyone else 403 "Access 
 
   const asBuyer = await t.request.get(url).set(buyer.auth);
   expect(asBuyer.status).toBe(200);
-  expect(asBuyer.body).toMatchObject({ id: sale.transactionId, course: { id: course.id, instructorId: instructor.id }, netCents: 7900 });
+  expect(asBuyer.body).toMatchObject({
+    id: sale.transactionId,
+    course: { id: course.id, instructorId: instructor.id },
+    netCents: 7900,
+  });
   expect(asBuyer.body).not.toHaveProperty('revenue');
 
   const asInstructor = await t.request.get(url).set(instructor.auth);
-  expect(asInstructor.body.revenue).toMatchObject({ instructorCents: 5530, platformCents: 2370, stripeFeeCents: 259, status: 'held' });
+  expect(asInstructor.body.revenue).toMatchObject({
+    instructorCents: 5530,
+    platformCents: 2370,
+    stripeFeeCents: 259,
+    status: 'held',
+  });
   const admin = await createUser(t.deps.knex, config, 'admin');
   expect((await t.request.get(url).set(admin.auth)).body.revenue).toMatchObject({ instructorCents: 5530 });
 

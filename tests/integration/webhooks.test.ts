@@ -33,7 +33,14 @@ async function openCheckout(couponPercent?: number) {
   let couponCode: string | undefined;
   if (couponPercent) {
     couponCode = `W${randomUUID().slice(0, 8).toUpperCase()}`;
-    await t.deps.knex('coupons').insert({ code: couponCode, creator_id: instructor.id, course_id: course.id, discount_type: 'percentage', percent_off: couponPercent, max_uses: 10 });
+    await t.deps.knex('coupons').insert({
+      code: couponCode,
+      creator_id: instructor.id,
+      course_id: course.id,
+      discount_type: 'percentage',
+      percent_off: couponPercent,
+      max_uses: 10,
+    });
   }
   const checkout = await startCheckout(t, student, course.id, couponCode);
   return { student, course, checkout, couponCode };
@@ -46,14 +53,20 @@ async function inboxRow(eventId: string) {
 describe('signature (MKT-034)', () => {
   test('missing, wrong-secret, tampered and stale signatures are 401 and record nothing', async () => {
     const { checkout } = await openCheckout();
-    const evt = checkoutSessionEvent('checkout.session.completed', { sessionId: checkout.sessionId, transactionId: checkout.checkoutId, amountSubtotalCents: 7900 });
+    const evt = checkoutSessionEvent('checkout.session.completed', {
+      sessionId: checkout.sessionId,
+      transactionId: checkout.checkoutId,
+      amountSubtotalCents: 7900,
+    });
     const { payload, signature } = sign(evt);
     const post = () => t.request.post('/api/webhooks/stripe').set('Content-Type', 'application/json');
 
     const attempts = [
       await post().send(payload),
       await deliver(t.request, evt, { secret: 'whsec_not_ours' }),
-      await post().set('Stripe-Signature', signature).send(payload.replace('"amount_subtotal": 7900', '"amount_subtotal": 100')),
+      await post()
+        .set('Stripe-Signature', signature)
+        .send(payload.replace('"amount_subtotal": 7900', '"amount_subtotal": 100')),
       // Stripe's default tolerance is 5 minutes: a correctly signed but replayed old delivery is refused.
       await deliver(t.request, evt, { timestamp: Math.floor(Date.now() / 1000) - 301 }),
       await post().set('Stripe-Signature', 'garbage').send(payload),
@@ -70,15 +83,26 @@ describe('signature (MKT-034)', () => {
       'Invalid Stripe signature',
     ]);
     expect(await inboxRow(evt.id)).toBeUndefined();
-    const state = await t.deps.temporal.workflow.getHandle(await checkoutWorkflowId(t, checkout.checkoutId)).query(checkoutStateQuery);
+    const state = await t.deps.temporal.workflow
+      .getHandle(await checkoutWorkflowId(t, checkout.checkoutId))
+      .query(checkoutStateQuery);
     expect(state).toMatchObject({ phase: 'awaiting_payment', eventIds: [] });
-    expect(await t.deps.knex('transactions').where({ id: checkout.checkoutId }).first('status')).toEqual({ status: 'pending' });
+    expect(await t.deps.knex('transactions').where({ id: checkout.checkoutId }).first('status')).toEqual({
+      status: 'pending',
+    });
   });
 
   test('a correctly signed body that is not JSON is a 400', async () => {
     const payload = 'not json';
-    const signature = (await import('stripe')).default.webhooks.generateTestHeaderString({ payload, secret: config.STRIPE_WEBHOOK_SECRET });
-    const res = await t.request.post('/api/webhooks/stripe').set('Content-Type', 'application/json').set('Stripe-Signature', signature).send(payload);
+    const signature = (await import('stripe')).default.webhooks.generateTestHeaderString({
+      payload,
+      secret: config.STRIPE_WEBHOOK_SECRET,
+    });
+    const res = await t.request
+      .post('/api/webhooks/stripe')
+      .set('Content-Type', 'application/json')
+      .set('Stripe-Signature', signature)
+      .send(payload);
     expect(res.status).toBe(400);
   });
 });
@@ -86,13 +110,20 @@ describe('signature (MKT-034)', () => {
 describe('inbox', () => {
   test('each event is recorded once; a redelivery is acknowledged as a duplicate', async () => {
     const { checkout } = await openCheckout();
-    const evt = checkoutSessionEvent('checkout.session.completed', { sessionId: checkout.sessionId, transactionId: checkout.checkoutId, amountSubtotalCents: 7900 });
+    const evt = checkoutSessionEvent('checkout.session.completed', {
+      sessionId: checkout.sessionId,
+      transactionId: checkout.checkoutId,
+      amountSubtotalCents: 7900,
+    });
     const first = await deliver(t.request, evt);
     const again = await deliver(t.request, evt);
     expect(first.body).toEqual({ received: true, outcome: 'handled' });
     expect(again.body).toEqual({ received: true, outcome: 'duplicate' });
     const row = await inboxRow(evt.id);
-    expect(row).toMatchObject({ type: 'checkout.session.completed', workflow_id: await checkoutWorkflowId(t, checkout.checkoutId) });
+    expect(row).toMatchObject({
+      type: 'checkout.session.completed',
+      workflow_id: await checkoutWorkflowId(t, checkout.checkoutId),
+    });
     expect(row.handled_at).toBeInstanceOf(Date);
     expect(row.payload).toEqual(evt);
     sales.push((await checkoutOutcome(t, checkout.checkoutId)).transactionId);
@@ -133,7 +164,11 @@ describe('inbox', () => {
   });
 
   test('a Checkout Session that is not one of ours is acknowledged and changes nothing', async () => {
-    const evt = checkoutSessionEvent('checkout.session.completed', { sessionId: 'cs_test_foreign', transactionId: randomUUID(), amountSubtotalCents: 1000 });
+    const evt = checkoutSessionEvent('checkout.session.completed', {
+      sessionId: 'cs_test_foreign',
+      transactionId: randomUUID(),
+      amountSubtotalCents: 1000,
+    });
     const res = await deliver(t.request, evt);
     expect(res.body).toEqual({ received: true, outcome: 'handled' });
     expect(await inboxRow(evt.id)).toMatchObject({ workflow_id: null });
@@ -144,7 +179,12 @@ describe('exactly once under concurrent, duplicated, out-of-order delivery', () 
   test('5 concurrent deliveries of each event, shuffled → one transaction, revenue record, enrollment and coupon use', async () => {
     const { student, course, checkout, couponCode } = await openCheckout(20);
     expect(checkout.netCents).toBe(6320);
-    const spec = { sessionId: checkout.sessionId, transactionId: checkout.checkoutId, amountSubtotalCents: 6320, taxCents: 521 };
+    const spec = {
+      sessionId: checkout.sessionId,
+      transactionId: checkout.checkoutId,
+      amountSubtotalCents: 6320,
+      taxCents: 521,
+    };
     const events = [
       checkoutSessionEvent('checkout.session.completed', spec),
       checkoutSessionEvent('checkout.session.async_payment_succeeded', spec),
@@ -159,13 +199,18 @@ describe('exactly once under concurrent, duplicated, out-of-order delivery', () 
     expect(outcome).toMatchObject({ status: 'completed', transactionId: checkout.checkoutId });
     sales.push(outcome.transactionId);
 
-    const count = async (table: string, where: Record<string, unknown>) => (await t.deps.knex(table).where(where).count('* as n').first())?.n;
+    const count = async (table: string, where: Record<string, unknown>) =>
+      (await t.deps.knex(table).where(where).count('* as n').first())?.n;
     expect(await count('transactions', { buyer_id: student.id, course_id: course.id })).toBe(1);
     expect(await count('revenue_records', { transaction_id: outcome.transactionId })).toBe(1);
     expect(await count('enrollments', { student_id: student.id, course_id: course.id })).toBe(1);
     expect(await count('notifications', { user_id: student.id, kind: 'purchase_confirmation' })).toBe(1);
-    expect(await count('transaction_audit_logs', { transaction_id: outcome.transactionId, action: 'purchase' })).toBe(1);
-    expect(await count('transaction_audit_logs', { transaction_id: outcome.transactionId, action: 'coupon_applied' })).toBe(1);
+    expect(await count('transaction_audit_logs', { transaction_id: outcome.transactionId, action: 'purchase' })).toBe(
+      1,
+    );
+    expect(
+      await count('transaction_audit_logs', { transaction_id: outcome.transactionId, action: 'coupon_applied' }),
+    ).toBe(1);
     expect(await t.deps.knex('coupons').where({ code: couponCode }).first('current_uses')).toEqual({ current_uses: 1 });
     expect(await t.deps.knex('transactions').where({ id: outcome.transactionId }).first()).toMatchObject({
       status: 'completed',
@@ -173,15 +218,19 @@ describe('exactly once under concurrent, duplicated, out-of-order delivery', () 
       tax_cents: 521,
       stripe_fee_cents: estimateStripeFee(6320 + 521), // on the amount charged, tax included
     });
-    expect(await t.deps.knex('revenue_records').where({ transaction_id: outcome.transactionId }).first()).toMatchObject({
-      instructor_amount_cents: 4424,
-      platform_amount_cents: 1896,
-    });
+    expect(await t.deps.knex('revenue_records').where({ transaction_id: outcome.transactionId }).first()).toMatchObject(
+      {
+        instructor_amount_cents: 4424,
+        platform_amount_cents: 1896,
+      },
+    );
     expect(await count('stripe_events', { workflow_id: await checkoutWorkflowId(t, checkout.checkoutId) })).toBe(2);
 
     // A late "expired" for the same session (it cannot really happen, but delivery order is Stripe's) changes nothing.
     const late = await deliver(t.request, checkoutSessionEvent('checkout.session.expired', spec));
     expect(late.status).toBe(200);
-    expect(await t.deps.knex('transactions').where({ id: outcome.transactionId }).first('status')).toEqual({ status: 'completed' });
+    expect(await t.deps.knex('transactions').where({ id: outcome.transactionId }).first('status')).toEqual({
+      status: 'completed',
+    });
   });
 });

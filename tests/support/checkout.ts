@@ -14,9 +14,18 @@ export interface CheckoutAnswer {
 }
 
 /** POST /api/checkout/create as `buyer`; asserts success (200/201) and returns the body. */
-export async function startCheckout(t: Pick<TestApi, 'request'>, buyer: FixtureUser, courseId: string, couponCode?: string): Promise<CheckoutAnswer> {
-  const res = await t.request.post('/api/checkout/create').set(buyer.auth).send({ courseId, ...(couponCode && { couponCode }) });
-  if (res.status !== 201 && res.status !== 200) throw new Error(`checkout failed: ${res.status} ${JSON.stringify(res.body)}`);
+export async function startCheckout(
+  t: Pick<TestApi, 'request'>,
+  buyer: FixtureUser,
+  courseId: string,
+  couponCode?: string,
+): Promise<CheckoutAnswer> {
+  const res = await t.request
+    .post('/api/checkout/create')
+    .set(buyer.auth)
+    .send({ courseId, ...(couponCode && { couponCode }) });
+  if (res.status !== 201 && res.status !== 200)
+    throw new Error(`checkout failed: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body as CheckoutAnswer;
 }
 

@@ -30,12 +30,23 @@ export async function saleWithEscrow(
   const instructor = await createUser(knex, config, 'instructor');
   const buyer = await createUser(knex, config, 'student');
   const course = await createCourse(knex, instructor.id, { priceCents: opts.priceCents ?? 7900 });
-  const sale = await createSale(knex, { buyerId: buyer.id, courseId: course.id, grossCents: course.priceCents, holdMs: opts.holdMs, completedAt: opts.completedAt });
+  const sale = await createSale(knex, {
+    buyerId: buyer.id,
+    courseId: course.id,
+    grossCents: course.priceCents,
+    holdMs: opts.holdMs,
+    completedAt: opts.completedAt,
+  });
   const escrow = await startEscrow(client, config, sale, course.id);
   return { instructor, buyer, course, sale, escrow };
 }
 
-export function startEscrow(client: Client, config: Config, sale: RecordedSale, courseId: string): Promise<WorkflowHandle> {
+export function startEscrow(
+  client: Client,
+  config: Config,
+  sale: RecordedSale,
+  courseId: string,
+): Promise<WorkflowHandle> {
   const input: EscrowInput = {
     transactionId: sale.transactionId,
     revenueRecordId: sale.revenueRecordId,
@@ -66,7 +77,11 @@ export function escrowState(handle: WorkflowHandle): Promise<EscrowState> {
 }
 
 /** Events of a workflow's history, all runs of the id (the latest run first if several). */
-export async function historyEvents(client: Client, id: string, runId?: string): Promise<temporal.api.history.v1.IHistoryEvent[]> {
+export async function historyEvents(
+  client: Client,
+  id: string,
+  runId?: string,
+): Promise<temporal.api.history.v1.IHistoryEvent[]> {
   const history = await client.workflow.getHandle(id, runId).fetchHistory();
   return history.events ?? [];
 }

@@ -59,7 +59,11 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
   const target = new URL(opts.target);
   const forwarded: ForwardedRequest[] = [];
   const injected = { errors: 0, timeouts: 0, lostReplies: 0 };
-  const rates: Required<FaultRates> = { errorRate: opts.errorRate, timeoutRate: opts.timeoutRate, lostReplyRate: opts.lostReplyRate ?? 0 };
+  const rates: Required<FaultRates> = {
+    errorRate: opts.errorRate,
+    timeoutRate: opts.timeoutRate,
+    lostReplyRate: opts.lostReplyRate ?? 0,
+  };
   const hang = (req: http.IncomingMessage) => setTimeout(() => req.socket.destroy(), opts.hangMs).unref();
   const server = http.createServer((req, res) => {
     const answer = opts.answer?.({ method: req.method ?? 'GET', path: (req.url ?? '').split('?')[0] });
@@ -83,7 +87,13 @@ export async function startFaultProxy(opts: FaultProxyOptions): Promise<FaultPro
     }
     const replyLost = roll < rates.errorRate + rates.timeoutRate + rates.lostReplyRate;
     const upstream = http.request(
-      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
+      {
+        host: target.hostname,
+        port: target.port,
+        method: req.method,
+        path: req.url,
+        headers: { ...req.headers, host: target.host },
+      },
       (upstreamRes) => {
         forwarded.push({
           method: req.method ?? 'GET',

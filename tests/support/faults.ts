@@ -33,7 +33,8 @@ export interface Traffic {
 }
 
 /** How often `operation` was answered `status`. */
-export const answered = (traffic: Traffic, operation: string, status: number): number => traffic.statuses[operation]?.[status] ?? 0;
+export const answered = (traffic: Traffic, operation: string, status: number): number =>
+  traffic.statuses[operation]?.[status] ?? 0;
 
 /** Answers that must never happen whatever fails behind the API: server errors other than 503 "retry". */
 export function serverErrors(traffic: Traffic): string[] {
@@ -139,7 +140,9 @@ export async function untilFinal(
   for (let attempt = 1; ; attempt++) {
     const res = counted(traffic, operation, await send());
     const retry =
-      res.status === 503 || (res.status === 409 && res.body?.type === problemTypes.idempotencyInProgress) || options.alsoRetry?.(res) === true;
+      res.status === 503 ||
+      (res.status === 409 && res.body?.type === problemTypes.idempotencyInProgress) ||
+      options.alsoRetry?.(res) === true;
     if (!retry) return res;
     if (Date.now() > deadline) throw new Error(`${res.status} after ${attempt} attempts: ${JSON.stringify(res.body)}`);
     traffic.retried++;
@@ -161,7 +164,8 @@ export async function openCheckout(f: FaultSystem, buyer: FixtureUser, courseId:
   const created = await untilFinal(f.traffic, 'checkout', () =>
     f.t.request.post('/api/checkout/create').set(buyer.auth).set('Idempotency-Key', key).send({ courseId }),
   );
-  if (created.status !== 201 && created.status !== 200) throw new Error(`checkout: ${created.status} ${JSON.stringify(created.body)}`);
+  if (created.status !== 201 && created.status !== 200)
+    throw new Error(`checkout: ${created.status} ${JSON.stringify(created.body)}`);
   return created.body as CheckoutAnswer;
 }
 
@@ -181,7 +185,12 @@ export async function completePayment(f: FaultSystem, checkout: CheckoutAnswer):
 }
 
 /** The sale a paid checkout attempt recorded, once its workflow has finished. */
-export async function purchased(f: FaultSystem, buyer: FixtureUser, courseId: string, checkoutId: string): Promise<Sale> {
+export async function purchased(
+  f: FaultSystem,
+  buyer: FixtureUser,
+  courseId: string,
+  checkoutId: string,
+): Promise<Sale> {
   const outcome = await checkoutOutcome(f.t, checkoutId);
   if (outcome.status !== 'completed') throw new Error(`checkout ${checkoutId} ended ${JSON.stringify(outcome)}`);
   return { buyer, buyerId: buyer.id, courseId, transactionId: outcome.transactionId };
@@ -224,15 +233,26 @@ export function withoutDatabase(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 /** Waits until the sales' instructor shares are payable (their escrow hold, short in these systems, is over). */
 export async function sharesReleased(f: FaultSystem, sales: Pick<Sale, 'transactionId'>[]): Promise<void> {
   const ids = sales.map((s) => s.transactionId);
-  await waitFor(async () => {
-    const payable = await f.knex('revenue_records').whereIn('transaction_id', ids).where({ status: 'payable' }).count<{ n: number }>('* as n').first();
-    return payable?.n === ids.length || undefined;
-  }, `${ids.length} shares to be released`, 60_000);
+  await waitFor(
+    async () => {
+      const payable = await f
+        .knex('revenue_records')
+        .whereIn('transaction_id', ids)
+        .where({ status: 'payable' })
+        .count<{ n: number }>('* as n')
+        .first();
+      return payable?.n === ids.length || undefined;
+    },
+    `${ids.length} shares to be released`,
+    60_000,
+  );
 }
 
 /** Starts the period's payout run as an operator does (`POST /api/admin/payout-runs`); returns its workflow id. */
 export async function startPayoutRun(f: FaultSystem, admin: FixtureUser, period: string): Promise<string> {
-  const res = await untilFinal(f.traffic, 'payout-run', () => f.t.request.post('/api/admin/payout-runs').set(admin.auth).send({ period }));
+  const res = await untilFinal(f.traffic, 'payout-run', () =>
+    f.t.request.post('/api/admin/payout-runs').set(admin.auth).send({ period }),
+  );
   if (res.status !== 202) throw new Error(`payout run: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.workflowId as string;
 }
@@ -253,7 +273,12 @@ export async function refund(f: FaultSystem, actor: FixtureUser, transactionId: 
   const res = await untilFinal(
     f.traffic,
     'refund',
-    () => f.t.request.post(`/api/transactions/${transactionId}/refund`).set(actor.auth).set('Idempotency-Key', key).send({ reason: 'fault test' }),
+    () =>
+      f.t.request
+        .post(`/api/transactions/${transactionId}/refund`)
+        .set(actor.auth)
+        .set('Idempotency-Key', key)
+        .send({ reason: 'fault test' }),
     { alsoRetry: (r) => r.status === 409 && r.body?.type === refundProblem('refund-in-progress') },
   );
   const done = res.status === 200 || (res.status === 409 && res.body?.type === refundProblem('already-refunded'));
@@ -303,18 +328,54 @@ export async function findDoubled(f: FaultSystem, expected: Expected): Promise<D
     for (const [key, count] of counts) if (!keys.includes(key)) found.push({ what, key, count });
   };
   const countBy = async (query: Knex.QueryBuilder, key: string): Promise<Map<string, number>> => {
-    const rows = (await query.select(knex.raw(`${key} as key`)).count('* as n').groupByRaw(key)) as unknown as { key: string; n: number }[];
+    const rows = (await query
+      .select(knex.raw(`${key} as key`))
+      .count('* as n')
+      .groupByRaw(key)) as unknown as { key: string; n: number }[];
     return new Map(rows.map((r) => [r.key, Number(r.n)]));
   };
   const buyers = [...new Set(sales.map((s) => s.buyerId))];
   const pairKey = (s: { buyerId: string; courseId: string }) => `${s.buyerId}/${s.courseId}`;
 
-  expectOne('sale per buyer and course', await countBy(knex('transactions').whereIn('buyer_id', buyers).whereIn('status', ['completed', 'refunded']), `buyer_id || '/' || course_id`), sales.map(pairKey));
-  expectOne('enrollment per buyer and course', await countBy(knex('enrollments').whereIn('student_id', buyers), `student_id || '/' || course_id`), sales.map(pairKey));
-  expectOne('revenue record per sale', await countBy(knex('revenue_records').whereIn('transaction_id', ids), 'transaction_id::text'), ids);
-  expectOne('purchase audit per sale', await countBy(knex('transaction_audit_logs').whereIn('transaction_id', ids).where({ action: 'purchase' }), 'transaction_id::text'), ids);
-  expectOne('refunded sale', await countBy(knex('transactions').whereIn('id', ids).where({ status: 'refunded' }), 'id::text'), refunded);
-  expectOne('refund audit per refunded sale', await countBy(knex('transaction_audit_logs').whereIn('transaction_id', ids).where({ action: 'refund_processed' }), 'transaction_id::text'), refunded);
+  expectOne(
+    'sale per buyer and course',
+    await countBy(
+      knex('transactions').whereIn('buyer_id', buyers).whereIn('status', ['completed', 'refunded']),
+      `buyer_id || '/' || course_id`,
+    ),
+    sales.map(pairKey),
+  );
+  expectOne(
+    'enrollment per buyer and course',
+    await countBy(knex('enrollments').whereIn('student_id', buyers), `student_id || '/' || course_id`),
+    sales.map(pairKey),
+  );
+  expectOne(
+    'revenue record per sale',
+    await countBy(knex('revenue_records').whereIn('transaction_id', ids), 'transaction_id::text'),
+    ids,
+  );
+  expectOne(
+    'purchase audit per sale',
+    await countBy(
+      knex('transaction_audit_logs').whereIn('transaction_id', ids).where({ action: 'purchase' }),
+      'transaction_id::text',
+    ),
+    ids,
+  );
+  expectOne(
+    'refunded sale',
+    await countBy(knex('transactions').whereIn('id', ids).where({ status: 'refunded' }), 'id::text'),
+    refunded,
+  );
+  expectOne(
+    'refund audit per refunded sale',
+    await countBy(
+      knex('transaction_audit_logs').whereIn('transaction_id', ids).where({ action: 'refund_processed' }),
+      'transaction_id::text',
+    ),
+    refunded,
+  );
 
   // At Stripe: the same key twice is one object (Stripe replays the first answer); two keys for one sale are two.
   const keyed = (prefix: string, path: string) => {
@@ -331,12 +392,21 @@ export async function findDoubled(f: FaultSystem, expected: Expected): Promise<D
 
   if (payouts) {
     const { period, instructorIds } = payouts;
-    const rows = (await knex('instructor_payouts').where({ payout_period: period }).select('id', 'instructor_id', 'status')) as { id: string; instructor_id: string; status: string }[];
+    const rows = (await knex('instructor_payouts')
+      .where({ payout_period: period })
+      .select('id', 'instructor_id', 'status')) as { id: string; instructor_id: string; status: string }[];
     const perInstructor = new Map<string, number>();
-    for (const row of rows) if (row.status === 'completed') perInstructor.set(row.instructor_id, (perInstructor.get(row.instructor_id) ?? 0) + 1);
-    for (const row of rows) if (row.status !== 'completed') found.push({ what: `payout left ${row.status}`, key: row.id, count: 1 });
+    for (const row of rows)
+      if (row.status === 'completed')
+        perInstructor.set(row.instructor_id, (perInstructor.get(row.instructor_id) ?? 0) + 1);
+    for (const row of rows)
+      if (row.status !== 'completed') found.push({ what: `payout left ${row.status}`, key: row.id, count: 1 });
     expectOne('completed payout per instructor', perInstructor, instructorIds);
-    expectOne('Stripe transfer per payout', keyed('payout-transfer-', '/v1/transfers'), rows.map((r) => r.id));
+    expectOne(
+      'Stripe transfer per payout',
+      keyed('payout-transfer-', '/v1/transfers'),
+      rows.map((r) => r.id),
+    );
   }
   return found;
 }
@@ -347,7 +417,12 @@ export async function ledgerOf(f: FaultSystem): Promise<LedgerReport> {
 }
 
 /** One line of figures per scenario, for the CI log. */
-export function reportFigures(scenario: string, f: FaultSystem, startedAt: number, extra: Record<string, unknown> = {}): void {
+export function reportFigures(
+  scenario: string,
+  f: FaultSystem,
+  startedAt: number,
+  extra: Record<string, unknown> = {},
+): void {
   const figures = {
     scenario,
     seconds: Math.round((Date.now() - startedAt) / 100) / 10,

@@ -23,10 +23,17 @@ export interface FixtureUser {
   auth: { Authorization: string };
 }
 
-export async function createUser(knex: Knex, config: Config, role: Role = 'student', name = `Test ${role}`): Promise<FixtureUser> {
+export async function createUser(
+  knex: Knex,
+  config: Config,
+  role: Role = 'student',
+  name = `Test ${role}`,
+): Promise<FixtureUser> {
   passwordHash ??= hashPassword(FIXTURE_PASSWORD);
   const email = uniqueEmail(role);
-  const [row] = await knex('users').insert({ email, name, role, password_hash: await passwordHash }).returning<{ id: string }[]>('id');
+  const [row] = await knex('users')
+    .insert({ email, name, role, password_hash: await passwordHash })
+    .returning<{ id: string }[]>('id');
   const token = signToken(config, { id: row.id, role, email });
   return { id: row.id, email, name, role, token, auth: { Authorization: `Bearer ${token}` } };
 }
@@ -41,7 +48,14 @@ export interface CourseFixture {
 export async function createCourse(
   knex: Knex,
   instructorId: string,
-  overrides: Partial<{ title: string; description: string; priceCents: number; status: string; category: string; difficulty: string }> = {},
+  overrides: Partial<{
+    title: string;
+    description: string;
+    priceCents: number;
+    status: string;
+    category: string;
+    difficulty: string;
+  }> = {},
 ): Promise<CourseFixture> {
   const status = overrides.status ?? 'published';
   const title = overrides.title ?? `Course ${randomUUID().slice(0, 8)}`;
@@ -63,7 +77,12 @@ export async function createCourse(
 }
 
 /** Lessons whose video is already processed (`ready`), `previews` of them free previews. */
-export async function createReadyLessons(knex: Knex, courseId: string, count: number, opts: { durationSeconds?: number; previews?: number } = {}) {
+export async function createReadyLessons(
+  knex: Knex,
+  courseId: string,
+  count: number,
+  opts: { durationSeconds?: number; previews?: number } = {},
+) {
   const rows = Array.from({ length: count }, (_, i) => ({
     course_id: courseId,
     title: `Lesson ${i + 1}`,
@@ -79,7 +98,15 @@ export async function createReadyLessons(knex: Knex, courseId: string, count: nu
 /** A completed purchase (transaction, held revenue split, enrollment) as checkout fulfilment records it. */
 export async function createSale(
   knex: Knex,
-  sale: { buyerId: string; courseId: string; grossCents: number; discountCents?: number; couponId?: string | null; completedAt?: Date; holdMs?: number },
+  sale: {
+    buyerId: string;
+    courseId: string;
+    grossCents: number;
+    discountCents?: number;
+    couponId?: string | null;
+    completedAt?: Date;
+    holdMs?: number;
+  },
 ): Promise<RecordedSale> {
   return recordCompletedSale(knex, {
     stripeCheckoutSessionId: `cs_test_${randomUUID()}`,

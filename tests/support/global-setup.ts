@@ -11,7 +11,10 @@ export default async function globalSetup(): Promise<void> {
   // Every test file calls the API from 127.0.0.1: per-IP limits would throttle the suite, so only the
   // rate-limit tests turn them on (startTestApi({ env: { RATE_LIMITS_ENABLED: 'true' } })).
   const system = await startEphemeralSystem(process.env, log, { NODE_ENV: 'test', RATE_LIMITS_ENABLED: 'false' });
-  Object.assign(process.env, system.env, { EDUSTREAM_TEST_DATA_DIR: system.dataDir, EDUSTREAM_WORKER_LOG: system.workerLog });
+  Object.assign(process.env, system.env, {
+    EDUSTREAM_TEST_DATA_DIR: system.dataDir,
+    EDUSTREAM_WORKER_LOG: system.workerLog,
+  });
   (globalThis as { __edustream?: EphemeralSystem }).__edustream = system;
   log(`ready in ${((Date.now() - started) / 1000).toFixed(1)}s (logs: ${system.dataDir}/logs)`);
 }

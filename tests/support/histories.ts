@@ -19,7 +19,9 @@ interface ProtoJson {
 
 const protoRequire = createRequire(require.resolve('@temporalio/proto'));
 const protojson = protoRequire('protobufjs/ext/protojson') as ProtoJson;
-const historyType = (patchProtobufRoot(proto) as unknown as { lookupType(name: string): unknown }).lookupType('temporal.api.history.v1.History');
+const historyType = (patchProtobufRoot(proto) as unknown as { lookupType(name: string): unknown }).lookupType(
+  'temporal.api.history.v1.History',
+);
 
 export function historyToJson(history: History): string {
   return JSON.stringify(protojson.toJson(historyType, temporal.api.history.v1.History.fromObject(history)), null, 2);
@@ -27,5 +29,7 @@ export function historyToJson(history: History): string {
 
 export function historyFromJson(json: string): temporal.api.history.v1.History {
   // Fields a newer server or SDK added are ignored, as the SDK's own loader does.
-  return protojson.fromJson(historyType, JSON.parse(json), { ignoreUnknownFields: true }) as temporal.api.history.v1.History;
+  return protojson.fromJson(historyType, JSON.parse(json), {
+    ignoreUnknownFields: true,
+  }) as temporal.api.history.v1.History;
 }

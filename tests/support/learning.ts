@@ -5,7 +5,14 @@
  */
 import type { Knex } from 'knex';
 import type { Config } from '../../src/config';
-import { createCourse, createReadyLessons, createSale, createUser, type CourseFixture, type FixtureUser } from './fixtures';
+import {
+  createCourse,
+  createReadyLessons,
+  createSale,
+  createUser,
+  type CourseFixture,
+  type FixtureUser,
+} from './fixtures';
 import type { TestApi } from './api';
 
 export interface EnrolledStudent {
@@ -20,12 +27,23 @@ export interface EnrolledStudent {
 export async function createEnrolledStudent(
   knex: Knex,
   config: Config,
-  opts: { lessons?: number; durationSeconds?: number; studentName?: string; instructorName?: string; courseTitle?: string; sameCourseAs?: EnrolledStudent } = {},
+  opts: {
+    lessons?: number;
+    durationSeconds?: number;
+    studentName?: string;
+    instructorName?: string;
+    courseTitle?: string;
+    sameCourseAs?: EnrolledStudent;
+  } = {},
 ): Promise<EnrolledStudent> {
   const durationSeconds = opts.sameCourseAs?.durationSeconds ?? opts.durationSeconds ?? 300;
-  const instructor = opts.sameCourseAs?.instructor ?? (await createUser(knex, config, 'instructor', opts.instructorName));
-  const course = opts.sameCourseAs?.course ?? (await createCourse(knex, instructor.id, opts.courseTitle ? { title: opts.courseTitle } : {}));
-  const lessons = opts.sameCourseAs?.lessons ?? (await createReadyLessons(knex, course.id, opts.lessons ?? 4, { durationSeconds }));
+  const instructor =
+    opts.sameCourseAs?.instructor ?? (await createUser(knex, config, 'instructor', opts.instructorName));
+  const course =
+    opts.sameCourseAs?.course ??
+    (await createCourse(knex, instructor.id, opts.courseTitle ? { title: opts.courseTitle } : {}));
+  const lessons =
+    opts.sameCourseAs?.lessons ?? (await createReadyLessons(knex, course.id, opts.lessons ?? 4, { durationSeconds }));
   const student = await createUser(knex, config, 'student', opts.studentName);
   const sale = await createSale(knex, { buyerId: student.id, courseId: course.id, grossCents: course.priceCents });
   return { student, instructor, course, lessons, enrollmentId: sale.enrollmentId, durationSeconds };

@@ -31,7 +31,16 @@ export interface Operation {
 }
 
 interface OpenApiDoc {
-  paths: Record<string, Record<string, { parameters?: { in: string; name: string; schema?: Schema }[]; requestBody?: { content?: Record<string, { schema?: Schema }> } }>>;
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        parameters?: { in: string; name: string; schema?: Schema }[];
+        requestBody?: { content?: Record<string, { schema?: Schema }> };
+      }
+    >
+  >;
   components?: { schemas?: Record<string, Schema> };
 }
 
@@ -43,7 +52,9 @@ export function operationsOf(doc: OpenApiDoc): Operation[] {
       method,
       path,
       pathParams: (op.parameters ?? []).filter((p) => p.in === 'path').map((p) => p.name),
-      query: (op.parameters ?? []).filter((p) => p.in === 'query').map((p) => ({ name: p.name, schema: resolve(p.schema) ?? {} })),
+      query: (op.parameters ?? [])
+        .filter((p) => p.in === 'query')
+        .map((p) => ({ name: p.name, schema: resolve(p.schema) ?? {} })),
       body: resolve(op.requestBody?.content?.['application/json']?.schema),
     })),
   );
@@ -51,11 +62,19 @@ export function operationsOf(doc: OpenApiDoc): Operation[] {
 
 /** Values that fit the schema most of the time, and break it (type, range, format) some of the time. */
 export function valueFor(schema: Schema | undefined, depth = 0): fc.Arbitrary<unknown> {
-  const wrong = fc.oneof(fc.constant(null), fc.string({ maxLength: 20 }), fc.integer(), fc.boolean(), fc.constant({}), fc.constant([]));
+  const wrong = fc.oneof(
+    fc.constant(null),
+    fc.string({ maxLength: 20 }),
+    fc.integer(),
+    fc.boolean(),
+    fc.constant({}),
+    fc.constant([]),
+  );
   if (!schema || depth > 3) return fc.jsonValue({ maxDepth: 2 });
   const variants = schema.anyOf ?? schema.oneOf;
   if (variants) return fc.oneof(...variants.map((s) => valueFor(s, depth + 1)), wrong);
-  if (schema.enum) return fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...schema.enum) }, { weight: 1, arbitrary: wrong });
+  if (schema.enum)
+    return fc.oneof({ weight: 4, arbitrary: fc.constantFrom(...schema.enum) }, { weight: 1, arbitrary: wrong });
   const type = Array.isArray(schema.type) ? schema.type[0] : schema.type;
   const fitting: fc.Arbitrary<unknown> = (() => {
     switch (type) {
@@ -65,9 +84,15 @@ export function valueFor(schema: Schema | undefined, depth = 0): fc.Arbitrary<un
         if (schema.format === 'date-time') return fc.date({ noInvalidDate: true }).map((d) => d.toISOString());
         return fc.string({ minLength: schema.minLength ?? 0, maxLength: Math.min(schema.maxLength ?? 40, 600) });
       case 'integer':
-        return fc.oneof(fc.integer({ min: schema.minimum ?? -1_000_000, max: schema.maximum ?? 1_000_000 }), fc.constantFrom(0, -1, 2 ** 31, Number.MAX_SAFE_INTEGER));
+        return fc.oneof(
+          fc.integer({ min: schema.minimum ?? -1_000_000, max: schema.maximum ?? 1_000_000 }),
+          fc.constantFrom(0, -1, 2 ** 31, Number.MAX_SAFE_INTEGER),
+        );
       case 'number':
-        return fc.oneof(fc.double({ noNaN: true, noDefaultInfinity: true, min: schema.minimum, max: schema.maximum }), fc.constantFrom(0.001, -0.5, 1e308));
+        return fc.oneof(
+          fc.double({ noNaN: true, noDefaultInfinity: true, min: schema.minimum, max: schema.maximum }),
+          fc.constantFrom(0.001, -0.5, 1e308),
+        );
       case 'boolean':
         return fc.boolean();
       case 'array':
@@ -104,7 +129,9 @@ export function requestFor(op: Operation, knownIds: string[]): fc.Arbitrary<Fuzz
   const segment = knownIds.length ? fc.oneof(pathSegment, fc.constantFrom(...knownIds)) : pathSegment;
   const params = fc.tuple(...op.pathParams.map(() => segment));
   const query = fc.record(
-    Object.fromEntries(op.query.map((q) => [q.name, fc.oneof(valueFor(q.schema).map(String), fc.string({ maxLength: 10 }))])),
+    Object.fromEntries(
+      op.query.map((q) => [q.name, fc.oneof(valueFor(q.schema).map(String), fc.string({ maxLength: 10 }))]),
+    ),
     { requiredKeys: [] },
   );
   const body = fc.oneof(
@@ -112,10 +139,12 @@ export function requestFor(op: Operation, knownIds: string[]): fc.Arbitrary<Fuzz
     { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 3 }).map((value) => ({ body: value, raw: undefined })) },
     {
       weight: 1,
-      arbitrary: fc.oneof(
-        fc.string({ maxLength: 40 }).map((text) => ({ contentType: 'application/json', text: `{${text}` })),
-        fc.string({ maxLength: 40 }).map((text) => ({ contentType: 'text/plain', text })),
-      ).map((raw) => ({ body: undefined, raw })),
+      arbitrary: fc
+        .oneof(
+          fc.string({ maxLength: 40 }).map((text) => ({ contentType: 'application/json', text: `{${text}` })),
+          fc.string({ maxLength: 40 }).map((text) => ({ contentType: 'text/plain', text })),
+        )
+        .map((raw) => ({ body: undefined, raw })),
     },
   );
   return fc.tuple(params, query, body).map(([values, q, b]) => {

@@ -12,13 +12,19 @@ import { createCourse, createSale, createUser, type FixtureUser } from './fixtur
 /** stripe-mock accepts any acct_ destination; the flags are what `account.updated` would have recorded. */
 export async function connectAccount(knex: Knex, userId: string, transfersEnabled = true): Promise<string> {
   const accountId = `acct_test${randomBytes(8).toString('hex')}`;
-  await knex('users')
-    .where({ id: userId })
-    .update({ stripe_connect_account_id: accountId, connect_transfers_enabled: transfersEnabled, connect_payouts_enabled: transfersEnabled });
+  await knex('users').where({ id: userId }).update({
+    stripe_connect_account_id: accountId,
+    connect_transfers_enabled: transfersEnabled,
+    connect_payouts_enabled: transfersEnabled,
+  });
   return accountId;
 }
 
-export async function createPayee(knex: Knex, config: Config, opts: { connected?: boolean } = {}): Promise<FixtureUser & { accountId: string | null }> {
+export async function createPayee(
+  knex: Knex,
+  config: Config,
+  opts: { connected?: boolean } = {},
+): Promise<FixtureUser & { accountId: string | null }> {
   const instructor = await createUser(knex, config, 'instructor');
   const accountId = opts.connected === false ? null : await connectAccount(knex, instructor.id);
   return { ...instructor, accountId };
@@ -27,7 +33,10 @@ export async function createPayee(knex: Knex, config: Config, opts: { connected?
 /** Marks sales' instructor shares payable, as the escrow workflow does when the hold ends. */
 export async function releaseShares(knex: Knex, sales: RecordedSale[]): Promise<void> {
   await knex('revenue_records')
-    .whereIn('id', sales.map((s) => s.revenueRecordId))
+    .whereIn(
+      'id',
+      sales.map((s) => s.revenueRecordId),
+    )
     .update({ status: 'payable', released_at: knex.fn.now(), updated_at: knex.fn.now() });
 }
 
@@ -53,7 +62,9 @@ export async function sellCourse(
  * buyer's access revoked, the paid share clawed back by an outstanding adjustment the next payout deducts.
  */
 export async function clawBack(knex: Knex, sale: RecordedSale): Promise<string> {
-  await knex('transactions').where({ id: sale.transactionId }).update({ status: 'refunded', refunded_at: knex.fn.now() });
+  await knex('transactions')
+    .where({ id: sale.transactionId })
+    .update({ status: 'refunded', refunded_at: knex.fn.now() });
   await knex('enrollments').where({ id: sale.enrollmentId }).update({ status: 'revoked', revoked_at: knex.fn.now() });
   const [row] = await knex('revenue_adjustments')
     .insert({
@@ -76,7 +87,12 @@ export async function seedPayees(knex: Knex, opts: { count: number; grossCents: 
   const tag = randomBytes(4).toString('hex');
   const { instructorCents, platformCents } = splitRevenue(opts.grossCents);
   const [buyer] = await knex('users')
-    .insert({ email: `buyer-${tag}@example.test`, name: 'Seed buyer', role: 'student', password_hash: 'seeded: no login' })
+    .insert({
+      email: `buyer-${tag}@example.test`,
+      name: 'Seed buyer',
+      role: 'student',
+      password_hash: 'seeded: no login',
+    })
     .returning<{ id: string }[]>('id');
   const { rows } = await knex.raw<{ rows: { instructor_id: string }[] }>(
     `WITH instructors AS (
@@ -102,7 +118,15 @@ export async function seedPayees(knex: Knex, opts: { count: number; grossCents: 
      SELECT s.id, c.instructor_id, :instructorCents::int, :platformCents::int, 'payable', now() - interval '3 days', now() - interval '3 days'
      FROM sales s JOIN courses c ON c.id = s.course_id
      RETURNING instructor_id`,
-    { tag, count: opts.count, gross: opts.grossCents, buyer: buyer.id, fee: estimateStripeFee(opts.grossCents), instructorCents, platformCents },
+    {
+      tag,
+      count: opts.count,
+      gross: opts.grossCents,
+      buyer: buyer.id,
+      fee: estimateStripeFee(opts.grossCents),
+      instructorCents,
+      platformCents,
+    },
   );
   return rows.map((r) => r.instructor_id);
 }

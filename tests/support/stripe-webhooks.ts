@@ -8,11 +8,18 @@ import type supertest from 'supertest';
 import { loadConfig } from '../../src/config';
 import { simulatedEvent, signEvent, type SimulatedStripeEvent } from '../../src/webhooks/simulated-events';
 
-export { checkoutSessionEvent, type CheckoutEventType, type CheckoutSessionSpec } from '../../src/webhooks/simulated-events';
+export {
+  checkoutSessionEvent,
+  type CheckoutEventType,
+  type CheckoutSessionSpec,
+} from '../../src/webhooks/simulated-events';
 export type StripeTestEvent = SimulatedStripeEvent;
 
 /** Any other event (charge.refunded, customer.created, ...). */
-export function otherEvent(type: string, object: Record<string, unknown> = { id: `obj_${randomUUID()}` }): StripeTestEvent {
+export function otherEvent(
+  type: string,
+  object: Record<string, unknown> = { id: `obj_${randomUUID()}` },
+): StripeTestEvent {
   return simulatedEvent(type, object);
 }
 
@@ -30,5 +37,9 @@ export function sign(evt: StripeTestEvent, options: SignOptions = {}): { payload
 /** POSTs a signed delivery of `evt` to the webhook endpoint. */
 export function deliver(request: ReturnType<typeof supertest>, evt: StripeTestEvent, options: SignOptions = {}) {
   const { payload, signature } = sign(evt, options);
-  return request.post('/api/webhooks/stripe').set('Content-Type', 'application/json').set('Stripe-Signature', signature).send(payload);
+  return request
+    .post('/api/webhooks/stripe')
+    .set('Content-Type', 'application/json')
+    .set('Stripe-Signature', signature)
+    .send(payload);
 }

@@ -85,7 +85,10 @@ export function uploadLesson(
   file: string,
   fields: { title?: string; isPreview?: boolean; lessonOrder?: number } = {},
 ) {
-  let req = request.post(`/api/courses/${courseId}/lessons`).set(auth).field('title', fields.title ?? `Lesson ${path.basename(file)}`);
+  let req = request
+    .post(`/api/courses/${courseId}/lessons`)
+    .set(auth)
+    .field('title', fields.title ?? `Lesson ${path.basename(file)}`);
   if (fields.isPreview !== undefined) req = req.field('isPreview', String(fields.isPreview));
   if (fields.lessonOrder !== undefined) req = req.field('lessonOrder', String(fields.lessonOrder));
   return req.attach('video', file);

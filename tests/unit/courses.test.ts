@@ -35,7 +35,10 @@ describe('resolvePricing', () => {
     ['subscription', 498, false],
     ['subscription', 5000, false],
   ] as const)('%s at %i cents: ok=%s', (pricingModel, cents, ok) => {
-    const input = pricingModel === 'one_time' ? { pricingModel, priceCents: cents } : { pricingModel, subscriptionPriceCents: cents };
+    const input =
+      pricingModel === 'one_time'
+        ? { pricingModel, priceCents: cents }
+        : { pricingModel, subscriptionPriceCents: cents };
     expect(resolvePricing(input).ok).toBe(ok);
   });
 
@@ -45,12 +48,19 @@ describe('resolvePricing', () => {
       field: 'subscriptionPriceCents',
       message: 'subscriptionPriceCents is required for subscription courses',
     });
-    expect(resolvePricing({ pricingModel: 'one_time', priceCents: 1999.5 })).toMatchObject({ ok: false, field: 'priceCents' });
+    expect(resolvePricing({ pricingModel: 'one_time', priceCents: 1999.5 })).toMatchObject({
+      ok: false,
+      field: 'priceCents',
+    });
   });
 });
 
 describe('publishing rules', () => {
-  const ready = (isPreview = false, durationSeconds = 300): PublishableLesson => ({ isPreview, videoStatus: 'ready', durationSeconds });
+  const ready = (isPreview = false, durationSeconds = 300): PublishableLesson => ({
+    isPreview,
+    videoStatus: 'ready',
+    durationSeconds,
+  });
 
   it('needs at least 3 lessons', () => {
     expect(publishRuleViolation([ready(), ready()])).toBe(PUBLISH_RULE_MESSAGES.tooFewLessons);
@@ -59,18 +69,26 @@ describe('publishing rules', () => {
 
   it('needs every video processed successfully', () => {
     for (const videoStatus of ['awaiting_upload', 'processing', 'failed'] as const) {
-      expect(publishRuleViolation([ready(), ready(), { ...ready(), videoStatus }])).toBe(PUBLISH_RULE_MESSAGES.videosNotReady);
+      expect(publishRuleViolation([ready(), ready(), { ...ready(), videoStatus }])).toBe(
+        PUBLISH_RULE_MESSAGES.videosNotReady,
+      );
     }
   });
 
   it('allows at most 15 minutes of previews', () => {
     expect(publishRuleViolation([ready(true, 450), ready(true, 450), ready()])).toBeUndefined();
-    expect(publishRuleViolation([ready(true, 450), ready(true, 451), ready(false, 3600)])).toBe(PUBLISH_RULE_MESSAGES.previewTooLong);
-    expect(previewDurationSeconds([ready(true, 10), ready(false, 99), { isPreview: true, durationSeconds: null }])).toBe(10);
+    expect(publishRuleViolation([ready(true, 450), ready(true, 451), ready(false, 3600)])).toBe(
+      PUBLISH_RULE_MESSAGES.previewTooLong,
+    );
+    expect(
+      previewDurationSeconds([ready(true, 10), ready(false, 99), { isPreview: true, durationSeconds: null }]),
+    ).toBe(10);
   });
 
   it('reports the lesson count before anything else', () => {
-    expect(publishRuleViolation([{ ...ready(true, 5000), videoStatus: 'failed' }])).toBe(PUBLISH_RULE_MESSAGES.tooFewLessons);
+    expect(publishRuleViolation([{ ...ready(true, 5000), videoStatus: 'failed' }])).toBe(
+      PUBLISH_RULE_MESSAGES.tooFewLessons,
+    );
   });
 });
 
@@ -84,7 +102,9 @@ describe('previewChangeViolation', () => {
 
   it('leaves a draft to the check at submission', () => {
     expect(previewChangeViolation('draft', lessons, ready('c', 301))).toBeUndefined();
-    expect(previewChangeViolation('draft', [], { videoStatus: 'awaiting_upload', durationSeconds: null })).toBeUndefined();
+    expect(
+      previewChangeViolation('draft', [], { videoStatus: 'awaiting_upload', durationSeconds: null }),
+    ).toBeUndefined();
   });
 
   it('past draft, keeps the previews within 15 minutes, the candidate counted once', () => {
@@ -97,9 +117,13 @@ describe('previewChangeViolation', () => {
 
   it('past draft, needs the lesson’s length: a video processed', () => {
     for (const videoStatus of ['awaiting_upload', 'processing', 'failed'] as const) {
-      expect(previewChangeViolation('published', lessons, { id: 'b', videoStatus, durationSeconds: null })).toBe(PREVIEW_CHANGE_MESSAGES.lengthUnknown);
+      expect(previewChangeViolation('published', lessons, { id: 'b', videoStatus, durationSeconds: null })).toBe(
+        PREVIEW_CHANGE_MESSAGES.lengthUnknown,
+      );
     }
-    expect(previewChangeViolation('published', lessons, { videoStatus: 'awaiting_upload', durationSeconds: null })).toBe(PREVIEW_CHANGE_MESSAGES.lengthUnknown);
+    expect(
+      previewChangeViolation('published', lessons, { videoStatus: 'awaiting_upload', durationSeconds: null }),
+    ).toBe(PREVIEW_CHANGE_MESSAGES.lengthUnknown);
   });
 });
 
@@ -115,7 +139,10 @@ describe('publishTransition', () => {
   });
   it('publishes a submission at once with auto-approval', () => {
     expect(publishTransition('draft', { isAdmin: false, autoApprove: true })).toEqual({ ok: true, to: 'published' });
-    expect(publishTransition('under_review', { isAdmin: false, autoApprove: true })).toEqual({ ok: true, to: 'published' });
+    expect(publishTransition('under_review', { isAdmin: false, autoApprove: true })).toEqual({
+      ok: true,
+      to: 'published',
+    });
   });
 });
 

@@ -139,9 +139,7 @@ describe('applyCoupon', () => {
     expect(moneyErrorCode(() => applyCoupon(7900, { type: 'percentage', percentOff: 100 }))).toBe(
       'coupon_below_minimum',
     );
-    expect(moneyErrorCode(() => applyCoupon(99, { type: 'percentage', percentOff: 50 }))).toBe(
-      'coupon_below_minimum',
-    );
+    expect(moneyErrorCode(() => applyCoupon(99, { type: 'percentage', percentOff: 50 }))).toBe('coupon_below_minimum');
   });
 
   it('throws a MoneyRuleError with a readable message', () => {
@@ -156,9 +154,7 @@ describe('applyCoupon', () => {
       expect(moneyErrorCode(() => applyCoupon(7900, { type: 'percentage', percentOff }))).toBe('invalid_coupon');
     }
     for (const amountOffCents of [0, -100, 10.5, Number.NaN]) {
-      expect(moneyErrorCode(() => applyCoupon(7900, { type: 'fixed_amount', amountOffCents }))).toBe(
-        'invalid_coupon',
-      );
+      expect(moneyErrorCode(() => applyCoupon(7900, { type: 'fixed_amount', amountOffCents }))).toBe('invalid_coupon');
     }
     expect(moneyErrorCode(() => applyCoupon(7900, { type: 'bogus' } as never))).toBe('invalid_coupon');
   });
@@ -304,7 +300,23 @@ describe('dollarsToCents', () => {
   });
 
   it('rejects more than two decimals, float noise and non-numbers', () => {
-    for (const bad of ['4.999', 0.1 + 0.2, 4.999, '', '.5', '-5', -5, '+5', '1e3', 1e21, '1,000', '$5', 'abc', Number.NaN, Infinity]) {
+    for (const bad of [
+      '4.999',
+      0.1 + 0.2,
+      4.999,
+      '',
+      '.5',
+      '-5',
+      -5,
+      '+5',
+      '1e3',
+      1e21,
+      '1,000',
+      '$5',
+      'abc',
+      Number.NaN,
+      Infinity,
+    ]) {
       expect(moneyErrorCode(() => dollarsToCents(bad))).toBe('invalid_amount');
     }
   });

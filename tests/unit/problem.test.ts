@@ -8,16 +8,36 @@ const pgError = (code: string, message: string) => Object.assign(new Error(messa
 
 describe('connection failures are 503 with Retry-After', () => {
   test.each([
-    ['Postgres shutting down under the query (57P01)', pgError('57P01', 'terminating connection due to administrator command')],
+    [
+      'Postgres shutting down under the query (57P01)',
+      pgError('57P01', 'terminating connection due to administrator command'),
+    ],
     ['Postgres starting up (57P03)', pgError('57P03', 'the database system is starting up')],
     ['Postgres out of connections (53300)', pgError('53300', 'sorry, too many clients already')],
     ['a connection exception (08006)', pgError('08006', 'connection failure')],
-    ['the connection dropped mid-query (pg: no code; knex prefixes the SQL)', new Error('select * from "users" - Connection terminated unexpectedly')],
+    [
+      'the connection dropped mid-query (pg: no code; knex prefixes the SQL)',
+      new Error('select * from "users" - Connection terminated unexpectedly'),
+    ],
     ['nobody listening', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })],
     ['the peer reset the connection', Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' })],
-    ['no pooled connection in time', Object.assign(new Error('Knex: Timeout acquiring a connection'), { name: 'KnexTimeoutError' })],
-    ['wrapped by objection (a DBError keeps the driver error as nativeError)', Object.assign(new Error('terminating connection'), { name: 'DBError', nativeError: { message: 'Connection terminated unexpectedly' } })],
-    ['wrapped as a cause', new Error('could not load the course', { cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }) })],
+    [
+      'no pooled connection in time',
+      Object.assign(new Error('Knex: Timeout acquiring a connection'), { name: 'KnexTimeoutError' }),
+    ],
+    [
+      'wrapped by objection (a DBError keeps the driver error as nativeError)',
+      Object.assign(new Error('terminating connection'), {
+        name: 'DBError',
+        nativeError: { message: 'Connection terminated unexpectedly' },
+      }),
+    ],
+    [
+      'wrapped as a cause',
+      new Error('could not load the course', {
+        cause: Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET' }),
+      }),
+    ],
   ])('%s', (_, err) => {
     const { problem, internal } = toProblem(err);
     expect(problem.status).toBe(503);

@@ -1,12 +1,28 @@
-import { resourceFilename, resourceKey, resourceObjectKey, resourceUrl, sizeMb, sniffResource } from '../../src/domain/resources';
+import {
+  resourceFilename,
+  resourceKey,
+  resourceObjectKey,
+  resourceUrl,
+  sizeMb,
+  sniffResource,
+} from '../../src/domain/resources';
 
-const bytes = (...parts: (string | number[])[]) => Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))));
+const bytes = (...parts: (string | number[])[]) =>
+  Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'latin1') : Buffer.from(p))));
 
 describe('sniffResource', () => {
   it.each([
     [bytes('%PDF-1.4\n'), 'x.bin', 'application/pdf'],
-    [bytes([0x50, 0x4b, 0x03, 0x04], 'rest'), 'Deck.PPTX', 'application/vnd.openxmlformats-officedocument.presentationml.presentation'],
-    [bytes([0x50, 0x4b, 0x03, 0x04], 'rest'), 'notes.docx', 'application/vnd.openxmlformats-officedocument.wordprocessingml.document'],
+    [
+      bytes([0x50, 0x4b, 0x03, 0x04], 'rest'),
+      'Deck.PPTX',
+      'application/vnd.openxmlformats-officedocument.presentationml.presentation',
+    ],
+    [
+      bytes([0x50, 0x4b, 0x03, 0x04], 'rest'),
+      'notes.docx',
+      'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
+    ],
     [bytes([0x50, 0x4b, 0x05, 0x06]), 'empty.zip', 'application/zip'],
     [bytes([0x50, 0x4b, 0x03, 0x04]), 'archive.tar', 'application/zip'],
     [bytes([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), 'old.ppt', 'application/vnd.ms-powerpoint'],

@@ -23,7 +23,10 @@ describe('search cursor', () => {
 
   it('refuses a cursor of another sort, and anything forged or damaged', () => {
     const newest = encodeCursor('newest', { keys: ['2026-03-01T12:00:00.000001Z', id], total: 3 });
-    expect(decodeCursor(newest, 'price_asc', undefined)).toEqual({ ok: false, reason: 'Cursor continues sort newest, not price_asc' });
+    expect(decodeCursor(newest, 'price_asc', undefined)).toEqual({
+      ok: false,
+      reason: 'Cursor continues sort newest, not price_asc',
+    });
     const forged = (payload: unknown) => Buffer.from(JSON.stringify(payload)).toString('base64url');
     const bad: [string, 'newest' | 'most_popular'][] = [
       ['not base64 json', 'newest'],
@@ -46,9 +49,17 @@ describe('search statements', () => {
 
   it('continue after the cursor with one row comparison, in the direction of the sort', () => {
     const after = { keys: ['900', '0b7f8a52-3c1e-4d7e-9a8b-2f6c1d4e5a90'], total: 10 };
-    expect(searchStatements({ ...base, sort: 'price_asc', after }).page.text).toContain('(c.list_price_cents, c.id) > (?::integer, ?::uuid)');
-    expect(searchStatements({ ...base, sort: 'price_desc', after }).page.text).toContain('(c.list_price_cents, c.id) < (?::integer, ?::uuid)');
-    expect(sortPlan('highest_rated', undefined).keys.map((k) => k.name)).toEqual(['rating_average', 'rating_count', 'id']);
+    expect(searchStatements({ ...base, sort: 'price_asc', after }).page.text).toContain(
+      '(c.list_price_cents, c.id) > (?::integer, ?::uuid)',
+    );
+    expect(searchStatements({ ...base, sort: 'price_desc', after }).page.text).toContain(
+      '(c.list_price_cents, c.id) < (?::integer, ?::uuid)',
+    );
+    expect(sortPlan('highest_rated', undefined).keys.map((k) => k.name)).toEqual([
+      'rating_average',
+      'rating_count',
+      'id',
+    ]);
   });
 
   it('never put input into the SQL text: every value is a bound parameter', () => {
@@ -62,12 +73,19 @@ describe('search statements', () => {
 
   it('count only for a first page: the cursor carries the total', () => {
     expect(searchStatements(base).count).not.toBeNull();
-    expect(searchStatements({ ...base, after: { keys: ['2026-03-01T12:00:00.000001Z', '0b7f8a52-3c1e-4d7e-9a8b-2f6c1d4e5a90'], total: 4 } }).count).toBeNull();
+    expect(
+      searchStatements({
+        ...base,
+        after: { keys: ['2026-03-01T12:00:00.000001Z', '0b7f8a52-3c1e-4d7e-9a8b-2f6c1d4e5a90'], total: 4 },
+      }).count,
+    ).toBeNull();
   });
 
   it('key a total by what it counts: not by sort, limit, cursor or the order of listed values', () => {
     const a = totalKey({ ...base, categories: ['music', 'design'], minPriceCents: 900 });
-    expect(totalKey({ ...base, sort: 'price_desc', limit: 7, categories: ['design', 'music'], minPriceCents: 900 })).toBe(a);
+    expect(
+      totalKey({ ...base, sort: 'price_desc', limit: 7, categories: ['design', 'music'], minPriceCents: 900 }),
+    ).toBe(a);
     expect(totalKey({ ...base, categories: ['music'], minPriceCents: 900 })).not.toBe(a);
     expect(totalKey({ ...base, q: 'python' })).not.toBe(totalKey(base));
   });
@@ -114,6 +132,8 @@ describe('TotalCache', () => {
     small.get('a', count, 0);
     small.get('b', count, 0);
     small.get('c', count, 0);
-    expect([small.get('b', count, 1).cached, small.get('c', count, 1).cached, small.get('a', count, 1).cached]).toEqual([true, true, false]);
+    expect([small.get('b', count, 1).cached, small.get('c', count, 1).cached, small.get('a', count, 1).cached]).toEqual(
+      [true, true, false],
+    );
   });
 });

@@ -10,7 +10,8 @@ import {
 import { interpretProbe, planRenditions, redactUrls, transcodeArgs } from '../../src/media/ffmpeg';
 import { masterPlaylist, mediaPlaylistStats } from '../../src/media/hls';
 
-const box = (type: string, brand = ''): Uint8Array => Buffer.concat([Buffer.from([0, 0, 0, 0x20]), Buffer.from(type + brand, 'latin1'), Buffer.alloc(8)]);
+const box = (type: string, brand = ''): Uint8Array =>
+  Buffer.concat([Buffer.from([0, 0, 0, 0x20]), Buffer.from(type + brand, 'latin1'), Buffer.alloc(8)]);
 
 describe('sniffVideoContainer', () => {
   it('recognises MP4 and QuickTime by their first box', () => {
@@ -63,16 +64,12 @@ describe('processing rules', () => {
   });
 
   it('plans even output sizes keeping the aspect ratio', () => {
-    expect(planRenditions({ width: 1280, height: 720 }, renditionsFor(1280, 720)).map((r) => `${r.width}x${r.height}`)).toEqual([
-      '1280x720',
-      '854x480',
-      '640x360',
-    ]);
-    expect(planRenditions({ width: 720, height: 1280 }, renditionsFor(720, 1280)).map((r) => `${r.width}x${r.height}`)).toEqual([
-      '720x1280',
-      '480x854',
-      '360x640',
-    ]);
+    expect(
+      planRenditions({ width: 1280, height: 720 }, renditionsFor(1280, 720)).map((r) => `${r.width}x${r.height}`),
+    ).toEqual(['1280x720', '854x480', '640x360']);
+    expect(
+      planRenditions({ width: 720, height: 1280 }, renditionsFor(720, 1280)).map((r) => `${r.width}x${r.height}`),
+    ).toEqual(['720x1280', '480x854', '360x640']);
   });
 
   it('adds the stages up to one percentage that never exceeds 100', () => {
@@ -93,13 +90,25 @@ describe('ffmpeg and ffprobe', () => {
         { codec_type: 'audio', codec_name: 'aac' },
       ],
     });
-    expect(interpretProbe(probe)).toEqual({ formatName: 'mov,mp4,m4a,3gp,3g2,mj2', durationSeconds: 4.021, width: 640, height: 360, videoCodec: 'h264', hasAudio: true });
+    expect(interpretProbe(probe)).toEqual({
+      formatName: 'mov,mp4,m4a,3gp,3g2,mj2',
+      durationSeconds: 4.021,
+      width: 640,
+      height: 360,
+      videoCodec: 'h264',
+      hasAudio: true,
+    });
     const coverArtOnly = JSON.stringify({
       format: { duration: '180' },
-      streams: [{ codec_type: 'audio' }, { codec_type: 'video', width: 500, height: 500, disposition: { attached_pic: 1 } }],
+      streams: [
+        { codec_type: 'audio' },
+        { codec_type: 'video', width: 500, height: 500, disposition: { attached_pic: 1 } },
+      ],
     });
     expect(interpretProbe(coverArtOnly)).toEqual({ unreadable: 'The file contains no video stream' });
-    expect(interpretProbe(JSON.stringify({ format: {}, streams: [{ codec_type: 'video', width: 2, height: 2 }] }))).toEqual({ unreadable: 'The video has no duration' });
+    expect(
+      interpretProbe(JSON.stringify({ format: {}, streams: [{ codec_type: 'video', width: 2, height: 2 }] })),
+    ).toEqual({ unreadable: 'The video has no duration' });
   });
 
   it('decodes once and writes one HLS output per rendition', () => {

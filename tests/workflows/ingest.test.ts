@@ -106,15 +106,32 @@ async function heartbeatUntilCancelled(): Promise<void> {
   }
 }
 
-const probeOk = async () => ({ formatName: 'mp4', durationSeconds: 61.6, width: 640, height: 360, videoCodec: 'h264', hasAudio: true });
+const probeOk = async () => ({
+  formatName: 'mp4',
+  durationSeconds: 61.6,
+  width: 640,
+  height: 360,
+  videoCodec: 'h264',
+  hasAudio: true,
+});
 
 beforeAll(async () => {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   env = await TestWorkflowEnvironment.createFromExistingServer({ address: process.env.TEMPORAL_ADDRESS });
   workers = await Promise.all([
-    Worker.create({ connection: env.nativeConnection, taskQueue: taskQueue('core', prefix), workflowsPath, activities: core }),
+    Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: taskQueue('core', prefix),
+      workflowsPath,
+      activities: core,
+    }),
     // The media pool's own settings: cancellations reach the fakes as fast as they reach ffmpeg.
-    Worker.create({ connection: env.nativeConnection, taskQueue: taskQueue('media', prefix), activities: media, ...poolOptions('media', loadConfig(process.env)) }),
+    Worker.create({
+      connection: env.nativeConnection,
+      taskQueue: taskQueue('media', prefix),
+      activities: media,
+      ...poolOptions('media', loadConfig(process.env)),
+    }),
   ]);
   running = Promise.all(workers.map((w) => w.run()));
 });
@@ -127,7 +144,13 @@ afterAll(async () => {
 
 beforeEach(() => {
   calls = [];
-  script = { lessonExists: true, lessonKeptAtEnd: true, probe: probeOk, thumbnail: async () => undefined, transcode: async () => undefined };
+  script = {
+    lessonExists: true,
+    lessonKeptAtEnd: true,
+    probe: probeOk,
+    thumbnail: async () => undefined,
+    transcode: async () => undefined,
+  };
 });
 
 async function start(): Promise<WorkflowHandle<typeof videoIngestWorkflow>> {
@@ -141,7 +164,10 @@ async function start(): Promise<WorkflowHandle<typeof videoIngestWorkflow>> {
 }
 
 /** The outcome, and the history kept under `name` for the replay at the end (and tests/workflows/histories/). */
-async function finish(handle: WorkflowHandle<typeof videoIngestWorkflow>, name: string): Promise<IngestProgress | Error> {
+async function finish(
+  handle: WorkflowHandle<typeof videoIngestWorkflow>,
+  name: string,
+): Promise<IngestProgress | Error> {
   const result = await handle.result().catch((err: Error) => err);
   histories.push({ name, history: await handle.fetchHistory() });
   return result;
@@ -150,7 +176,9 @@ async function finish(handle: WorkflowHandle<typeof videoIngestWorkflow>, name: 
 it('mirrors transcoding progress to the lesson and the query, then completes the lesson', async () => {
   script.transcode = async () => {
     const { client, info } = Context.current();
-    await client.workflow.getHandle(info.workflowExecution!.workflowId).signal(ingestStageProgressSignal, { stage: 'transcoding', stagePercent: 50 });
+    await client.workflow
+      .getHandle(info.workflowExecution!.workflowId)
+      .signal(ingestStageProgressSignal, { stage: 'transcoding', stagePercent: 50 });
     await new Promise<void>((resolve) => (releaseTranscode = resolve));
   };
   const handle = await start();
@@ -160,12 +188,15 @@ it('mirrors transcoding progress to the lesson and the query, then completes the
     await new Promise((r) => setTimeout(r, 100));
   }
   expect(progress).toEqual({ stage: 'transcoding', percent: 51 });
-  for (let i = 0; i < 50 && !called('recordIngestProgress').includes(51); i++) await new Promise((r) => setTimeout(r, 100));
+  for (let i = 0; i < 50 && !called('recordIngestProgress').includes(51); i++)
+    await new Promise((r) => setTimeout(r, 100));
   releaseTranscode();
 
   expect(await finish(handle, 'ingest-ready')).toEqual({ stage: 'ready', percent: 100 });
   expect(called('recordIngestProgress')).toEqual([5, 51, 98]); // transcoding began, half-way, finalizing
-  expect(called('completeIngest')).toEqual([expect.objectContaining({ durationSeconds: 62, thumbnailKey: expect.stringContaining('/thumbnails/') })]);
+  expect(called('completeIngest')).toEqual([
+    expect.objectContaining({ durationSeconds: 62, thumbnailKey: expect.stringContaining('/thumbnails/') }),
+  ]);
   expect(called('failIngest')).toEqual([]);
 });
 
@@ -173,10 +204,17 @@ it('fails the lesson with the file’s fault and completes (no retry)', async ()
   let attempts = 0;
   script.probe = async () => {
     attempts++;
-    throw ApplicationFailure.nonRetryable('The file is not a readable video: moov atom not found', INGEST_FILE_FAULTS.invalidVideo);
+    throw ApplicationFailure.nonRetryable(
+      'The file is not a readable video: moov atom not found',
+      INGEST_FILE_FAULTS.invalidVideo,
+    );
   };
   const result = await finish(await start(), 'ingest-unreadable-file');
-  expect(result).toEqual({ stage: 'failed', percent: 0, failureReason: 'The file is not a readable video: moov atom not found' });
+  expect(result).toEqual({
+    stage: 'failed',
+    percent: 0,
+    failureReason: 'The file is not a readable video: moov atom not found',
+  });
   expect(attempts).toBe(1);
   expect(called('failIngest')).toEqual(['The file is not a readable video: moov atom not found']);
 });
@@ -221,10 +259,15 @@ it('on cancellation stops the transcode first, then fails the lesson and keeps o
   expect(result).toBeInstanceOf(Error);
   expect(called('transcodeCancelled')).toHaveLength(1);
   // Clean-up comes after the activity stopped (WAIT_CANCELLATION_COMPLETED), so nothing is written after it.
-  const order = calls.map((c) => c.name).filter((n) => ['transcodeCancelled', 'failIngest', 'deleteVideoObjects'].includes(n));
+  const order = calls
+    .map((c) => c.name)
+    .filter((n) => ['transcodeCancelled', 'failIngest', 'deleteVideoObjects'].includes(n));
   // Swept twice: an aborted upload may still land a moment after the first sweep.
   expect(order).toEqual(['transcodeCancelled', 'failIngest', 'deleteVideoObjects', 'deleteVideoObjects']);
-  expect(called('deleteVideoObjects')).toEqual([expect.objectContaining({ keepOriginal: true }), expect.objectContaining({ keepOriginal: true })]);
+  expect(called('deleteVideoObjects')).toEqual([
+    expect.objectContaining({ keepOriginal: true }),
+    expect.objectContaining({ keepOriginal: true }),
+  ]);
 });
 
 it('on cancellation that an activity meets as a failure (its input deleted first) still cleans up and ends cancelled', async () => {
@@ -240,7 +283,10 @@ it('on cancellation that an activity meets as a failure (its input deleted first
   expect(result).toBeInstanceOf(Error);
   expect((await handle.describe()).status.name).toBe('CANCELLED');
   expect(called('failIngest')).toEqual([PROCESSING_CANCELLED_MESSAGE]);
-  expect(called('deleteVideoObjects')).toEqual([expect.objectContaining({ keepOriginal: false }), expect.objectContaining({ keepOriginal: false })]);
+  expect(called('deleteVideoObjects')).toEqual([
+    expect.objectContaining({ keepOriginal: false }),
+    expect.objectContaining({ keepOriginal: false }),
+  ]);
 });
 
 it('replays every history above deterministically (RECORD_HISTORIES=1 commits them for future code)', async () => {
@@ -256,6 +302,7 @@ it('replays every history above deterministically (RECORD_HISTORIES=1 commits th
   ]);
   for (const { name, history } of histories) {
     await Worker.runReplayHistory({ workflowsPath, replayName: REPLAY_WORKER_NAME }, history, name);
-    if (process.env.RECORD_HISTORIES === '1') fs.writeFileSync(path.join(HISTORIES, `${name}.json`), historyToJson(history));
+    if (process.env.RECORD_HISTORIES === '1')
+      fs.writeFileSync(path.join(HISTORIES, `${name}.json`), historyToJson(history));
   }
 });

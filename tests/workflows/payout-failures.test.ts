@@ -44,18 +44,29 @@ class ScriptedStripe {
 
   private answer(req: http.IncomingMessage, body: string, res: http.ServerResponse): void {
     const send = (status: number, json: object) => {
-      res.writeHead(status, { 'Content-Type': 'application/json', 'Request-Id': `req_${randomBytes(6).toString('hex')}` });
+      res.writeHead(status, {
+        'Content-Type': 'application/json',
+        'Request-Id': `req_${randomBytes(6).toString('hex')}`,
+      });
       res.end(JSON.stringify(json));
     };
-    if (req.method === 'GET' && req.url?.startsWith('/v1/transfers')) return send(200, { object: 'list', data: [], has_more: false, url: '/v1/transfers' });
-    if (req.method !== 'POST' || req.url !== '/v1/transfers') return send(404, { error: { type: 'invalid_request_error', message: `no route ${req.url}` } });
+    if (req.method === 'GET' && req.url?.startsWith('/v1/transfers'))
+      return send(200, { object: 'list', data: [], has_more: false, url: '/v1/transfers' });
+    if (req.method !== 'POST' || req.url !== '/v1/transfers')
+      return send(404, { error: { type: 'invalid_request_error', message: `no route ${req.url}` } });
     const form = parse(body);
     const destination = String(form.destination);
     const key = req.headers['idempotency-key'];
     this.requests.push({ destination, idempotencyKey: typeof key === 'string' ? key : undefined });
     const status = this.script.get(destination)?.shift() ?? 200;
     if (status === 400) {
-      return send(400, { error: { type: 'invalid_request_error', code: 'insufficient_capabilities_for_transfer', message: 'Your destination account needs to have the transfers capability enabled.' } });
+      return send(400, {
+        error: {
+          type: 'invalid_request_error',
+          code: 'insufficient_capabilities_for_transfer',
+          message: 'Your destination account needs to have the transfers capability enabled.',
+        },
+      });
     }
     if (status >= 500) return send(status, { error: { type: 'api_error', message: 'An unknown error occurred' } });
     send(200, {
@@ -98,7 +109,12 @@ beforeAll(async () => {
   const url = new URL(process.env.DATABASE_URL!);
   url.pathname = `/${dbName}`;
   await migrateLatest(url.toString());
-  config = loadConfig({ ...process.env, DATABASE_URL: url.toString(), STRIPE_API_BASE: stripe.url, TASK_QUEUE_PREFIX: `wf${randomBytes(4).toString('hex')}-` });
+  config = loadConfig({
+    ...process.env,
+    DATABASE_URL: url.toString(),
+    STRIPE_API_BASE: stripe.url,
+    TASK_QUEUE_PREFIX: `wf${randomBytes(4).toString('hex')}-`,
+  });
   deps = createDeps(config, 'payout-failures-test');
   temporal = await connectTemporal(config);
   ({ workers, connection } = await createWorkers(deps, ['core', 'payments']));
@@ -120,7 +136,8 @@ it('fails a refused payout with the reason and releases it for a later month; re
   const fine = await createPayee(deps.knex, config);
   // The refused instructor also owes a clawback, deducted from this payout and released with it.
   const refusedSales = await sellCourse(deps.knex, config, refused.id, { count: 3, grossCents: 7900 });
-  const [earlier] = await deps.knex('instructor_payouts')
+  const [earlier] = await deps
+    .knex('instructor_payouts')
     .insert({
       instructor_id: refused.id,
       payout_period: '2026-01-01',
@@ -131,7 +148,10 @@ it('fails a refused payout with the reason and releases it for a later month; re
       completed_at: deps.knex.fn.now(),
     })
     .returning<{ id: string }[]>('id');
-  await deps.knex('revenue_records').where({ id: refusedSales[0].revenueRecordId }).update({ status: 'paid', payout_id: earlier.id });
+  await deps
+    .knex('revenue_records')
+    .where({ id: refusedSales[0].revenueRecordId })
+    .update({ status: 'paid', payout_id: earlier.id });
   const adjustmentId = await clawBack(deps.knex, refusedSales[0]);
   await sellCourse(deps.knex, config, flaky.id, { count: 1, grossCents: 7900 });
   await sellCourse(deps.knex, config, fine.id, { count: 1, grossCents: 7900 });
@@ -140,14 +160,37 @@ it('fails a refused payout with the reason and releases it for a later month; re
 
   const summary = await (await startPayoutRun(temporal, config, { period: '2026-02-01' })).result();
   expect(summary).toMatchObject({ paid: 2, paidCents: 2 * 5530, failed: 1 });
-  expect(summary.failures).toEqual([{ instructorId: refused.id, reason: expect.stringContaining('transfers capability') }]);
+  expect(summary.failures).toEqual([
+    { instructorId: refused.id, reason: expect.stringContaining('transfers capability') },
+  ]);
 
-  const [failed] = await deps.knex('instructor_payouts').where({ instructor_id: refused.id, payout_period: '2026-02-01' });
-  expect(failed).toMatchObject({ status: 'failed', gross_cents: 11060, adjustments_cents: 5530, total_amount_cents: 5530, stripe_transfer_id: null });
+  const [failed] = await deps
+    .knex('instructor_payouts')
+    .where({ instructor_id: refused.id, payout_period: '2026-02-01' });
+  expect(failed).toMatchObject({
+    status: 'failed',
+    gross_cents: 11060,
+    adjustments_cents: 5530,
+    total_amount_cents: 5530,
+    stripe_transfer_id: null,
+  });
   expect(failed.failure_reason).toMatch(/Stripe refused the transfer: .*transfers capability/);
-  expect(await deps.knex('revenue_records').whereIn('id', refusedSales.slice(1).map((s) => s.revenueRecordId)).pluck('payout_id')).toEqual([null, null]);
-  expect(await deps.knex('revenue_adjustments').where({ id: adjustmentId }).first()).toMatchObject({ status: 'outstanding', payout_id: null });
-  expect(await deps.knex('transaction_audit_logs').where({ payout_id: failed.id }).orderBy('created_at').pluck('action')).toEqual(['payout_initiated', 'payout_failed']);
+  expect(
+    await deps
+      .knex('revenue_records')
+      .whereIn(
+        'id',
+        refusedSales.slice(1).map((s) => s.revenueRecordId),
+      )
+      .pluck('payout_id'),
+  ).toEqual([null, null]);
+  expect(await deps.knex('revenue_adjustments').where({ id: adjustmentId }).first()).toMatchObject({
+    status: 'outstanding',
+    payout_id: null,
+  });
+  expect(
+    await deps.knex('transaction_audit_logs').where({ payout_id: failed.id }).orderBy('created_at').pluck('action'),
+  ).toEqual(['payout_initiated', 'payout_failed']);
   expect(await deps.knex('notifications').where({ user_id: refused.id, kind: 'payout_failed' }).first()).toMatchObject({
     payload: expect.objectContaining({ amountCents: 5530, reason: failed.failure_reason }),
   });
@@ -162,12 +205,16 @@ it('fails a refused payout with the reason and releases it for a later month; re
   // Next month Stripe accepts: the released shares are paid, the clawback deducted then.
   const next = await (await startPayoutRun(temporal, config, { period: '2026-03-01' })).result();
   expect(next).toMatchObject({ paid: 1, failed: 0 });
-  expect(await deps.knex('instructor_payouts').where({ instructor_id: refused.id, payout_period: '2026-03-01' }).first()).toMatchObject({
+  expect(
+    await deps.knex('instructor_payouts').where({ instructor_id: refused.id, payout_period: '2026-03-01' }).first(),
+  ).toMatchObject({
     status: 'completed',
     gross_cents: 11060,
     adjustments_cents: 5530,
     total_amount_cents: 5530,
   });
-  expect(await deps.knex('revenue_adjustments').where({ id: adjustmentId }).first()).toMatchObject({ status: 'applied' });
+  expect(await deps.knex('revenue_adjustments').where({ id: adjustmentId }).first()).toMatchObject({
+    status: 'applied',
+  });
   expect(await checkLedger(deps.knex)).toMatchObject({ ok: true, violations: [] });
 });

@@ -18,7 +18,14 @@ import { refundWebhookHandlers } from '../../src/webhooks/refunds';
 import type { WebhookHandler } from '../../src/webhooks/types';
 import { startTestApi, type TestApi } from '../support/api';
 import { historyFromJson, historyToJson } from '../support/histories';
-import { escrowState, paymentIntentOf, saleWithEscrow, stripeEvent, waitFor, type SaleScenario } from '../support/escrow';
+import {
+  escrowState,
+  paymentIntentOf,
+  saleWithEscrow,
+  stripeEvent,
+  waitFor,
+  type SaleScenario,
+} from '../support/escrow';
 
 jest.setTimeout(180_000);
 
@@ -27,8 +34,14 @@ const HISTORIES = path.join(__dirname, 'histories');
 
 async function replay(bundle: WorkflowBundle, histories: { workflowId: string; history: History }[]) {
   const results = [];
-  for await (const result of Worker.runReplayHistories({ workflowBundle: bundle, replayName: REPLAY_WORKER_NAME }, histories)) {
-    results.push({ workflowId: result.workflowId, error: result.error ? `${result.error.name}: ${result.error.message}` : null });
+  for await (const result of Worker.runReplayHistories(
+    { workflowBundle: bundle, replayName: REPLAY_WORKER_NAME },
+    histories,
+  )) {
+    results.push({
+      workflowId: result.workflowId,
+      error: result.error ? `${result.error.name}: ${result.error.message}` : null,
+    });
   }
   return results;
 }
@@ -59,25 +72,34 @@ describe('workflow replay', () => {
       'refund-dispute-lost',
       'refund-stripe',
     ]);
-    const results = await replay(bundle, Object.entries(recorded).map(([name, history]) => ({ workflowId: name, history })));
+    const results = await replay(
+      bundle,
+      Object.entries(recorded).map(([name, history]) => ({ workflowId: name, history })),
+    );
     expect(results).toEqual(Object.keys(recorded).map((name) => ({ workflowId: name, error: null })));
     if (process.env.RECORD_HISTORIES === '1') {
       fs.mkdirSync(HISTORIES, { recursive: true });
-      for (const [name, history] of Object.entries(recorded)) fs.writeFileSync(path.join(HISTORIES, `${name}.json`), historyToJson(history));
+      for (const [name, history] of Object.entries(recorded))
+        fs.writeFileSync(path.join(HISTORIES, `${name}.json`), historyToJson(history));
     }
   });
 
   it('replays the committed histories', async () => {
     const files = fs.readdirSync(HISTORIES).filter((f) => f.endsWith('.json'));
     expect(files.length).toBeGreaterThanOrEqual(8);
-    const histories = files.map((f) => ({ workflowId: f, history: historyFromJson(fs.readFileSync(path.join(HISTORIES, f), 'utf8')) }));
+    const histories = files.map((f) => ({
+      workflowId: f,
+      history: historyFromJson(fs.readFileSync(path.join(HISTORIES, f), 'utf8')),
+    }));
     const results = await replay(bundle, histories);
     expect(results).toEqual(files.map((f) => ({ workflowId: f, error: null })));
   });
 
   it('would notice a change: a history whose recorded step differs from the code fails to replay', async () => {
     const history = historyFromJson(historyToJson(recorded['escrow-released']));
-    const scheduled = history.events?.find((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'releaseShare');
+    const scheduled = history.events?.find(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'releaseShare',
+    );
     (scheduled?.activityTaskScheduledEventAttributes?.activityType as { name: string }).name = 'freezeShare';
     const [result] = await replay(bundle, [{ workflowId: 'tampered', history }]);
     expect(result.error).toMatch(/DeterminismViolationError|nondetermin/i);
@@ -87,13 +109,25 @@ describe('workflow replay', () => {
 const quietLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
 /** Runs each path through the two workflows on the dev server and keeps the histories. */
-async function recordScenarios(t: TestApi, config: ReturnType<typeof loadConfig>, out: Record<string, History>): Promise<void> {
+async function recordScenarios(
+  t: TestApi,
+  config: ReturnType<typeof loadConfig>,
+  out: Record<string, History>,
+): Promise<void> {
   const client: Client = t.deps.temporal;
   const knex = t.deps.knex;
   const deliver = (event: Stripe.Event) => (refundWebhookHandlers[event.type] as WebhookHandler)(t.deps, event);
   const history = (id: string) => client.workflow.getHandle(id).fetchHistory();
   const dispute = async (s: SaleScenario, type: 'charge.dispute.created' | 'charge.dispute.closed', status: string) =>
-    deliver(stripeEvent(type, { id: `dp_${s.sale.transactionId}`, object: 'dispute', charge: null, payment_intent: await paymentIntentOf(knex, s.sale.transactionId), status }));
+    deliver(
+      stripeEvent(type, {
+        id: `dp_${s.sale.transactionId}`,
+        object: 'dispute',
+        charge: null,
+        payment_intent: await paymentIntentOf(knex, s.sale.transactionId),
+        status,
+      }),
+    );
   const scenario = (holdMs: number) => saleWithEscrow(knex, config, client, { holdMs });
   const HOUR = 3_600_000;
 
@@ -102,21 +136,33 @@ async function recordScenarios(t: TestApi, config: ReturnType<typeof loadConfig>
   out['escrow-released'] = await history(released.escrow.workflowId);
 
   const refunded = await scenario(HOUR);
-  expect((await t.request.post(`/api/transactions/${refunded.sale.transactionId}/refund`).set(refunded.buyer.auth).send({})).status).toBe(200);
+  expect(
+    (await t.request.post(`/api/transactions/${refunded.sale.transactionId}/refund`).set(refunded.buyer.auth).send({}))
+      .status,
+  ).toBe(200);
   await refunded.escrow.result();
   out['escrow-refunded'] = await history(refunded.escrow.workflowId);
   out['refund-api'] = await history(workflowId.refund(refunded.sale.transactionId));
 
   const refused = await scenario(HOUR);
   await knex('transactions').where({ id: refused.sale.transactionId }).update({ stripe_payment_intent_id: null });
-  expect((await t.request.post(`/api/transactions/${refused.sale.transactionId}/refund`).set(refused.buyer.auth).send({})).status).toBe(502);
+  expect(
+    (await t.request.post(`/api/transactions/${refused.sale.transactionId}/refund`).set(refused.buyer.auth).send({}))
+      .status,
+  ).toBe(502);
   await client.workflow.getHandle(workflowId.refund(refused.sale.transactionId)).result();
   out['refund-compensated'] = await history(workflowId.refund(refused.sale.transactionId));
   await refused.escrow.terminate('recorded');
 
   const dashboard = await scenario(HOUR);
   await deliver(
-    stripeEvent('charge.refunded', { id: 'ch_x', object: 'charge', refunded: true, payment_intent: await paymentIntentOf(knex, dashboard.sale.transactionId), refunds: { data: [] } }),
+    stripeEvent('charge.refunded', {
+      id: 'ch_x',
+      object: 'charge',
+      refunded: true,
+      payment_intent: await paymentIntentOf(knex, dashboard.sale.transactionId),
+      refunds: { data: [] },
+    }),
   );
   await client.workflow.getHandle(workflowId.refund(dashboard.sale.transactionId)).result();
   out['refund-stripe'] = await history(workflowId.refund(dashboard.sale.transactionId));

@@ -36,7 +36,13 @@ const RunProgress = z
   .openapi('PayoutRunProgress');
 
 const RunHandle = z
-  .object({ workflowId: z.string(), runId: z.string(), period: z.string(), dryRun: z.boolean(), temporalUiUrl: z.string() })
+  .object({
+    workflowId: z.string(),
+    runId: z.string(),
+    period: z.string(),
+    dryRun: z.boolean(),
+    temporalUiUrl: z.string(),
+  })
   .openapi('PayoutRun');
 
 const RunStatus = z
@@ -68,7 +74,10 @@ export const adminPayoutRoutes: RouteModule = (router, registry, deps) => {
     async (ctx, { body }) => {
       const latest = payPeriodOf(new Date());
       if (body.period > latest) {
-        throw badRequest(`Period ${body.period} has not ended; the latest period that can be paid is ${latest}`, { field: 'period', in: 'body' });
+        throw badRequest(`Period ${body.period} has not ended; the latest period that can be paid is ${latest}`, {
+          field: 'period',
+          in: 'body',
+        });
       }
       const handle = await startPayoutRun(deps.temporal, deps.config, body);
       ctx.status = 202;

@@ -36,7 +36,10 @@ const AuditEntrySchema = z
 const AuditPage = z
   .object({
     data: z.array(AuditEntrySchema),
-    nextCursor: z.string().nullable().openapi({ description: 'pass as `cursor` for the next (older) page; null on the last page' }),
+    nextCursor: z
+      .string()
+      .nullable()
+      .openapi({ description: 'pass as `cursor` for the next (older) page; null on the last page' }),
   })
   .openapi('AuditLogPage');
 
@@ -90,7 +93,10 @@ export const auditRoutes: RouteModule = (router, registry, deps) => {
           'l.ip_address',
           'l.created_at',
         )
-        .orderBy([{ column: 'l.created_at', order: 'desc' }, { column: 'l.id', order: 'desc' }])
+        .orderBy([
+          { column: 'l.created_at', order: 'desc' },
+          { column: 'l.id', order: 'desc' },
+        ])
         .limit(query.limit + 1);
       if (query.action) q.where('l.action', query.action);
       if (query.transactionId) q.where('l.transaction_id', query.transactionId);
@@ -102,7 +108,9 @@ export const auditRoutes: RouteModule = (router, registry, deps) => {
         // Keyset paging on (created_at, id) at the database's full precision: stable while entries are appended.
         const after = await deps.knex('transaction_audit_logs').where({ id: query.cursor }).first('id');
         if (!after) throw badRequest('Unknown cursor', { field: 'cursor', in: 'query' });
-        q.whereRaw('(l.created_at, l.id) < (select created_at, id from transaction_audit_logs where id = ?)', [query.cursor]);
+        q.whereRaw('(l.created_at, l.id) < (select created_at, id from transaction_audit_logs where id = ?)', [
+          query.cursor,
+        ]);
       }
       const rows = await q;
       const page = rows.slice(0, query.limit);

@@ -43,7 +43,9 @@ const TaxRequest = z
 
 const TaxResponse = z
   .object({
-    available: z.boolean().openapi({ description: 'False when Stripe Tax could not be reached: the checkout then proceeds without tax' }),
+    available: z
+      .boolean()
+      .openapi({ description: 'False when Stripe Tax could not be reached: the checkout then proceeds without tax' }),
     subtotalCents: Cents,
     taxCents: Cents,
     totalCents: Cents,
@@ -71,7 +73,10 @@ export const checkoutRoutes: RouteModule = (router, registry, deps) => {
       responses: {
         200: CheckoutResponse,
         201: CheckoutResponse,
-        400: { description: 'Coupon code invalid or expired | Coupon usage limit reached | Coupon not valid for this course, or invalid fields' },
+        400: {
+          description:
+            'Coupon code invalid or expired | Coupon usage limit reached | Coupon not valid for this course, or invalid fields',
+        },
         404: { description: 'Course not found (or not published)' },
         409: { description: 'You already own this course, or its payment is being processed' },
         503: { description: 'Payment processing unavailable - retry' },
@@ -110,9 +115,16 @@ export const checkoutRoutes: RouteModule = (router, registry, deps) => {
     },
     async (ctx, { body }) => {
       const course = await loadPurchasableCourse(deps.knex, body.courseId);
-      const priced = await pricePurchase(deps.knex, course, body.couponCode, new Date(), { purpose: 'checkout', field: 'couponCode' });
+      const priced = await pricePurchase(deps.knex, course, body.couponCode, new Date(), {
+        purpose: 'checkout',
+        field: 'couponCode',
+      });
       try {
-        return await calculateTax(deps.stripe, ctx.state.log, { amountCents: priced.netCents, reference: course.id, location: body.address });
+        return await calculateTax(deps.stripe, ctx.state.log, {
+          amountCents: priced.netCents,
+          reference: course.id,
+          location: body.address,
+        });
       } catch (err) {
         if (err instanceof TaxLocationError) throw badRequest(err.message, { field: 'address', in: 'body' });
         throw err;

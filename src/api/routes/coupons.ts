@@ -23,9 +23,10 @@ const CreateCouponBody = z
     code: CouponCode,
     courseId: z.uuid().nullable().optional().openapi({ description: 'Omit or null: valid for all your courses' }),
     discountType: z.enum(['percentage', 'fixed_amount']),
-    discountValue: z
-      .union([z.number(), z.string()])
-      .openapi({ description: 'percentage: whole percent 1–100 (20 = 20% off); fixed_amount: US dollars (10.00 = $10 off)', example: 20 }),
+    discountValue: z.union([z.number(), z.string()]).openapi({
+      description: 'percentage: whole percent 1–100 (20 = 20% off); fixed_amount: US dollars (10.00 = $10 off)',
+      example: 20,
+    }),
     maxUses: z.number().int().min(1).nullable().optional().openapi({ description: 'Omit or null: unlimited' }),
     expiresAt: z.iso.datetime({ offset: true }).nullable().optional(),
   })
@@ -46,7 +47,9 @@ const CouponSchema = z
   })
   .openapi('Coupon');
 
-const ValidateBody = z.object({ code: z.string().trim().min(1).max(50), courseId: z.uuid() }).openapi('ValidateCouponRequest');
+const ValidateBody = z
+  .object({ code: z.string().trim().min(1).max(50), courseId: z.uuid() })
+  .openapi('ValidateCouponRequest');
 
 const ValidateResponse = z
   .object({
@@ -78,11 +81,17 @@ function toCouponResponse(c: Coupon): z.input<typeof CouponSchema> {
 }
 
 /** The discount in its column's unit: whole percent, or cents from a dollar amount. */
-function discountColumns(type: 'percentage' | 'fixed_amount', value: number | string): { percent_off: number | null; amount_off_cents: number | null } {
+function discountColumns(
+  type: 'percentage' | 'fixed_amount',
+  value: number | string,
+): { percent_off: number | null; amount_off_cents: number | null } {
   if (type === 'percentage') {
     const percent = typeof value === 'number' ? value : Number(value.trim());
     if (!Number.isInteger(percent) || percent < 1 || percent > 100) {
-      throw badRequest('A percentage discount must be a whole number from 1 to 100', { field: 'discountValue', in: 'body' });
+      throw badRequest('A percentage discount must be a whole number from 1 to 100', {
+        field: 'discountValue',
+        in: 'body',
+      });
     }
     return { percent_off: percent, amount_off_cents: null };
   }
@@ -91,7 +100,10 @@ function discountColumns(type: 'percentage' | 'fixed_amount', value: number | st
     cents = dollarsToCents(value);
   } catch (err) {
     if (!isMoneyRuleError(err)) throw err;
-    throw badRequest('A fixed discount must be a dollar amount such as 10 or 10.50', { field: 'discountValue', in: 'body' });
+    throw badRequest('A fixed discount must be a dollar amount such as 10 or 10.50', {
+      field: 'discountValue',
+      in: 'body',
+    });
   }
   if (cents <= 0) throw badRequest('A fixed discount must be more than $0.00', { field: 'discountValue', in: 'body' });
   return { percent_off: null, amount_off_cents: cents };
@@ -124,19 +136,32 @@ export const couponRoutes: RouteModule = (router, registry, deps) => {
       const courseId = body.courseId ?? null;
       if (courseId) {
         // The course rule of every course route: 403 for another instructor's published course, 404 for one not visible to them.
-        const course = await manageCourse(knex, courseId, user, { message: 'You can only create coupons for your own courses' });
+        const course = await manageCourse(knex, courseId, user, {
+          message: 'You can only create coupons for your own courses',
+        });
         if (course.price_cents !== null) {
           // Known price: refuse now a coupon that could never be used (nothing or less than Stripe's minimum left).
           try {
-            applyCoupon(course.price_cents, couponDiscount({ discountType: body.discountType, percentOff: columns.percent_off, amountOffCents: columns.amount_off_cents }));
+            applyCoupon(
+              course.price_cents,
+              couponDiscount({
+                discountType: body.discountType,
+                percentOff: columns.percent_off,
+                amountOffCents: columns.amount_off_cents,
+              }),
+            );
           } catch (err) {
             if (!isMoneyRuleError(err)) throw err;
-            throw badRequest(err.message.charAt(0).toUpperCase() + err.message.slice(1), { field: 'discountValue', in: 'body' });
+            throw badRequest(err.message.charAt(0).toUpperCase() + err.message.slice(1), {
+              field: 'discountValue',
+              in: 'body',
+            });
           }
         }
       }
       const expiresAt = body.expiresAt ? new Date(body.expiresAt) : null;
-      if (expiresAt && expiresAt.getTime() <= Date.now()) throw badRequest('expiresAt must be in the future', { field: 'expiresAt', in: 'body' });
+      if (expiresAt && expiresAt.getTime() <= Date.now())
+        throw badRequest('expiresAt must be in the future', { field: 'expiresAt', in: 'body' });
       try {
         const coupon = await Coupon.query(knex)
           .insert({
@@ -171,7 +196,10 @@ export const couponRoutes: RouteModule = (router, registry, deps) => {
       responses: { 200: z.object({ items: z.array(CouponSchema) }) },
     },
     async (_ctx, { user }) => {
-      const coupons = await Coupon.query(knex).where({ creator_id: user.id }).whereNull('deleted_at').orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id' }]);
+      const coupons = await Coupon.query(knex)
+        .where({ creator_id: user.id })
+        .whereNull('deleted_at')
+        .orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id' }]);
       return { items: coupons.map(toCouponResponse) };
     },
   );
@@ -216,7 +244,10 @@ export const couponRoutes: RouteModule = (router, registry, deps) => {
     },
     async (_ctx, { body }) => {
       const course = await loadPurchasableCourse(knex, body.courseId);
-      const { coupon, grossCents, discountCents, netCents } = await pricePurchase(knex, course, body.code, new Date(), { purpose: 'validation', field: 'code' });
+      const { coupon, grossCents, discountCents, netCents } = await pricePurchase(knex, course, body.code, new Date(), {
+        purpose: 'validation',
+        field: 'code',
+      });
       if (!coupon) throw notFound(COUPON_NOT_FOUND_MESSAGE); // unreachable: a code was given
       return {
         valid: true as const,

@@ -26,7 +26,12 @@ const CourseFields = z.object({
   difficultyLevel: z.enum(COURSE_DIFFICULTY_LEVELS),
   pricingModel: z.enum(COURSE_PRICING_MODELS),
   priceCents: z.number().int().nullable().optional().openapi({ description: 'one_time: 900–49900 (US cents)' }),
-  subscriptionPriceCents: z.number().int().nullable().optional().openapi({ description: 'subscription: 499–4999 (US cents a month)' }),
+  subscriptionPriceCents: z
+    .number()
+    .int()
+    .nullable()
+    .optional()
+    .openapi({ description: 'subscription: 499–4999 (US cents a month)' }),
   thumbnailUrl: z.url().max(500).nullable().optional(),
 });
 
@@ -130,13 +135,21 @@ export const courseRoutes: RouteModule = (router, registry, deps) => {
         if (body.category !== undefined) patch.category = body.category;
         if (body.difficultyLevel !== undefined) patch.difficulty_level = body.difficultyLevel;
         if (body.thumbnailUrl !== undefined) patch.thumbnail_url = body.thumbnailUrl;
-        if (body.pricingModel !== undefined || body.priceCents !== undefined || body.subscriptionPriceCents !== undefined) {
+        if (
+          body.pricingModel !== undefined ||
+          body.priceCents !== undefined ||
+          body.subscriptionPriceCents !== undefined
+        ) {
           const pricing = resolvePricing({
             pricingModel: body.pricingModel ?? current.pricing_model,
             priceCents: body.priceCents !== undefined ? body.priceCents : current.price_cents,
-            subscriptionPriceCents: body.subscriptionPriceCents !== undefined ? body.subscriptionPriceCents : current.subscription_price_cents,
+            subscriptionPriceCents:
+              body.subscriptionPriceCents !== undefined
+                ? body.subscriptionPriceCents
+                : current.subscription_price_cents,
           });
-          if (!pricing.ok) throw validationProblem([{ field: pricing.field, message: pricing.message, in: 'body', worded: true }]);
+          if (!pricing.ok)
+            throw validationProblem([{ field: pricing.field, message: pricing.message, in: 'body', worded: true }]);
           patch.pricing_model = body.pricingModel ?? current.pricing_model;
           patch.price_cents = pricing.price_cents;
           patch.subscription_price_cents = pricing.subscription_price_cents;
@@ -164,7 +177,8 @@ export const courseRoutes: RouteModule = (router, registry, deps) => {
     async (_ctx, { params, user }) => {
       await deps.knex.transaction(async (trx) => {
         const course = await manageCourse(trx, params.id, user, { forUpdate: true, allowArchived: true });
-        if (course.status !== 'archived') await course.$query(trx).patch({ status: 'archived', deleted_at: new Date() });
+        if (course.status !== 'archived')
+          await course.$query(trx).patch({ status: 'archived', deleted_at: new Date() });
       });
     },
   );
@@ -195,17 +209,30 @@ export const courseRoutes: RouteModule = (router, registry, deps) => {
     async (_ctx, { params, user }) => {
       const course = await deps.knex.transaction(async (trx) => {
         const current = await manageCourse(trx, params.id, user, { forUpdate: true });
-        const step = publishTransition(current.status, { isAdmin: user.role === 'admin', autoApprove: deps.config.AUTO_APPROVE_COURSES });
+        const step = publishTransition(current.status, {
+          isAdmin: user.role === 'admin',
+          autoApprove: deps.config.AUTO_APPROVE_COURSES,
+        });
         if (!step.ok) {
           if (step.reason === 'archived') throw gone(COURSE_ARCHIVED);
-          throw conflict(step.reason === 'already_published' ? 'Course is already published' : 'Course is already under review; an admin publishes it');
+          throw conflict(
+            step.reason === 'already_published'
+              ? 'Course is already published'
+              : 'Course is already under review; an admin publishes it',
+          );
         }
         const lessons = await CourseLesson.query(trx).where('course_id', current.id);
         const violation = publishRuleViolation(
-          lessons.map((l) => ({ isPreview: l.is_preview, videoStatus: l.video_status, durationSeconds: l.video_duration_seconds })),
+          lessons.map((l) => ({
+            isPreview: l.is_preview,
+            videoStatus: l.video_status,
+            durationSeconds: l.video_duration_seconds,
+          })),
         );
         if (violation) throw badRequest(violation);
-        return current.$query(trx).patchAndFetch({ status: step.to, ...(step.to === 'published' && { published_at: new Date() }) });
+        return current
+          .$query(trx)
+          .patchAndFetch({ status: step.to, ...(step.to === 'published' && { published_at: new Date() }) });
       });
       return toCourseResponse(course);
     },

@@ -1,9 +1,19 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
-import { canEarnCertificate, CERTIFICATE_MIN_PERCENT, completionPercent, LESSON_COMPLETE_PERCENT } from '../../domain/learning';
+import {
+  canEarnCertificate,
+  CERTIFICATE_MIN_PERCENT,
+  completionPercent,
+  LESSON_COMPLETE_PERCENT,
+} from '../../domain/learning';
 import { renderCertificatePdf } from '../../learning/certificate-pdf';
 import { findCertificate, issueCertificate } from '../../learning/certificates';
-import { findEnrollmentSummary, listLessonProgress, listStudentEnrollments, type EnrollmentSummary } from '../../learning/enrollments';
+import {
+  findEnrollmentSummary,
+  listLessonProgress,
+  listStudentEnrollments,
+  type EnrollmentSummary,
+} from '../../learning/enrollments';
 import {
   describeRejectedProgress,
   enrollmentAccess,
@@ -94,7 +104,9 @@ const LessonProgressSchema = z
     lessonId: z.uuid(),
     title: z.string(),
     lessonOrder: z.number().int(),
-    available: z.boolean().openapi({ description: 'The video is ready; only available lessons count towards progress' }),
+    available: z
+      .boolean()
+      .openapi({ description: 'The video is ready; only available lessons count towards progress' }),
     durationSeconds: z.number().int().nullable(),
     progressSeconds: z.number().int(),
     watchedPercent: z.number().int().min(0).max(100),
@@ -233,7 +245,9 @@ export const enrollmentRoutes: RouteModule = (router, registry, deps) => {
           available: l.video_status === 'ready',
           durationSeconds: l.duration_seconds,
           progressSeconds: l.progress_seconds ?? 0,
-          watchedPercent: l.duration_seconds ? Math.min(100, Math.floor(((l.progress_seconds ?? 0) * 100) / l.duration_seconds)) : 0,
+          watchedPercent: l.duration_seconds
+            ? Math.min(100, Math.floor(((l.progress_seconds ?? 0) * 100) / l.duration_seconds))
+            : 0,
           completed: l.completed ?? false,
           lastWatchedAt: l.last_watched_at,
         })),
@@ -265,7 +279,12 @@ export const enrollmentRoutes: RouteModule = (router, registry, deps) => {
       },
     },
     async (_ctx, { user, params, body }) => {
-      const input = { enrollmentId: params.id, lessonId: params.lessonId, studentId: user.id, progressSeconds: body.progressSeconds };
+      const input = {
+        enrollmentId: params.id,
+        lessonId: params.lessonId,
+        studentId: user.id,
+        progressSeconds: body.progressSeconds,
+      };
       const saved = await saveLessonProgress(deps.knex, input);
       if (!saved) throw rejectionProblems[await describeRejectedProgress(deps.knex, input)]();
       return {
@@ -294,7 +313,9 @@ export const enrollmentRoutes: RouteModule = (router, registry, deps) => {
           contentType: 'application/pdf',
           schema: z.string().openapi({ type: 'string', format: 'binary' }),
         },
-        403: { description: `${LEARNING_MESSAGES.certificateLocked} | ${LEARNING_MESSAGES.notEnrolled} | ${LEARNING_MESSAGES.revoked}` },
+        403: {
+          description: `${LEARNING_MESSAGES.certificateLocked} | ${LEARNING_MESSAGES.notEnrolled} | ${LEARNING_MESSAGES.revoked}`,
+        },
         404: { description: LEARNING_MESSAGES.enrollmentNotFound },
       },
     },

@@ -61,7 +61,8 @@ export const healthRoutes: RouteModule = (router, registry, deps) => {
       responses: { 200: Readiness, 503: Readiness },
     },
     async (ctx) => {
-      const log = (name: string) => (err: unknown) => ctx.state.log.warn({ err, check: name }, 'readiness check failed');
+      const log = (name: string) => (err: unknown) =>
+        ctx.state.log.warn({ err, check: name }, 'readiness check failed');
       const [postgres, temporal] = await Promise.all([
         check(() => deps.knex.raw('select 1'), log('postgres')),
         check(

@@ -17,7 +17,9 @@ const ConnectStatus = z
 
 const ConnectOnboarding = ConnectStatus.extend({
   accountId: z.string(),
-  onboardingUrl: z.string().openapi({ description: 'Single-use Stripe onboarding page; ask again for a new one when it expired' }),
+  onboardingUrl: z
+    .string()
+    .openapi({ description: 'Single-use Stripe onboarding page; ask again for a new one when it expired' }),
   expiresAt: Timestamp,
 }).openapi('ConnectOnboarding');
 

@@ -22,18 +22,24 @@ const PageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
 });
 
-const Pagination = z.object({ page: z.number().int(), limit: z.number().int(), total: z.number().int() }).openapi('Pagination');
+const Pagination = z
+  .object({ page: z.number().int(), limit: z.number().int(), total: z.number().int() })
+  .openapi('Pagination');
 
 const EarningsSummary = z
   .object({
     currency: z.literal('usd'),
     totalRevenue: MoneySchema.openapi({ description: 'Your share of every sale, less refunds' }),
-    pendingPayout: MoneySchema.openapi({ description: 'Earned and not paid out yet: inEscrow + disputed + available + inTransit' }),
+    pendingPayout: MoneySchema.openapi({
+      description: 'Earned and not paid out yet: inEscrow + disputed + available + inTransit',
+    }),
     lifetimePayouts: MoneySchema.openapi({ description: 'Transferred to your Stripe account' }),
     breakdown: z.object({
       inEscrow: MoneySchema.openapi({ description: 'Held after purchase until the refund window allows release' }),
       disputed: MoneySchema,
-      available: MoneySchema.openapi({ description: 'Payable balance: released shares not in a payout, less refunds after payout' }),
+      available: MoneySchema.openapi({
+        description: 'Payable balance: released shares not in a payout, less refunds after payout',
+      }),
       inTransit: MoneySchema.openapi({ description: 'In a payout being transferred' }),
     }),
     payoutMinimum: MoneySchema,
@@ -92,7 +98,9 @@ const PendingEarnings = z
       inEscrow: MoneySchema,
       disputed: MoneySchema,
       payable: MoneySchema,
-      outstandingAdjustments: MoneySchema.openapi({ description: 'Refunds after payout, deducted from the next payout' }),
+      outstandingAdjustments: MoneySchema.openapi({
+        description: 'Refunds after payout, deducted from the next payout',
+      }),
       available: MoneySchema,
       inTransit: MoneySchema,
     }),
@@ -113,7 +121,13 @@ export const instructorEarningsRoutes: RouteModule = (router, registry, deps) =>
   defineRoute(
     router,
     registry,
-    { ...common, method: 'get', path: '/api/instructor/earnings', summary: 'Earnings summary', responses: { 200: EarningsSummary } },
+    {
+      ...common,
+      method: 'get',
+      path: '/api/instructor/earnings',
+      summary: 'Earnings summary',
+      responses: { 200: EarningsSummary },
+    },
     async (_ctx, { user }) => {
       const s = await earningsSummary(deps.knex, user.id);
       return {
@@ -191,7 +205,10 @@ export const instructorEarningsRoutes: RouteModule = (router, registry, deps) =>
       responses: { 200: PendingEarnings },
     },
     async (_ctx, { user, query }) => {
-      const [s, { items, total }] = await Promise.all([earningsSummary(deps.knex, user.id), pendingShares(deps.knex, user.id, offset(query))]);
+      const [s, { items, total }] = await Promise.all([
+        earningsSummary(deps.knex, user.id),
+        pendingShares(deps.knex, user.id, offset(query)),
+      ]);
       return {
         totals: {
           inEscrow: money(s.inEscrowCents),
@@ -204,7 +221,11 @@ export const instructorEarningsRoutes: RouteModule = (router, registry, deps) =>
         payoutMinimum: money(PAYOUT_MINIMUM_CENTS),
         nextPayoutRunAt: nextPayoutRunAt(new Date()),
         dueNextRun: s.dueNextRun,
-        items: items.map(({ courseId, courseTitle, amountCents, ...i }) => ({ ...i, course: { id: courseId, title: courseTitle }, amount: money(amountCents) })),
+        items: items.map(({ courseId, courseTitle, amountCents, ...i }) => ({
+          ...i,
+          course: { id: courseId, title: courseTitle },
+          amount: money(amountCents),
+        })),
         pagination: { page: query.page, limit: query.limit, total },
       };
     },

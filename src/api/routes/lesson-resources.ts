@@ -69,7 +69,14 @@ export const lessonResourceRoutes: RouteModule = (router, registry, deps) => {
       },
       openapi: {
         request: {
-          body: { required: true, content: { 'multipart/form-data': { schema: z.object({ file: z.string().openapi({ type: 'string', format: 'binary' }) }) } } },
+          body: {
+            required: true,
+            content: {
+              'multipart/form-data': {
+                schema: z.object({ file: z.string().openapi({ type: 'string', format: 'binary' }) }),
+              },
+            },
+          },
         },
       },
     },
@@ -103,7 +110,9 @@ export const lessonResourceRoutes: RouteModule = (router, registry, deps) => {
           // Still ours, not archived, the lesson still there — and still room, now that no one else can add.
           const { lesson: locked } = await manageLesson(trx, params, user, { forUpdate: true });
           if (locked.resource_urls.length >= MAX_RESOURCES_PER_LESSON) throw conflict(RESOURCE_MESSAGES.tooMany);
-          await CourseLesson.query(trx).findById(locked.id).patch({ resource_urls: [...locked.resource_urls, resource] });
+          await CourseLesson.query(trx)
+            .findById(locked.id)
+            .patch({ resource_urls: [...locked.resource_urls, resource] });
         });
       } catch (err) {
         await deleteObjects(bucket, [file.key]);

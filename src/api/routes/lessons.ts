@@ -41,7 +41,16 @@ import {
 import type { AuthUser } from '../auth';
 import { COURSE_ARCHIVED, manageCourse, manageLesson, viewCourse } from '../course-access';
 import { LessonSchema, mayPlay, playbackKey, toLessonResponse, type PlaybackContext } from '../course-views';
-import { badRequest, conflict, forbidden, HttpProblem, notFound, payloadTooLarge, unavailable, validationProblem } from '../problem';
+import {
+  badRequest,
+  conflict,
+  forbidden,
+  HttpProblem,
+  notFound,
+  payloadTooLarge,
+  unavailable,
+  validationProblem,
+} from '../problem';
 import { defineRoute, parseRequestPart, type RouteModule } from '../route';
 import { drainRefusedUploads, streamFileToS3, type UploadKind } from '../streamed-upload';
 
@@ -68,8 +77,14 @@ const MultipartLessonFields = LessonFields.extend({
 });
 
 const DirectUploadBody = LessonFields.extend({
-  contentType: z.enum(['video/mp4', 'video/quicktime']).openapi({ description: 'Decides the object key’s extension; the bytes are checked on completion' }),
-  sizeBytes: z.number().int().positive().openapi({ description: `Size of the file, at most ${MAX_VIDEO_BYTES} bytes` }),
+  contentType: z
+    .enum(['video/mp4', 'video/quicktime'])
+    .openapi({ description: 'Decides the object key’s extension; the bytes are checked on completion' }),
+  sizeBytes: z
+    .number()
+    .int()
+    .positive()
+    .openapi({ description: `Size of the file, at most ${MAX_VIDEO_BYTES} bytes` }),
 })
   .strict()
   .openapi('DirectUploadRequest');
@@ -102,7 +117,13 @@ const UpdateLessonBody = z
   .openapi('UpdateLessonRequest');
 
 const ReorderBody = z
-  .object({ lessonIds: z.array(z.uuid()).min(1).max(1000).openapi({ description: 'Every lesson of the course, in the new order' }) })
+  .object({
+    lessonIds: z
+      .array(z.uuid())
+      .min(1)
+      .max(1000)
+      .openapi({ description: 'Every lesson of the course, in the new order' }),
+  })
   .strict()
   .openapi('ReorderLessonsRequest');
 
@@ -131,10 +152,14 @@ const LessonDetailSchema = LessonSchema.extend({
 const PlaybackSchema = z
   .object({
     lessonId: z.uuid(),
-    url: z.string().openapi({ description: 'Presigned URL of the best rendition (a fragmented MP4 that plays progressively)' }),
+    url: z
+      .string()
+      .openapi({ description: 'Presigned URL of the best rendition (a fragmented MP4 that plays progressively)' }),
     expiresAt: z.string(),
     thumbnailUrl: z.string().nullable(),
-    renditions: z.array(z.object({ height: z.number().int(), width: z.number().int(), bitrateKbps: z.number().int(), url: z.string() })),
+    renditions: z.array(
+      z.object({ height: z.number().int(), width: z.number().int(), bitrateKbps: z.number().int(), url: z.string() }),
+    ),
   })
   .openapi('Playback');
 
@@ -146,7 +171,9 @@ export function partSizeFor(sizeBytes: number): number {
 
 /** A lesson added as a free preview: only to a draft, whose previews are checked when it is submitted. */
 function assertNewLessonMayBePreview(course: Pick<Course, 'status'>, isPreview: boolean): void {
-  const violation = isPreview ? previewChangeViolation(course.status, [], { videoStatus: 'awaiting_upload', durationSeconds: null }) : undefined;
+  const violation = isPreview
+    ? previewChangeViolation(course.status, [], { videoStatus: 'awaiting_upload', durationSeconds: null })
+    : undefined;
   if (violation) throw badRequest(violation, { field: 'isPreview', in: 'body' });
 }
 
@@ -174,7 +201,11 @@ export const lessonRoutes: RouteModule = (router, registry, deps) => {
   router.use('/api/courses/:id/lessons', drainRefusedUploads, infrastructureUnavailable);
 
   /** The caller manages the course: every lesson is playable to them. */
-  const managerView = (course: Course, user: AuthUser): PlaybackContext => ({ instructorId: course.instructor_id, viewer: user, viewerEnrolled: false });
+  const managerView = (course: Course, user: AuthUser): PlaybackContext => ({
+    instructorId: course.instructor_id,
+    viewer: user,
+    viewerEnrolled: false,
+  });
 
   defineRoute(
     router,
@@ -207,7 +238,9 @@ export const lessonRoutes: RouteModule = (router, registry, deps) => {
             required: true,
             content: {
               'multipart/form-data': {
-                schema: MultipartLessonFields.extend({ video: z.string().openapi({ type: 'string', format: 'binary' }) }),
+                schema: MultipartLessonFields.extend({
+                  video: z.string().openapi({ type: 'string', format: 'binary' }),
+                }),
               },
             },
           },
@@ -238,7 +271,12 @@ export const lessonRoutes: RouteModule = (router, registry, deps) => {
         lesson = await deps.knex.transaction(async (trx) => {
           const current = await manageCourse(trx, course.id, user, { forUpdate: true }); // still ours, not archived meanwhile
           assertNewLessonMayBePreview(current, video.fields.isPreview);
-          return insertLesson(trx, { courseId: course.id, ...video.fields, videoKey: video.key, videoSizeBytes: video.sizeBytes });
+          return insertLesson(trx, {
+            courseId: course.id,
+            ...video.fields,
+            videoKey: video.key,
+            videoSizeBytes: video.sizeBytes,
+          });
         });
       } catch (err) {
         await deleteVideoObjects(bucket, video.key);
@@ -265,7 +303,12 @@ export const lessonRoutes: RouteModule = (router, registry, deps) => {
       rateLimit: 'upload',
       params: CourseParams,
       body: DirectUploadBody,
-      responses: { 201: DirectUploadSchema, 409: { description: 'The lesson order is taken' }, 410: { description: COURSE_ARCHIVED }, 413: { description: MAX_VIDEO_SIZE_MESSAGE } },
+      responses: {
+        201: DirectUploadSchema,
+        409: { description: 'The lesson order is taken' },
+        410: { description: COURSE_ARCHIVED },
+        413: { description: MAX_VIDEO_SIZE_MESSAGE },
+      },
     },
     async (ctx, { params, body, user }) => {
       if (body.sizeBytes > MAX_VIDEO_BYTES) throw payloadTooLarge(MAX_VIDEO_SIZE_MESSAGE);
@@ -274,14 +317,25 @@ export const lessonRoutes: RouteModule = (router, registry, deps) => {
       const container: VideoContainer = body.contentType === 'video/quicktime' ? 'mov' : 'mp4';
       const key = videoObjectKey(course.id, randomUUID(), container);
       const { UploadId } = await deps.s3.send(
-        new CreateMultipartUploadCommand({ Bucket: bucket.name, Key: key, ContentType: CONTAINER_CONTENT_TYPES[container], ServerSideEncryption: SERVER_SIDE_ENCRYPTION }),
+        new CreateMultipartUploadCommand({
+          Bucket: bucket.name,
+          Key: key,
+          ContentType: CONTAINER_CONTENT_TYPES[container],
+          ServerSideEncryption: SERVER_SIDE_ENCRYPTION,
+        }),
       );
       if (!UploadId) throw new Error('S3 returned no upload id');
       let lesson: CourseLesson;
       try {
         lesson = await deps.knex.transaction(async (trx) => {
           assertNewLessonMayBePreview(await manageCourse(trx, course.id, user, { forUpdate: true }), body.isPreview);
-          return insertLesson(trx, { courseId: course.id, ...body, videoKey: key, videoUploadId: UploadId, videoSizeBytes: body.sizeBytes });
+          return insertLesson(trx, {
+            courseId: course.id,
+            ...body,
+            videoKey: key,
+            videoUploadId: UploadId,
+            videoSizeBytes: body.sizeBytes,
+          });
         });
       } catch (err) {
         await abortUpload(deps, bucket, key, UploadId);
@@ -291,7 +345,11 @@ export const lessonRoutes: RouteModule = (router, registry, deps) => {
       ctx.status = 201;
       return {
         lesson: await toLessonResponse(lesson, bucket, managerView(course, user)),
-        upload: { partSize, partCount: Math.ceil(body.sizeBytes / partSize), expiresInSeconds: PRESIGNED_URL_TTL_SECONDS },
+        upload: {
+          partSize,
+          partCount: Math.ceil(body.sizeBytes / partSize),
+          expiresInSeconds: PRESIGNED_URL_TTL_SECONDS,
+        },
       };
     },
   );
@@ -303,7 +361,8 @@ export const lessonRoutes: RouteModule = (router, registry, deps) => {
       method: 'post',
       path: '/api/courses/:id/lessons/:lessonId/upload/parts',
       summary: 'Presigned URLs for parts of a direct upload',
-      description: 'PUT each part’s bytes to its URL (valid one hour) and keep the ETag header of each answer for the completion.',
+      description:
+        'PUT each part’s bytes to its URL (valid one hour) and keep the ETag header of each answer for the completion.',
       tags: ['lessons'],
       auth: ['instructor', 'admin'],
       forbiddenMessage: 'Only instructors can upload videos',
@@ -318,9 +377,13 @@ export const lessonRoutes: RouteModule = (router, registry, deps) => {
       const parts = await Promise.all(
         [...new Set(body.partNumbers)].map(async (partNumber) => ({
           partNumber,
-          url: await getSignedUrl(deps.s3, new UploadPartCommand({ Bucket: bucket.name, Key: key, UploadId: uploadId, PartNumber: partNumber }), {
-            expiresIn: PRESIGNED_URL_TTL_SECONDS,
-          }),
+          url: await getSignedUrl(
+            deps.s3,
+            new UploadPartCommand({ Bucket: bucket.name, Key: key, UploadId: uploadId, PartNumber: partNumber }),
+            {
+              expiresIn: PRESIGNED_URL_TTL_SECONDS,
+            },
+          ),
         })),
       );
       return { parts, expiresAt: expiresAt() };
@@ -342,7 +405,11 @@ export const lessonRoutes: RouteModule = (router, registry, deps) => {
       forbiddenMessage: 'Only instructors can upload videos',
       params: LessonParams,
       body: CompleteBody,
-      responses: { 200: LessonSchema, 400: { description: UNSUPPORTED_VIDEO_MESSAGE }, 413: { description: MAX_VIDEO_SIZE_MESSAGE } },
+      responses: {
+        200: LessonSchema,
+        400: { description: UNSUPPORTED_VIDEO_MESSAGE },
+        413: { description: MAX_VIDEO_SIZE_MESSAGE },
+      },
     },
     async (_ctx, { params, body, user }) => {
       const { course, lesson } = await manageLesson(deps.knex, params, user);
@@ -368,7 +435,10 @@ export const lessonRoutes: RouteModule = (router, registry, deps) => {
       const lesson = await CourseLesson.query(deps.knex).findOne({ id: params.lessonId, course_id: view.course.id });
       if (!lesson) throw notFound('Lesson not found');
       // The live query is for the people waiting on it; everyone else reads the mirrored percent.
-      const live = view.manages && lesson.video_status === 'processing' ? await ingestProgress(deps.temporal, lesson.id) : undefined;
+      const live =
+        view.manages && lesson.video_status === 'processing'
+          ? await ingestProgress(deps.temporal, lesson.id)
+          : undefined;
       return {
         ...(await toLessonResponse(lesson, bucket, view)),
         processing: live ? { stage: live.stage, percent: Math.max(live.percent, lesson.processing_percent) } : null,
@@ -421,7 +491,8 @@ export const lessonRoutes: RouteModule = (router, registry, deps) => {
       method: 'delete',
       path: '/api/courses/:id/lessons/:lessonId',
       summary: 'Delete a lesson, its video and its resources',
-      description: 'Cancels the video’s processing if it is running and deletes the original, everything derived from it and the lesson’s resource files.',
+      description:
+        'Cancels the video’s processing if it is running and deletes the original, everything derived from it and the lesson’s resource files.',
       tags: ['lessons'],
       auth: ['instructor', 'admin'],
       forbiddenMessage: 'Only instructors can delete lessons',
@@ -458,7 +529,10 @@ export const lessonRoutes: RouteModule = (router, registry, deps) => {
       const { course, lessons } = await deps.knex.transaction(async (trx) => {
         const course = await manageCourse(trx, params.id, user, { forUpdate: true });
         if (!(await reorderLessons(trx, course.id, body.lessonIds))) {
-          throw badRequest('lessonIds must list every lesson of the course exactly once', { field: 'lessonIds', in: 'body' });
+          throw badRequest('lessonIds must list every lesson of the course exactly once', {
+            field: 'lessonIds',
+            in: 'body',
+          });
         }
         return { course, lessons: await CourseLesson.query(trx).where('course_id', course.id).orderBy('lesson_order') };
       });
@@ -498,7 +572,12 @@ export const lessonRoutes: RouteModule = (router, registry, deps) => {
         expiresAt: expiresAt(),
         thumbnailUrl: lesson.thumbnail_key ? await presignedGetUrl(bucket, lesson.thumbnail_key) : null,
         renditions: await Promise.all(
-          lesson.renditions.map(async (r) => ({ height: r.height, width: r.width, bitrateKbps: r.bitrate_kbps, url: await presignedGetUrl(bucket, r.key) })),
+          lesson.renditions.map(async (r) => ({
+            height: r.height,
+            width: r.width,
+            bitrateKbps: r.bitrate_kbps,
+            url: await presignedGetUrl(bucket, r.key),
+          })),
         ),
       };
     },
@@ -522,18 +601,30 @@ class LessonVideos {
   async begin(lesson: CourseLesson): Promise<CourseLesson> {
     if (!lesson.video_key) throw new Error(`lesson ${lesson.id} has no video`);
     try {
-      await startIngest(this.deps.temporal, this.deps.config, { lessonId: lesson.id, courseId: lesson.course_id, videoKey: lesson.video_key });
+      await startIngest(this.deps.temporal, this.deps.config, {
+        lessonId: lesson.id,
+        courseId: lesson.course_id,
+        videoKey: lesson.video_key,
+      });
     } catch (err) {
       // The video is stored and the lesson exists (awaiting its processing): completing again starts it.
       this.deps.log.warn({ err, lessonId: lesson.id }, 'could not start the video ingest');
-      throw unavailable(VIDEO_PROCESSING_FAILED_MESSAGE, 5, { retryWith: `POST /api/courses/${lesson.course_id}/lessons/${lesson.id}/upload/complete` });
+      throw unavailable(VIDEO_PROCESSING_FAILED_MESSAGE, 5, {
+        retryWith: `POST /api/courses/${lesson.course_id}/lessons/${lesson.id}/upload/complete`,
+      });
     }
-    await CourseLesson.query(this.deps.knex).findById(lesson.id).where({ video_status: 'awaiting_upload' }).patch({ video_status: 'processing' });
+    await CourseLesson.query(this.deps.knex)
+      .findById(lesson.id)
+      .where({ video_status: 'awaiting_upload' })
+      .patch({ video_status: 'processing' });
     return (await CourseLesson.query(this.deps.knex).findById(lesson.id)) ?? lesson;
   }
 
   /** Completes a direct upload (idempotent: a repeat after S3 assembled the parts finds the object), checks the file, begins processing. */
-  async complete(lesson: CourseLesson, parts: { partNumber: number; etag: string }[] | undefined): Promise<CourseLesson> {
+  async complete(
+    lesson: CourseLesson,
+    parts: { partNumber: number; etag: string }[] | undefined,
+  ): Promise<CourseLesson> {
     const key = lesson.video_key;
     if (!key) throw conflict('The lesson has no upload in progress');
     let size = await objectSize(this.bucket, key);
@@ -546,13 +637,18 @@ class LessonVideos {
             Bucket: this.bucket.name,
             Key: key,
             UploadId: lesson.video_upload_id,
-            MultipartUpload: { Parts: [...parts].sort((a, b) => a.partNumber - b.partNumber).map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) },
+            MultipartUpload: {
+              Parts: [...parts]
+                .sort((a, b) => a.partNumber - b.partNumber)
+                .map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })),
+            },
           }),
         )
         .catch((err: unknown) => {
           const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
           // Wrong or missing parts are the client's to fix (S3 answers 400 InvalidPart / InvalidPartOrder / EntityTooSmall).
-          if (status === 400) throw badRequest(`S3 refused the parts: ${(err as Error).name}`, { field: 'parts', in: 'body' });
+          if (status === 400)
+            throw badRequest(`S3 refused the parts: ${(err as Error).name}`, { field: 'parts', in: 'body' });
           // NoSuchUpload: a concurrent completion got there first (checked below by the object's presence).
           if (status !== 404) throw err;
         });
@@ -560,8 +656,11 @@ class LessonVideos {
       if (size === undefined) throw conflict('The upload is no longer in progress; start a new one');
     }
     if (size > MAX_VIDEO_BYTES) return this.refuse(lesson, payloadTooLarge(MAX_VIDEO_SIZE_MESSAGE));
-    if (!sniffVideoContainer(await readObjectHead(this.bucket, key, SNIFF_BYTES))) return this.refuse(lesson, badRequest(UNSUPPORTED_VIDEO_MESSAGE));
-    await CourseLesson.query(this.deps.knex).findById(lesson.id).patch({ video_upload_id: null, video_size_bytes: size });
+    if (!sniffVideoContainer(await readObjectHead(this.bucket, key, SNIFF_BYTES)))
+      return this.refuse(lesson, badRequest(UNSUPPORTED_VIDEO_MESSAGE));
+    await CourseLesson.query(this.deps.knex)
+      .findById(lesson.id)
+      .patch({ video_upload_id: null, video_size_bytes: size });
     return this.begin(lesson);
   }
 
@@ -572,7 +671,8 @@ class LessonVideos {
    */
   async discard(lesson: CourseLesson): Promise<void> {
     await cancelIngest(this.deps.temporal, lesson.id);
-    if (lesson.video_key && lesson.video_upload_id) await abortUpload(this.deps, this.bucket, lesson.video_key, lesson.video_upload_id);
+    if (lesson.video_key && lesson.video_upload_id)
+      await abortUpload(this.deps, this.bucket, lesson.video_key, lesson.video_upload_id);
     if (lesson.video_key) await deleteVideoObjects(this.bucket, lesson.video_key);
   }
 
@@ -588,9 +688,11 @@ class LessonVideos {
 
 /** Best effort: S3 expires abandoned multipart uploads by lifecycle rule anyway (and some S3-compatible stores cannot abort). */
 async function abortUpload(deps: ApiDeps, bucket: Bucket, key: string, uploadId: string): Promise<void> {
-  await deps.s3.send(new AbortMultipartUploadCommand({ Bucket: bucket.name, Key: key, UploadId: uploadId })).catch((err: unknown) => {
-    deps.log.warn({ err, key }, 'could not abort a multipart upload');
-  });
+  await deps.s3
+    .send(new AbortMultipartUploadCommand({ Bucket: bucket.name, Key: key, UploadId: uploadId }))
+    .catch((err: unknown) => {
+      deps.log.warn({ err, key }, 'could not abort a multipart upload');
+    });
 }
 
 /**
@@ -602,7 +704,10 @@ const infrastructureUnavailable: Middleware = async (ctx, next) => {
     await next();
   } catch (err) {
     if (err instanceof HttpProblem || !isInfrastructureError(err)) throw err;
-    throw new HttpProblem(503, 'Video storage or processing is temporarily unavailable, retry', { headers: { 'Retry-After': '5' }, cause: err });
+    throw new HttpProblem(503, 'Video storage or processing is temporarily unavailable, retry', {
+      headers: { 'Retry-After': '5' },
+      cause: err,
+    });
   }
 };
 

@@ -17,16 +17,28 @@ export const opsRoutes: RouteModule = (router, registry, deps) => {
       tags: ['ops'],
       auth: ['admin'],
       body: z.object({ batchSize: z.number().int().min(1).max(1000).default(100) }).default({ batchSize: 100 }),
-      responses: { 200: z.object({ workflowId: z.string(), delivered: z.number().int(), failed: z.number().int().openapi({ description: 'Deliveries that failed; each is retried later with backoff' }) }) },
+      responses: {
+        200: z.object({
+          workflowId: z.string(),
+          delivered: z.number().int(),
+          failed: z
+            .number()
+            .int()
+            .openapi({ description: 'Deliveries that failed; each is retried later with backoff' }),
+        }),
+      },
     },
     async (ctx, { body }) => {
       const id = workflowId.notificationFlush(randomUUID());
-      const { delivered, failed } = await deps.temporal.workflow.execute<typeof flushNotificationsWorkflow>('flushNotificationsWorkflow', {
-        workflowId: id,
-        taskQueue: taskQueue('core', deps.config.TASK_QUEUE_PREFIX),
-        args: [body.batchSize],
-        workflowExecutionTimeout: '5 minutes',
-      });
+      const { delivered, failed } = await deps.temporal.workflow.execute<typeof flushNotificationsWorkflow>(
+        'flushNotificationsWorkflow',
+        {
+          workflowId: id,
+          taskQueue: taskQueue('core', deps.config.TASK_QUEUE_PREFIX),
+          args: [body.batchSize],
+          workflowExecutionTimeout: '5 minutes',
+        },
+      );
       return { workflowId: id, delivered, failed };
     },
   );

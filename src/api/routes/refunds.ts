@@ -9,7 +9,14 @@ import { HttpProblem, notFound, unavailable } from '../problem';
 import { defineRoute, IdParams, type RouteModule } from '../route';
 
 const RefundBody = z
-  .object({ reason: z.string().trim().max(500).optional().openapi({ description: 'Why the refund is asked for (kept in the audit log)' }) })
+  .object({
+    reason: z
+      .string()
+      .trim()
+      .max(500)
+      .optional()
+      .openapi({ description: 'Why the refund is asked for (kept in the audit log)' }),
+  })
   .optional()
   .openapi('RefundRequest');
 
@@ -18,9 +25,12 @@ export const RefundSchema = z
     transactionId: z.uuid(),
     status: z.literal('refunded'),
     refundedAt: z.string().openapi({ format: 'date-time' }),
-    stripeRefundId: z.string().nullable().openapi({ description: 'null when the money went back through Stripe directly (dashboard refund, lost dispute)' }),
+    stripeRefundId: z.string().nullable().openapi({
+      description: 'null when the money went back through Stripe directly (dashboard refund, lost dispute)',
+    }),
     instructorShare: z.enum(['cancelled', 'clawed_back']).openapi({
-      description: "cancelled: the instructor's share was not paid out yet; clawed_back: it was, and the next payout deducts it",
+      description:
+        "cancelled: the instructor's share was not paid out yet; clawed_back: it was, and the next payout deducts it",
     }),
     source: z.enum(['api', 'stripe', 'dispute_lost']),
   })
@@ -91,13 +101,18 @@ export const refundRoutes: RouteModule = (router, registry, deps) => {
       };
       // The rule is applied here first so that a refused request starts nothing; the workflow's validator
       // applies it again, against what the workflow knows, and so decides between concurrent requests.
-      const refusal = refundRefusal(refundInputOf(sale), { id: user.id, role: user.role }, new Date(request.requestedAt));
+      const refusal = refundRefusal(
+        refundInputOf(sale),
+        { id: user.id, role: user.role },
+        new Date(request.requestedAt),
+      );
       if (refusal) throw refundProblem(refusal.code, refusal.message);
       try {
         return await requestRefund(deps, sale, request);
       } catch (err) {
         const cause = err instanceof WorkflowUpdateFailedError ? err.cause : undefined;
-        if (cause instanceof ApplicationFailure && isRefundFailureCode(cause.type)) throw refundProblem(cause.type, cause.message);
+        if (cause instanceof ApplicationFailure && isRefundFailureCode(cause.type))
+          throw refundProblem(cause.type, cause.message);
         // Temporal unreachable, or the wait for the outcome timed out: the refund (if started) goes on.
         if (err instanceof ServiceError || err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
           ctx.state.log.warn({ err }, 'refund request could not be completed');

@@ -45,7 +45,12 @@ const ReviewBody = z
     rating: z.number(rating).int(rating).min(RATING_MIN, rating).max(RATING_MAX, rating).openapi({ example: 5 }),
     reviewText: ReviewText.nullish()
       .transform((text) => text ?? null)
-      .openapi({ type: 'string', maxLength: REVIEW_TEXT_MAX_LENGTH, description: 'Plain text; HTML is removed', example: 'Clear and practical.' }),
+      .openapi({
+        type: 'string',
+        maxLength: REVIEW_TEXT_MAX_LENGTH,
+        description: 'Plain text; HTML is removed',
+        example: 'Clear and practical.',
+      }),
   })
   .openapi('ReviewRequest');
 
@@ -68,7 +73,13 @@ const RatingSummarySchema = z
     ratingAverage: z.number().openapi({ description: 'Mean rating, 2 decimals; 0 without reviews', example: 4.35 }),
     ratingCount: z.number().int(),
     distribution: z
-      .object({ 1: z.number().int(), 2: z.number().int(), 3: z.number().int(), 4: z.number().int(), 5: z.number().int() })
+      .object({
+        1: z.number().int(),
+        2: z.number().int(),
+        3: z.number().int(),
+        4: z.number().int(),
+        5: z.number().int(),
+      })
       .openapi({ description: 'Number of reviews per star rating' }),
   })
   .openapi('RatingSummary');
@@ -126,7 +137,10 @@ export const reviewRoutes: RouteModule = (router, registry, deps) => {
         'u.id as reviewer_id',
         'u.name as reviewer_name',
         viewerId
-          ? knex.raw('EXISTS (SELECT 1 FROM review_votes v WHERE v.review_id = r.id AND v.user_id = ?) AS helpful_by_me', [viewerId])
+          ? knex.raw(
+              'EXISTS (SELECT 1 FROM review_votes v WHERE v.review_id = r.id AND v.user_id = ?) AS helpful_by_me',
+              [viewerId],
+            )
           : knex.raw('false AS helpful_by_me'),
       );
 
@@ -158,16 +172,24 @@ export const reviewRoutes: RouteModule = (router, registry, deps) => {
         await viewCourse(knex, params.id, user); // 404 for a course the caller may not see: a draft is not revealed
         throw forbidden(REVIEW_MESSAGES.notPurchased);
       }
-      if (!canReview(enrollment.completed_lessons, enrollment.total_lessons)) throw forbidden(REVIEW_MESSAGES.notEnoughProgress);
+      if (!canReview(enrollment.completed_lessons, enrollment.total_lessons))
+        throw forbidden(REVIEW_MESSAGES.notEnoughProgress);
 
       let id: string;
       try {
         [{ id }] = await knex('course_reviews')
-          .insert({ course_id: params.id, reviewer_id: user.id, enrollment_id: enrollment.id, rating: body.rating, review_text: body.reviewText })
+          .insert({
+            course_id: params.id,
+            reviewer_id: user.id,
+            enrollment_id: enrollment.id,
+            rating: body.rating,
+            review_text: body.reviewText,
+          })
           .returning<{ id: string }[]>('id');
       } catch (err) {
         // The unique index decides, also between two concurrent submissions.
-        if ((err as { constraint?: string }).constraint === 'idx_reviews_unique') throw conflict(REVIEW_MESSAGES.duplicate);
+        if ((err as { constraint?: string }).constraint === 'idx_reviews_unique')
+          throw conflict(REVIEW_MESSAGES.duplicate);
         throw err;
       }
       const row = await reviews(user.id).where('r.id', id).first<ReviewRow>();
@@ -199,19 +221,23 @@ export const reviewRoutes: RouteModule = (router, registry, deps) => {
       },
     },
     async (_ctx, { user, params, query }) => {
-      const course = await knex('courses')
-        .where({ id: params.id })
-        .first<{ status: string; instructor_id: string; rating_average: string; rating_count: number; rating_distribution: number[] } | undefined>(
-          'status',
-          'instructor_id',
-          'rating_average',
-          'rating_count',
-          'rating_distribution',
-        );
+      const course = await knex('courses').where({ id: params.id }).first<
+        | {
+            status: string;
+            instructor_id: string;
+            rating_average: string;
+            rating_count: number;
+            rating_distribution: number[];
+          }
+        | undefined
+      >('status', 'instructor_id', 'rating_average', 'rating_count', 'rating_distribution');
       // Courses being written are private to their instructor (and admins); archived ones keep their reviews.
       const visible =
         course &&
-        (course.status === 'published' || course.status === 'archived' || user?.role === 'admin' || user?.id === course.instructor_id);
+        (course.status === 'published' ||
+          course.status === 'archived' ||
+          user?.role === 'admin' ||
+          user?.id === course.instructor_id);
       if (!course || !visible) throw notFound(REVIEW_MESSAGES.courseNotFound);
 
       const order =
@@ -295,7 +321,9 @@ export const reviewRoutes: RouteModule = (router, registry, deps) => {
       },
     },
     async (_ctx, { user, params }) => {
-      const review = await knex('course_reviews').where({ id: params.id }).first<{ reviewer_id: string } | undefined>('reviewer_id');
+      const review = await knex('course_reviews')
+        .where({ id: params.id })
+        .first<{ reviewer_id: string } | undefined>('reviewer_id');
       if (!review) throw notFound(REVIEW_MESSAGES.reviewNotFound);
       assertOwnerOrAdmin(user, review.reviewer_id, REVIEW_MESSAGES.deleteForbidden);
       // Votes go with it (cascade); the course's rating is recounted by the database.

@@ -19,7 +19,8 @@ export const messages = {
   price: 'Price range must be 0-500',
   priceOrder: 'minPrice must not be greater than maxPrice',
   rating: 'Rating must be 0-5',
-  sort: (withQuery: boolean) => `Sort must be: ${(withQuery ? [RELEVANCE, ...LISTING_SORTS] : LISTING_SORTS).join(', ')}`,
+  sort: (withQuery: boolean) =>
+    `Sort must be: ${(withQuery ? [RELEVANCE, ...LISTING_SORTS] : LISTING_SORTS).join(', ')}`,
   relevanceNeedsQuery: 'Sort relevance requires a search query (q)',
   limit: 'Limit must be ≤100',
   limitMin: 'Limit must be a whole number from 1 to 100',
@@ -91,24 +92,34 @@ export const CourseSearchQuery = z
       }),
     category: listOf(COURSE_CATEGORIES, messages.category),
     difficulty: listOf(COURSE_DIFFICULTY_LEVELS, messages.difficulty),
-    minPrice: priceFilter('Lowest listing price in US dollars (inclusive); subscription courses are listed at their monthly price'),
+    minPrice: priceFilter(
+      'Lowest listing price in US dollars (inclusive); subscription courses are listed at their monthly price',
+    ),
     maxPrice: priceFilter('Highest listing price in US dollars (inclusive)'),
     minRating: z
-      .preprocess(absentIfEmpty, z.coerce.number({ error: messages.rating }).min(0, messages.rating).max(5, messages.rating).optional())
-      .openapi({ type: 'number', minimum: 0, maximum: 5, description: 'Lowest average rating (inclusive)', example: 4 }),
+      .preprocess(
+        absentIfEmpty,
+        z.coerce.number({ error: messages.rating }).min(0, messages.rating).max(5, messages.rating).optional(),
+      )
+      .openapi({
+        type: 'number',
+        minimum: 0,
+        maximum: 5,
+        description: 'Lowest average rating (inclusive)',
+        example: 4,
+      }),
     instructorId: z
       .preprocess(absentIfEmpty, z.uuid().optional())
       .openapi({ type: 'string', format: 'uuid', description: "Only this instructor's courses" }),
-    sort: z
-      .preprocess(absentIfEmpty, z.string().optional())
-      .openapi({
-        type: 'string',
-        enum: [RELEVANCE, ...LISTING_SORTS],
-        description: `Default: ${RELEVANCE} when q is given, else newest. ${RELEVANCE} needs q.`,
-      }),
-    cursor: z
-      .preprocess(absentIfEmpty, z.string().max(1000, 'Invalid cursor').optional())
-      .openapi({ type: 'string', description: 'nextCursor of the previous page (opaque); the same sort must be asked for' }),
+    sort: z.preprocess(absentIfEmpty, z.string().optional()).openapi({
+      type: 'string',
+      enum: [RELEVANCE, ...LISTING_SORTS],
+      description: `Default: ${RELEVANCE} when q is given, else newest. ${RELEVANCE} needs q.`,
+    }),
+    cursor: z.preprocess(absentIfEmpty, z.string().max(1000, 'Invalid cursor').optional()).openapi({
+      type: 'string',
+      description: 'nextCursor of the previous page (opaque); the same sort must be asked for',
+    }),
     limit: z
       .preprocess(
         absentIfEmpty,
@@ -124,7 +135,8 @@ export const CourseSearchQuery = z
   .superRefine((v, ctx) => {
     const issue = (path: string, message: string) => ctx.addIssue({ code: 'custom', path: [path], message });
     // Fields that failed their own check arrive here as placeholders: only compare real numbers.
-    if (typeof v.minPrice === 'number' && typeof v.maxPrice === 'number' && v.minPrice > v.maxPrice) issue('minPrice', messages.priceOrder);
+    if (typeof v.minPrice === 'number' && typeof v.maxPrice === 'number' && v.minPrice > v.maxPrice)
+      issue('minPrice', messages.priceOrder);
     const hasQuery = v.q !== undefined;
     const sort = v.sort;
     if (typeof sort === 'string') {
@@ -141,7 +153,8 @@ export const CourseSearchQuery = z
 type ParsedQuery = z.output<typeof CourseSearchQuery>;
 
 const isSortName = (s: string): s is SortName => s === RELEVANCE || (LISTING_SORTS as readonly string[]).includes(s);
-const effectiveSort = (v: Pick<ParsedQuery, 'q' | 'sort'>): string => v.sort ?? (v.q === undefined ? 'newest' : RELEVANCE);
+const effectiveSort = (v: Pick<ParsedQuery, 'q' | 'sort'>): string =>
+  v.sort ?? (v.q === undefined ? 'newest' : RELEVANCE);
 
 /** The validated query parameters as a search (the schema has already refused everything else). */
 export function toCourseSearch(v: ParsedQuery): CourseSearch {
@@ -197,12 +210,18 @@ export const CourseSummarySchema = z
 export const CourseSearchResultSchema = z
   .object({
     courses: z.array(CourseSummarySchema),
-    nextCursor: z.string().nullable().openapi({ description: 'Pass as cursor for the next page; null on the last page' }),
-    total: z.number().int().openapi({
-      description:
-        'All courses matching the query and filters. Counted for a first page (an instance may reuse a count up to ' +
-        'SEARCH_TOTAL_TTL old); pages reached by cursor repeat the count of their first page.',
-    }),
+    nextCursor: z
+      .string()
+      .nullable()
+      .openapi({ description: 'Pass as cursor for the next page; null on the last page' }),
+    total: z
+      .number()
+      .int()
+      .openapi({
+        description:
+          'All courses matching the query and filters. Counted for a first page (an instance may reuse a count up to ' +
+          'SEARCH_TOTAL_TTL old); pages reached by cursor repeat the count of their first page.',
+      }),
     sort: z.enum([RELEVANCE, ...LISTING_SORTS]).openapi({ description: 'The sort applied' }),
   })
   .openapi('CourseSearchResult');
@@ -235,8 +254,16 @@ const DESCRIPTION =
 export const searchRoutes: RouteModule = (router, registry, deps) => {
   const totals = new TotalCache(parseDuration(deps.config.SEARCH_TOTAL_TTL));
   for (const { path, summary, operationId } of [
-    { path: '/api/search/courses', summary: 'Search courses by keyword, filters and sort', operationId: 'searchCourses' },
-    { path: '/api/courses', summary: 'List published courses (the same filters, sorts and paging as search)', operationId: 'listCourses' },
+    {
+      path: '/api/search/courses',
+      summary: 'Search courses by keyword, filters and sort',
+      operationId: 'searchCourses',
+    },
+    {
+      path: '/api/courses',
+      summary: 'List published courses (the same filters, sorts and paging as search)',
+      operationId: 'listCourses',
+    },
   ]) {
     defineRoute(
       router,
@@ -262,7 +289,12 @@ export const searchRoutes: RouteModule = (router, registry, deps) => {
         // The database's share of the response time and where the total came from, for dev tools and the benchmark.
         const dbMs = (Number(process.hrtime.bigint() - started) / 1e6).toFixed(2);
         ctx.set('Server-Timing', `db;dur=${dbMs}, total;desc=${result.totalSource}`);
-        return { courses: result.courses.map(toSummary), nextCursor: result.nextCursor, total: result.total, sort: search.sort };
+        return {
+          courses: result.courses.map(toSummary),
+          nextCursor: result.nextCursor,
+          total: result.total,
+          sort: search.sort,
+        };
       },
     );
   }

@@ -143,7 +143,12 @@ export const transactionRoutes: RouteModule = (router, registry, deps) => {
       query: ListQuery,
       responses: {
         200: z
-          .object({ items: z.array(TransactionSchema), page: z.number().int(), limit: z.number().int(), total: z.number().int() })
+          .object({
+            items: z.array(TransactionSchema),
+            page: z.number().int(),
+            limit: z.number().int(),
+            total: z.number().int(),
+          })
           .openapi('TransactionPage'),
       },
     },
@@ -155,12 +160,20 @@ export const transactionRoutes: RouteModule = (router, registry, deps) => {
       };
       const [rows, count] = await Promise.all([
         mine(transactionsQuery(knex))
-          .orderBy([{ column: 't.created_at', order: 'desc' }, { column: 't.id', order: 'desc' }])
+          .orderBy([
+            { column: 't.created_at', order: 'desc' },
+            { column: 't.id', order: 'desc' },
+          ])
           .limit(query.limit)
           .offset((query.page - 1) * query.limit) as Promise<TransactionRow[]>,
         mine(knex('transactions as t')).count<{ n: number }[]>('* as n'),
       ]);
-      return { items: rows.map((row) => toResponse(row, user)), page: query.page, limit: query.limit, total: count[0]?.n ?? 0 };
+      return {
+        items: rows.map((row) => toResponse(row, user)),
+        page: query.page,
+        limit: query.limit,
+        total: count[0]?.n ?? 0,
+      };
     },
   );
 
@@ -174,12 +187,17 @@ export const transactionRoutes: RouteModule = (router, registry, deps) => {
       tags: ['transactions'],
       auth: 'user',
       params: IdParams,
-      responses: { 200: TransactionSchema, 403: { description: 'Access denied' }, 404: { description: 'Transaction not found' } },
+      responses: {
+        200: TransactionSchema,
+        403: { description: 'Access denied' },
+        404: { description: 'Transaction not found' },
+      },
     },
     async (_ctx, { params, user }) => {
       const row = (await transactionsQuery(knex).where('t.id', params.id).first()) as TransactionRow | undefined;
       if (!row) throw notFound('Transaction not found');
-      if (user.role !== 'admin' && user.id !== row.buyer_id && user.id !== row.instructor_id) throw forbidden('Access denied');
+      if (user.role !== 'admin' && user.id !== row.buyer_id && user.id !== row.instructor_id)
+        throw forbidden('Access denied');
       return toResponse(row, user);
     },
   );

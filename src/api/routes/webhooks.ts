@@ -28,8 +28,13 @@ export const webhookRoutes: RouteModule = (router, registry, deps) => {
       auth: 'public',
       openapi: {
         request: {
-          headers: z.object({ 'stripe-signature': z.string().openapi({ description: 't=<timestamp>,v1=<HMAC-SHA256>' }) }),
-          body: { required: true, content: { 'application/json': { schema: z.object({ id: z.string(), type: z.string() }).loose() } } },
+          headers: z.object({
+            'stripe-signature': z.string().openapi({ description: 't=<timestamp>,v1=<HMAC-SHA256>' }),
+          }),
+          body: {
+            required: true,
+            content: { 'application/json': { schema: z.object({ id: z.string(), type: z.string() }).loose() } },
+          },
         },
       },
       responses: {
@@ -48,7 +53,10 @@ export const webhookRoutes: RouteModule = (router, registry, deps) => {
       } catch (err) {
         if (err instanceof Stripe.errors.StripeSignatureVerificationError) {
           // Someone other than Stripe, a wrong secret, or a replay: worth a look.
-          ctx.state.log.warn({ reason: err.message, ip: ctx.ip }, 'SECURITY: rejected a Stripe webhook with a bad signature');
+          ctx.state.log.warn(
+            { reason: err.message, ip: ctx.ip },
+            'SECURITY: rejected a Stripe webhook with a bad signature',
+          );
           throw new HttpProblem(401, 'Invalid Stripe signature');
         }
         throw badRequest('Malformed event payload');
