@@ -2,7 +2,13 @@ import { ApplicationFailure } from '@temporalio/activity';
 import Stripe from 'stripe';
 import type { Deps } from '../src/deps';
 import type { PayPeriod } from '../src/domain/time';
-import { completePayout, failPayout, findDueInstructors, PayoutStateError, preparePayout } from '../src/payouts/ledger';
+import {
+  completePayout,
+  failPayout,
+  findDueInstructors,
+  PayoutStateError,
+  preparePayout,
+} from '../src/payouts/payout-records';
 import { TRANSFER_REJECTED } from '../src/temporal/shared';
 
 /** A payout in an unexpected state will not fix itself by retrying: fail fast and show it in the UI. */

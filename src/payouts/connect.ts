@@ -7,7 +7,7 @@ import type Stripe from 'stripe';
 import type { Config } from '../config';
 import type { Deps } from '../deps';
 import { formatUsd } from '../domain/money';
-import { notify } from './ledger';
+import { notify } from './payout-records';
 
 export interface ConnectOnboarding {
   accountId: string;

@@ -1,5 +1,5 @@
 /**
- * The payout ledger: every database change of a payout's life (DESIGN §3, §9), each in one transaction and
+ * Payout records: every database change of a payout's life (DESIGN §3, §9), each in one transaction and
  * each safe to repeat (activities retry, webhooks are redelivered).
  *
  *   payable shares + outstanding adjustments ──prepare──▶ payout `processing` (shares and adjustments attached)
