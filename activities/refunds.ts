@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import { appendAudit } from '../src/audit/log';
 import { refundRefusals } from '../src/domain/refunds';
 import type { Deps } from '../src/deps';
+import { enqueueNotification } from '../src/notifications/outbox';
 import type { RevenueRecordStatus } from '../src/models/RevenueRecord';
 import type { RefundFailureCode, RefundResult, RefundSource, SaleRefunded } from '../src/temporal/shared';
 import { unheldStatus } from './escrow';
@@ -206,34 +207,31 @@ export function createRefundActivities(deps: Deps) {
           // A transaction is refunded once, whichever attempt got there.
           dedupeKey: `refund_processed:${attempt.transactionId}`,
         });
-        await trx('notifications')
-          .insert([
-            {
-              user_id: tx.buyer_id,
-              kind: 'refund_processed',
-              payload: {
-                subject: `Your refund for ${tx.title}`,
-                transactionId: attempt.transactionId,
-                courseId: tx.course_id,
-                refundCents,
-              },
-              dedupe_key: `refund:${attempt.transactionId}:buyer`,
+        await enqueueNotification(trx, [
+          {
+            userId: tx.buyer_id,
+            kind: 'refund_processed',
+            dedupeKey: `refund:${attempt.transactionId}:buyer`,
+            payload: {
+              subject: `Your refund for ${tx.title}`,
+              transactionId: attempt.transactionId,
+              courseId: tx.course_id,
+              refundCents,
             },
-            {
-              user_id: sale.instructor_id,
-              kind: 'sale_refunded',
-              payload: {
-                subject: `A sale of ${tx.title} was refunded`,
-                transactionId: attempt.transactionId,
-                courseId: tx.course_id,
-                instructorShareCents: sale.instructor_amount_cents,
-                instructorShare: done.share,
-              },
-              dedupe_key: `refund:${attempt.transactionId}:instructor`,
+          },
+          {
+            userId: sale.instructor_id,
+            kind: 'sale_refunded',
+            dedupeKey: `refund:${attempt.transactionId}:instructor`,
+            payload: {
+              subject: `A sale of ${tx.title} was refunded`,
+              transactionId: attempt.transactionId,
+              courseId: tx.course_id,
+              instructorShareCents: sale.instructor_amount_cents,
+              instructorShare: done.share,
             },
-          ])
-          .onConflict('dedupe_key')
-          .ignore();
+          },
+        ]);
         return {
           transactionId: attempt.transactionId,
           status: 'refunded',

@@ -11,6 +11,7 @@
  */
 import type { Knex } from 'knex';
 import { appendAudit } from '../audit/log';
+import { enqueueNotification } from '../notifications/outbox';
 import { formatUsd, isPayoutDue, payableBalance, PAYOUT_MINIMUM_CENTS, sumCents } from '../domain/money';
 import { payPeriodBounds, type PayPeriod } from '../domain/time';
 
@@ -373,15 +374,12 @@ async function audit(
   await appendAudit(trx, { action, payoutId, actorId: null, metadata });
 }
 
-export async function notify(
-  trx: Knex | Knex.Transaction,
+async function notify(
+  trx: Knex.Transaction,
   userId: string,
   kind: string,
   dedupeKey: string,
   payload: Record<string, unknown>,
 ): Promise<void> {
-  await trx('notifications')
-    .insert({ user_id: userId, kind, payload, dedupe_key: dedupeKey })
-    .onConflict('dedupe_key')
-    .ignore();
+  await enqueueNotification(trx, { userId, kind, dedupeKey, payload });
 }

@@ -1,5 +1,7 @@
 import type { Knex } from 'knex';
+import { appendAudit } from '../audit/log';
 import { estimateStripeFee, splitRevenue } from '../domain/money';
+import { enqueueNotification } from '../notifications/outbox';
 
 export interface CompletedSaleInput {
   stripeCheckoutSessionId: string;
@@ -97,14 +99,8 @@ export async function recordCompletedSale(knex: Knex, sale: CompletedSaleInput):
       })
       .returning<{ id: string }[]>('id');
 
-    const audit = (action: string, metadata: object) =>
-      trx('transaction_audit_logs').insert({
-        transaction_id: transactionId,
-        action,
-        actor_id: sale.buyerId,
-        metadata,
-        ip_address: sale.ipAddress ?? null,
-      });
+    const audit = (action: 'purchase' | 'coupon_applied', metadata: Record<string, unknown>) =>
+      appendAudit(trx, { transactionId, action, actorId: sale.buyerId, metadata, ipAddress: sale.ipAddress ?? null });
     await audit('purchase', {
       courseId: sale.courseId,
       grossCents: sale.grossCents,
@@ -126,21 +122,18 @@ export async function recordCompletedSale(knex: Knex, sale: CompletedSaleInput):
         counted: counted === 1,
       });
     }
-    await trx('notifications')
-      .insert({
-        user_id: sale.buyerId,
-        kind: 'purchase_confirmation',
-        payload: {
-          subject: `You're enrolled in ${course.title}`,
-          transactionId,
-          courseId: sale.courseId,
-          netCents,
-          taxCents: sale.taxCents,
-        },
-        dedupe_key: `purchase:${transactionId}`,
-      })
-      .onConflict('dedupe_key')
-      .ignore();
+    await enqueueNotification(trx, {
+      userId: sale.buyerId,
+      kind: 'purchase_confirmation',
+      dedupeKey: `purchase:${transactionId}`,
+      payload: {
+        subject: `You're enrolled in ${course.title}`,
+        transactionId,
+        courseId: sale.courseId,
+        netCents,
+        taxCents: sale.taxCents,
+      },
+    });
 
     return {
       transactionId,
