@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { appendAudit } from '../audit/log';
 import { estimateStripeFee, splitRevenue } from '../domain/money';
 import { enqueueNotification } from '../notifications/outbox';
+import { holdShare } from './shares';
 
 export interface CompletedSaleInput {
   stripeCheckoutSessionId: string;
@@ -76,16 +77,13 @@ export async function recordCompletedSale(knex: Knex, sale: CompletedSaleInput):
     const transactionId = inserted.id;
 
     const releaseAt = new Date(sale.completedAt.getTime() + sale.holdMs);
-    const [revenue] = await trx('revenue_records')
-      .insert({
-        transaction_id: transactionId,
-        instructor_id: course.instructor_id,
-        instructor_amount_cents: instructorCents,
-        platform_amount_cents: platformCents,
-        status: 'held',
-        release_at: releaseAt,
-      })
-      .returning<{ id: string }[]>('id');
+    const revenue = await holdShare(trx, {
+      transactionId,
+      instructorId: course.instructor_id,
+      instructorCents,
+      platformCents,
+      releaseAt,
+    });
 
     const [enrollment] = await trx('enrollments')
       .insert({ course_id: sale.courseId, student_id: sale.buyerId, transaction_id: transactionId, status: 'active' })
