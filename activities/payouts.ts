@@ -2,18 +2,9 @@ import { ApplicationFailure } from '@temporalio/activity';
 import Stripe from 'stripe';
 import type { Deps } from '../src/deps';
 import type { PayPeriod } from '../src/domain/time';
-import { completePayout, failPayout, findDueInstructors, PayoutStateError, preparePayout } from '../src/payouts/ledger';
+import { completePayout, failPayout, findDueInstructors, preparePayout } from '../src/payouts/payout-records';
 import { TRANSFER_REJECTED } from '../src/temporal/shared';
-
-/** A payout in an unexpected state will not fix itself by retrying: fail fast and show it in the UI. */
-async function nonRetryableOnStateError<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    if (err instanceof PayoutStateError) throw ApplicationFailure.nonRetryable(err.message, err.name);
-    throw err;
-  }
-}
+import { nonRetryableOnDomainError } from './domain-failures';
 
 /** Database steps of the payout run (core pool). */
 export function createPayoutActivities(deps: Deps) {
@@ -22,13 +13,13 @@ export function createPayoutActivities(deps: Deps) {
       return findDueInstructors(deps.knex, input);
     },
     preparePayout(input: { instructorId: string; period: PayPeriod }) {
-      return nonRetryableOnStateError(() => preparePayout(deps.knex, input));
+      return nonRetryableOnDomainError(() => preparePayout(deps.knex, input));
     },
     completePayout(input: { payoutId: string; transferId: string }) {
-      return nonRetryableOnStateError(() => completePayout(deps.knex, input));
+      return nonRetryableOnDomainError(() => completePayout(deps.knex, input));
     },
     failPayout(input: { payoutId: string; reason: string }) {
-      return nonRetryableOnStateError(() => failPayout(deps.knex, input));
+      return nonRetryableOnDomainError(() => failPayout(deps.knex, input));
     },
   };
 }

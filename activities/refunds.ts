@@ -3,9 +3,11 @@ import type { Knex } from 'knex';
 import { appendAudit } from '../src/audit/log';
 import { refundRefusals } from '../src/domain/refunds';
 import type { Deps } from '../src/deps';
+import { enqueueNotification } from '../src/notifications/outbox';
 import type { RevenueRecordStatus } from '../src/models/RevenueRecord';
+import { cancelOrClawBack, undoCancelOrClawBack } from '../src/sales/shares';
 import type { RefundFailureCode, RefundResult, RefundSource, SaleRefunded } from '../src/temporal/shared';
-import { unheldStatus } from './escrow';
+import { nonRetryableOnDomainError } from './domain-failures';
 
 export interface RefundAttempt {
   transactionId: string;
@@ -24,30 +26,23 @@ interface LockedSale {
   status: string;
   amount_net_cents: number;
   tax_cents: number;
-  revenue_id: string;
   instructor_id: string;
   share_status: RevenueRecordStatus;
   instructor_amount_cents: number;
-  payout_id: string | null;
-  adjustment_id: string | null;
 }
 
 async function lockSale(trx: Knex.Transaction, transactionId: string): Promise<LockedSale> {
   const sale = await trx('transactions as t')
     .join('revenue_records as r', 'r.transaction_id', 't.id')
-    .leftJoin('revenue_adjustments as a', 'a.revenue_record_id', 'r.id')
     .where('t.id', transactionId)
     .forUpdate('t', 'r')
     .first<LockedSale | undefined>(
       't.status',
       't.amount_net_cents',
       't.tax_cents',
-      'r.id as revenue_id',
       'r.instructor_id',
       'r.status as share_status',
       'r.instructor_amount_cents',
-      'r.payout_id',
-      'a.id as adjustment_id',
     );
   if (!sale)
     throw ApplicationFailure.nonRetryable(`transaction ${transactionId} has no recorded sale`, 'not_refundable');
@@ -68,54 +63,44 @@ export function createRefundActivities(deps: Deps) {
      * Undone by `undoBeginRefund` if the refund then fails.
      */
     async beginRefund(attempt: RefundAttempt): Promise<BeginRefundResult> {
-      return knex.transaction(async (trx) => {
-        const sale = await lockSale(trx, attempt.transactionId);
-        if (sale.status === 'refunded') return { kind: 'already_refunded' };
-        if (sale.status !== 'completed')
-          throw ApplicationFailure.nonRetryable(refundRefusals.notRefundable.message, 'not_refundable');
-        // Stripe will not refund a disputed charge; the dispute's outcome decides instead.
-        if (sale.share_status === 'frozen' && attempt.source === 'api') {
-          throw ApplicationFailure.nonRetryable(refundRefusals.disputed.message, refundRefusals.disputed.code);
-        }
+      return nonRetryableOnDomainError(() =>
+        knex.transaction(async (trx) => {
+          const sale = await lockSale(trx, attempt.transactionId);
+          if (sale.status === 'refunded') return { kind: 'already_refunded' };
+          if (sale.status !== 'completed')
+            throw ApplicationFailure.nonRetryable(refundRefusals.notRefundable.message, 'not_refundable');
+          // Stripe will not refund a disputed charge; the dispute's outcome decides instead.
+          if (sale.share_status === 'frozen' && attempt.source === 'api') {
+            throw ApplicationFailure.nonRetryable(refundRefusals.disputed.message, refundRefusals.disputed.code);
+          }
 
-        await appendAudit(trx, {
-          transactionId: attempt.transactionId,
-          action: 'refund_requested',
-          actorId: attempt.actorId,
-          ipAddress: attempt.ipAddress,
-          metadata: {
-            source: attempt.source,
-            reason: attempt.reason,
-            stripeEventId: attempt.stripeEventId,
-            refundCents: sale.amount_net_cents + sale.tax_cents,
-            shareStatus: sale.share_status,
-          },
-          dedupeKey: `refund_requested:${attempt.attemptKey}`,
-        });
-
-        await trx('enrollments')
-          .where({ transaction_id: attempt.transactionId, status: 'active' })
-          .update({ status: 'revoked', revoked_at: trx.fn.now(), updated_at: trx.fn.now() });
-
-        if (sale.adjustment_id !== null) return { kind: 'begun', share: 'clawed_back' };
-        if (sale.share_status === 'cancelled') return { kind: 'begun', share: 'cancelled' };
-        const inPayout = sale.share_status === 'paid' || sale.payout_id !== null;
-        if (inPayout) {
-          await trx('revenue_adjustments').insert({
-            instructor_id: sale.instructor_id,
-            revenue_record_id: sale.revenue_id,
-            transaction_id: attempt.transactionId,
-            amount_cents: sale.instructor_amount_cents,
-            status: 'outstanding',
-            reason: attempt.source === 'dispute_lost' ? 'dispute lost after payout' : 'refund after payout',
+          await appendAudit(trx, {
+            transactionId: attempt.transactionId,
+            action: 'refund_requested',
+            actorId: attempt.actorId,
+            ipAddress: attempt.ipAddress,
+            metadata: {
+              source: attempt.source,
+              reason: attempt.reason,
+              stripeEventId: attempt.stripeEventId,
+              refundCents: sale.amount_net_cents + sale.tax_cents,
+              shareStatus: sale.share_status,
+            },
+            dedupeKey: `refund_requested:${attempt.attemptKey}`,
           });
-          return { kind: 'begun', share: 'clawed_back' };
-        }
-        await trx('revenue_records')
-          .where({ id: sale.revenue_id })
-          .update({ status: 'cancelled', cancelled_at: trx.fn.now(), updated_at: trx.fn.now() });
-        return { kind: 'begun', share: 'cancelled' };
-      });
+
+          await trx('enrollments')
+            .where({ transaction_id: attempt.transactionId, status: 'active' })
+            .update({ status: 'revoked', revoked_at: trx.fn.now(), updated_at: trx.fn.now() });
+
+          const share = await cancelOrClawBack(
+            trx,
+            attempt.transactionId,
+            attempt.source === 'dispute_lost' ? 'dispute lost after payout' : 'refund after payout',
+          );
+          return { kind: 'begun', share };
+        }),
+      );
     },
 
     /**
@@ -127,32 +112,24 @@ export function createRefundActivities(deps: Deps) {
       attempt: RefundAttempt,
       failure: { code: RefundFailureCode; message: string },
     ): Promise<void> {
-      await knex.transaction(async (trx) => {
-        const sale = await lockSale(trx, attempt.transactionId);
-        if (sale.status !== 'completed') return; // refunded after all (or never refundable): nothing to put back
-        await trx('enrollments')
-          .where({ transaction_id: attempt.transactionId, status: 'revoked' })
-          .update({ status: 'active', revoked_at: null, updated_at: trx.fn.now() });
-        if (sale.share_status === 'cancelled') {
-          await trx('revenue_records')
-            .where({ id: sale.revenue_id })
-            .update({
-              status: unheldStatus(trx),
-              cancelled_at: null,
-              released_at: trx.raw('CASE WHEN release_at <= now() THEN coalesce(released_at, now()) END'),
-              updated_at: trx.fn.now(),
-            });
-        }
-        await trx('revenue_adjustments').where({ revenue_record_id: sale.revenue_id, status: 'outstanding' }).delete();
-        await appendAudit(trx, {
-          transactionId: attempt.transactionId,
-          action: 'refund_failed',
-          actorId: attempt.actorId,
-          ipAddress: attempt.ipAddress,
-          metadata: { source: attempt.source, code: failure.code, message: failure.message },
-          dedupeKey: `refund_failed:${attempt.attemptKey}`,
-        });
-      });
+      await nonRetryableOnDomainError(() =>
+        knex.transaction(async (trx) => {
+          const sale = await lockSale(trx, attempt.transactionId);
+          if (sale.status !== 'completed') return; // refunded after all (or never refundable): nothing to put back
+          await trx('enrollments')
+            .where({ transaction_id: attempt.transactionId, status: 'revoked' })
+            .update({ status: 'active', revoked_at: null, updated_at: trx.fn.now() });
+          await undoCancelOrClawBack(trx, attempt.transactionId);
+          await appendAudit(trx, {
+            transactionId: attempt.transactionId,
+            action: 'refund_failed',
+            actorId: attempt.actorId,
+            ipAddress: attempt.ipAddress,
+            metadata: { source: attempt.source, code: failure.code, message: failure.message },
+            dedupeKey: `refund_failed:${attempt.attemptKey}`,
+          });
+        }),
+      );
     },
 
     /**
@@ -206,34 +183,31 @@ export function createRefundActivities(deps: Deps) {
           // A transaction is refunded once, whichever attempt got there.
           dedupeKey: `refund_processed:${attempt.transactionId}`,
         });
-        await trx('notifications')
-          .insert([
-            {
-              user_id: tx.buyer_id,
-              kind: 'refund_processed',
-              payload: {
-                subject: `Your refund for ${tx.title}`,
-                transactionId: attempt.transactionId,
-                courseId: tx.course_id,
-                refundCents,
-              },
-              dedupe_key: `refund:${attempt.transactionId}:buyer`,
+        await enqueueNotification(trx, [
+          {
+            userId: tx.buyer_id,
+            kind: 'refund_processed',
+            dedupeKey: `refund:${attempt.transactionId}:buyer`,
+            payload: {
+              subject: `Your refund for ${tx.title}`,
+              transactionId: attempt.transactionId,
+              courseId: tx.course_id,
+              refundCents,
             },
-            {
-              user_id: sale.instructor_id,
-              kind: 'sale_refunded',
-              payload: {
-                subject: `A sale of ${tx.title} was refunded`,
-                transactionId: attempt.transactionId,
-                courseId: tx.course_id,
-                instructorShareCents: sale.instructor_amount_cents,
-                instructorShare: done.share,
-              },
-              dedupe_key: `refund:${attempt.transactionId}:instructor`,
+          },
+          {
+            userId: sale.instructor_id,
+            kind: 'sale_refunded',
+            dedupeKey: `refund:${attempt.transactionId}:instructor`,
+            payload: {
+              subject: `A sale of ${tx.title} was refunded`,
+              transactionId: attempt.transactionId,
+              courseId: tx.course_id,
+              instructorShareCents: sale.instructor_amount_cents,
+              instructorShare: done.share,
             },
-          ])
-          .onConflict('dedupe_key')
-          .ignore();
+          },
+        ]);
         return {
           transactionId: attempt.transactionId,
           status: 'refunded',

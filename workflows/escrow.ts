@@ -40,7 +40,7 @@ export async function escrowWorkflow(input: EscrowInput): Promise<EscrowState> {
     transactionId: input.transactionId,
     status: 'held',
     releaseAt: input.releaseAt,
-    holdOver: false,
+    holdEnded: false,
     dispute: null,
     refunded: null,
   };
@@ -96,17 +96,17 @@ export async function escrowWorkflow(input: EscrowInput): Promise<EscrowState> {
   if (holdMs > 0) {
     void condition(() => state.refunded !== null, holdMs, { summary: `escrow hold until ${input.releaseAt}` }).then(
       (ended) => {
-        state.holdOver = !ended;
+        state.holdEnded = !ended;
       },
     );
   } else {
-    state.holdOver = true;
+    state.holdEnded = true;
   }
 
-  const releaseDue = () => state.holdOver && state.status === 'held';
+  const releaseDue = () => state.holdEnded && state.status === 'held';
   /** Nothing left to wait for: released (or paid), and no dispute or refund under way. */
   const settled = () =>
-    state.holdOver &&
+    state.holdEnded &&
     (state.status === 'payable' || state.status === 'paid') &&
     state.dispute?.state !== 'open' &&
     state.dispute?.state !== 'lost';

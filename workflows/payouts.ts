@@ -37,24 +37,24 @@ import {
   type PayoutRunProgress,
 } from '../src/temporal/shared';
 
-const ledgerRetry: RetryPolicy = {
+const payoutRecordsRetry: RetryPolicy = {
   initialInterval: '1 second',
   backoffCoefficient: 2,
   maximumInterval: '30 seconds',
   maximumAttempts: 10,
 };
-const ledger = proxyActivities<ReturnType<typeof createPayoutActivities>>({
+const payoutRecords = proxyActivities<ReturnType<typeof createPayoutActivities>>({
   startToCloseTimeout: '1 minute',
-  retry: ledgerRetry,
+  retry: payoutRecordsRetry,
 });
 /**
  * A payout's own database steps are short, idempotent transactions on the worker that runs the workflow:
  * as local activities they cost no task-queue round trip and no extra workflow task, which halves what
  * Temporal records per instructor (a crash mid-step re-runs the step, which is safe).
  */
-const payoutLedger = proxyLocalActivities<ReturnType<typeof createPayoutActivities>>({
+const localPayoutRecords = proxyLocalActivities<ReturnType<typeof createPayoutActivities>>({
   startToCloseTimeout: '30 seconds',
-  retry: ledgerRetry,
+  retry: payoutRecordsRetry,
 });
 
 const PAYOUT_RUN_DEFAULTS = { concurrency: 200, pageSize: 500 };
@@ -153,7 +153,7 @@ export async function payoutRunWorkflow(input: PayoutRunInput = {}): Promise<Pay
 
   let continueSuggested = false;
   pages: for (;;) {
-    const page = await ledger.findDueInstructors({ after: progress.cursor, limit: pageSize });
+    const page = await payoutRecords.findDueInstructors({ after: progress.cursor, limit: pageSize });
     for (const { instructorId, balanceCents } of page.instructors) {
       if (dryRun) {
         progress.paid++;
@@ -217,7 +217,7 @@ function failureMessage(err: unknown): string {
  * rerun the period: the rerun resumes the same payout with the same idempotency key.
  */
 export async function instructorPayoutWorkflow(input: InstructorPayoutInput): Promise<InstructorPayoutResult> {
-  const prepared = await payoutLedger.preparePayout(input);
+  const prepared = await localPayoutRecords.preparePayout(input);
   switch (prepared.kind) {
     case 'not_due':
     case 'connect_required':
@@ -251,7 +251,7 @@ export async function instructorPayoutWorkflow(input: InstructorPayoutInput): Pr
       err.cause instanceof ApplicationFailure &&
       err.cause.type === TRANSFER_REJECTED
     ) {
-      await payoutLedger.failPayout({ payoutId, reason: err.cause.message });
+      await localPayoutRecords.failPayout({ payoutId, reason: err.cause.message });
       setCurrentDetails(`Failed: ${err.cause.message}`);
       return { outcome: 'failed', payoutId, reason: err.cause.message };
     }
@@ -262,7 +262,7 @@ export async function instructorPayoutWorkflow(input: InstructorPayoutInput): Pr
       cause: err instanceof Error ? err : undefined,
     });
   }
-  await payoutLedger.completePayout({ payoutId, transferId });
+  await localPayoutRecords.completePayout({ payoutId, transferId });
   setCurrentDetails(`Paid ${formatUsd(totalCents)} (transfer ${transferId})`);
   return { outcome: 'paid', payoutId, totalCents, transferId };
 }

@@ -7,7 +7,7 @@ import type Stripe from 'stripe';
 import type { Config } from '../config';
 import type { Deps } from '../deps';
 import { formatUsd } from '../domain/money';
-import { notify } from './ledger';
+import { enqueueNotification } from '../notifications/outbox';
 
 export interface ConnectOnboarding {
   accountId: string;
@@ -160,15 +160,20 @@ export async function recordBankPayout(
       )
       .returning<{ status: string }[]>('status');
     if (saved?.status === 'failed') {
-      await notify(trx, instructor.id, 'bank_payout_failed', `bank-payout-failed:${payout.id}`, {
-        subject: 'Your bank could not receive your EduStream earnings',
-        stripePayoutId: payout.id,
-        amountCents: payout.amount,
-        amount: payout.currency === 'usd' ? formatUsd(payout.amount) : `${payout.amount} ${payout.currency}`,
-        failureCode: payout.failure_code,
-        failureMessage: payout.failure_message,
-        detail:
-          'The money is safe in your Stripe balance. Update your bank details in your Stripe Express dashboard and it will be paid out again.',
+      await enqueueNotification(trx, {
+        userId: instructor.id,
+        kind: 'bank_payout_failed',
+        dedupeKey: `bank-payout-failed:${payout.id}`,
+        payload: {
+          subject: 'Your bank could not receive your EduStream earnings',
+          stripePayoutId: payout.id,
+          amountCents: payout.amount,
+          amount: payout.currency === 'usd' ? formatUsd(payout.amount) : `${payout.amount} ${payout.currency}`,
+          failureCode: payout.failure_code,
+          failureMessage: payout.failure_message,
+          detail:
+            'The money is safe in your Stripe balance. Update your bank details in your Stripe Express dashboard and it will be paid out again.',
+        },
       });
     }
     return { recorded: saved !== undefined };

@@ -1,5 +1,8 @@
 import type { Knex } from 'knex';
+import { appendAudit } from '../audit/log';
 import { estimateStripeFee, splitRevenue } from '../domain/money';
+import { enqueueNotification } from '../notifications/outbox';
+import { holdShare } from './shares';
 
 export interface CompletedSaleInput {
   stripeCheckoutSessionId: string;
@@ -74,16 +77,13 @@ export async function recordCompletedSale(knex: Knex, sale: CompletedSaleInput):
     const transactionId = inserted.id;
 
     const releaseAt = new Date(sale.completedAt.getTime() + sale.holdMs);
-    const [revenue] = await trx('revenue_records')
-      .insert({
-        transaction_id: transactionId,
-        instructor_id: course.instructor_id,
-        instructor_amount_cents: instructorCents,
-        platform_amount_cents: platformCents,
-        status: 'held',
-        release_at: releaseAt,
-      })
-      .returning<{ id: string }[]>('id');
+    const revenue = await holdShare(trx, {
+      transactionId,
+      instructorId: course.instructor_id,
+      instructorCents,
+      platformCents,
+      releaseAt,
+    });
 
     const [enrollment] = await trx('enrollments')
       .insert({ course_id: sale.courseId, student_id: sale.buyerId, transaction_id: transactionId, status: 'active' })
@@ -97,14 +97,8 @@ export async function recordCompletedSale(knex: Knex, sale: CompletedSaleInput):
       })
       .returning<{ id: string }[]>('id');
 
-    const audit = (action: string, metadata: object) =>
-      trx('transaction_audit_logs').insert({
-        transaction_id: transactionId,
-        action,
-        actor_id: sale.buyerId,
-        metadata,
-        ip_address: sale.ipAddress ?? null,
-      });
+    const audit = (action: 'purchase' | 'coupon_applied', metadata: Record<string, unknown>) =>
+      appendAudit(trx, { transactionId, action, actorId: sale.buyerId, metadata, ipAddress: sale.ipAddress ?? null });
     await audit('purchase', {
       courseId: sale.courseId,
       grossCents: sale.grossCents,
@@ -126,21 +120,18 @@ export async function recordCompletedSale(knex: Knex, sale: CompletedSaleInput):
         counted: counted === 1,
       });
     }
-    await trx('notifications')
-      .insert({
-        user_id: sale.buyerId,
-        kind: 'purchase_confirmation',
-        payload: {
-          subject: `You're enrolled in ${course.title}`,
-          transactionId,
-          courseId: sale.courseId,
-          netCents,
-          taxCents: sale.taxCents,
-        },
-        dedupe_key: `purchase:${transactionId}`,
-      })
-      .onConflict('dedupe_key')
-      .ignore();
+    await enqueueNotification(trx, {
+      userId: sale.buyerId,
+      kind: 'purchase_confirmation',
+      dedupeKey: `purchase:${transactionId}`,
+      payload: {
+        subject: `You're enrolled in ${course.title}`,
+        transactionId,
+        courseId: sale.courseId,
+        netCents,
+        taxCents: sale.taxCents,
+      },
+    });
 
     return {
       transactionId,

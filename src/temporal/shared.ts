@@ -84,7 +84,7 @@ export interface EscrowState {
   status: SaleStatus;
   releaseAt: string;
   /** The hold has run out (the share is payable unless something stopped it). */
-  holdOver: boolean;
+  holdEnded: boolean;
   dispute: { id: string; state: 'open' | 'won' | 'lost' } | null;
   /** Set once the sale was refunded (by request, at Stripe, or by a lost dispute). */
   refunded: SaleRefunded | null;

@@ -3,7 +3,7 @@
  * them), safe to run again for a redelivered event.
  */
 import { applyAccountUpdate, eventTime, recordBankPayout } from '../payouts/connect';
-import { releaseReversedPayout } from '../payouts/ledger';
+import { releaseReversedPayout } from '../payouts/payout-records';
 import type { WebhookHandler, WebhookHandlers } from './types';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;

@@ -22,11 +22,11 @@ describe('escrow workflow', () => {
     const share = () => t.deps.knex('revenue_records').where({ id: s.sale.revenueRecordId }).first();
 
     const during = await s.escrow.query<EscrowState>('escrow.state');
-    expect(during).toMatchObject({ status: 'held', holdOver: false, releaseAt: s.sale.releaseAt });
+    expect(during).toMatchObject({ status: 'held', holdEnded: false, releaseAt: s.sale.releaseAt });
     expect(await share()).toMatchObject({ status: 'held', released_at: null });
 
     const result = (await s.escrow.result()) as EscrowState;
-    expect(result).toMatchObject({ status: 'payable', holdOver: true, refunded: null });
+    expect(result).toMatchObject({ status: 'payable', holdEnded: true, refunded: null });
     const released = await share();
     expect(released.status).toBe('payable');
     // Released by the timer, not before it.
@@ -74,7 +74,7 @@ describe('escrow workflow', () => {
       expect(seconds).toBeLessThanOrEqual(7 * 24 * 3600);
       expect(seconds).toBeGreaterThan(7 * 24 * 3600 - 60);
       const state = await s.escrow.query<EscrowState>('escrow.state');
-      expect(state).toMatchObject({ status: 'held', holdOver: false });
+      expect(state).toMatchObject({ status: 'held', holdEnded: false });
     } finally {
       await s.escrow.terminate('test over');
     }

@@ -92,7 +92,7 @@ describe('refunds', () => {
       payout_id: null,
     });
     const escrow = (await s.escrow.result()) as EscrowState;
-    expect(escrow).toMatchObject({ status: 'cancelled', holdOver: false, refunded: { share: 'cancelled' } });
+    expect(escrow).toMatchObject({ status: 'cancelled', holdEnded: false, refunded: { share: 'cancelled' } });
     await expectRefunded(s, s.buyer);
     const requested = await row('transaction_audit_logs', {
       transaction_id: s.sale.transactionId,

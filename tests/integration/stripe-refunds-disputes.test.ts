@@ -162,11 +162,11 @@ describe('refunds and disputes from Stripe', () => {
       const state = await escrowState(s.escrow);
       return state.dispute?.state === 'won' && state.status !== 'frozen' ? state : undefined;
     }, 'the dispute to be settled');
-    expect(reheld).toMatchObject({ status: 'held', holdOver: false });
+    expect(reheld).toMatchObject({ status: 'held', holdEnded: false });
     expect(await share(s)).toMatchObject({ status: 'held' });
 
     const done = (await s.escrow.result()) as EscrowState;
-    expect(done).toMatchObject({ status: 'payable', holdOver: true, dispute: { state: 'won' } });
+    expect(done).toMatchObject({ status: 'payable', holdEnded: true, dispute: { state: 'won' } });
     const released = await share(s);
     expect(released.status).toBe('payable');
     expect(released.released_at.getTime()).toBeGreaterThanOrEqual(new Date(s.sale.releaseAt).getTime());
@@ -183,7 +183,7 @@ describe('refunds and disputes from Stripe', () => {
     await deliver(await disputeEvent(s, 'charge.dispute.created', 'needs_response'));
     const frozenPastRelease = await waitFor(async () => {
       const state = await escrowState(s.escrow);
-      return state.holdOver && state.status === 'frozen' ? state : undefined;
+      return state.holdEnded && state.status === 'frozen' ? state : undefined;
     }, 'the hold to end while frozen');
     expect(frozenPastRelease.dispute).toMatchObject({ state: 'open' });
     expect(await share(s)).toMatchObject({ status: 'frozen' });

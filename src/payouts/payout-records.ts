@@ -1,6 +1,7 @@
 /**
- * The payout ledger: every database change of a payout's life (DESIGN §3, §9), each in one transaction and
- * each safe to repeat (activities retry, webhooks are redelivered).
+ * Payout records (`instructor_payouts`): every database change of a payout's life (DESIGN §3, §9), each in
+ * one transaction and each safe to repeat (activities retry, webhooks are redelivered). What happens to the
+ * shares and adjustments in it is a transition of src/sales/shares.ts (attachToPayout, markPaid, returnToPool).
  *
  *   payable shares + outstanding adjustments ──prepare──▶ payout `processing` (shares and adjustments attached)
  *   ──complete──▶ `completed` (shares `paid`, adjustments `applied`)
@@ -11,8 +12,10 @@
  */
 import type { Knex } from 'knex';
 import { appendAudit } from '../audit/log';
+import { enqueueNotification } from '../notifications/outbox';
 import { formatUsd, isPayoutDue, payableBalance, PAYOUT_MINIMUM_CENTS, sumCents } from '../domain/money';
 import { payPeriodBounds, type PayPeriod } from '../domain/time';
+import { attachToPayout, lockUnpaidBalance, markPaid, returnToPool } from '../sales/shares';
 
 /** A payout in a state the requested step cannot follow (a bug or a manual change, not a transient error). */
 export class PayoutStateError extends Error {
@@ -138,18 +141,9 @@ export async function preparePayout(
       };
     }
 
-    const shares = await trx('revenue_records')
-      .where({ instructor_id: input.instructorId, status: 'payable' })
-      .whereNull('payout_id')
-      .forUpdate()
-      .select<{ id: string; instructor_amount_cents: number }[]>('id', 'instructor_amount_cents');
-    const adjustments = await trx('revenue_adjustments')
-      .where({ instructor_id: input.instructorId, status: 'outstanding' })
-      .whereNull('payout_id')
-      .forUpdate()
-      .select<{ id: string; amount_cents: number }[]>('id', 'amount_cents');
-    const shareCents = shares.map((s) => s.instructor_amount_cents);
-    const adjustmentCents = adjustments.map((a) => a.amount_cents);
+    const { shares, adjustments } = await lockUnpaidBalance(trx, input.instructorId);
+    const shareCents = shares.map((s) => s.cents);
+    const adjustmentCents = adjustments.map((a) => a.cents);
     const balanceCents = payableBalance(shareCents, adjustmentCents);
     if (!isPayoutDue(balanceCents)) return { kind: 'not_due', balanceCents };
 
@@ -184,14 +178,10 @@ export async function preparePayout(
         initiated_at: trx.fn.now(),
       })
       .returning<{ id: string }[]>('id');
-    await trx('revenue_records')
-      .whereRaw('id = any(?::uuid[])', [shares.map((s) => s.id)])
-      .update({ payout_id: payout.id, updated_at: trx.fn.now() });
-    if (adjustments.length > 0) {
-      await trx('revenue_adjustments')
-        .whereRaw('id = any(?::uuid[])', [adjustments.map((a) => a.id)])
-        .update({ payout_id: payout.id });
-    }
+    await attachToPayout(trx, payout.id, {
+      shareIds: shares.map((s) => s.id),
+      adjustmentIds: adjustments.map((a) => a.id),
+    });
     await audit(trx, payout.id, 'payout_initiated', {
       instructorId: input.instructorId,
       period: input.period,
@@ -232,12 +222,7 @@ export async function completePayout(
       completed_at: trx.fn.now(),
       updated_at: trx.fn.now(),
     });
-    const paid = await trx('revenue_records')
-      .where({ payout_id: payout.id, status: 'payable' })
-      .update({ status: 'paid', updated_at: trx.fn.now() });
-    await trx('revenue_adjustments')
-      .where({ payout_id: payout.id, status: 'outstanding' })
-      .update({ status: 'applied', applied_at: trx.fn.now() });
+    const paid = await markPaid(trx, payout.id);
     await audit(trx, payout.id, 'payout_completed', {
       instructorId: payout.instructor_id,
       period: payout.payout_period,
@@ -337,13 +322,7 @@ async function releasePayout(trx: Knex.Transaction, payout: PayoutRow, reason: s
   await trx('instructor_payouts')
     .where({ id: payout.id })
     .update({ status: 'failed', failure_reason: reason, updated_at: trx.fn.now() });
-  await trx('revenue_records')
-    .where({ payout_id: payout.id })
-    .whereIn('status', ['payable', 'paid'])
-    .update({ status: 'payable', payout_id: null, updated_at: trx.fn.now() });
-  await trx('revenue_adjustments')
-    .where({ payout_id: payout.id })
-    .update({ status: 'outstanding', payout_id: null, applied_at: null });
+  await returnToPool(trx, payout.id);
   await audit(trx, payout.id, 'payout_failed', {
     instructorId: payout.instructor_id,
     period: payout.payout_period,
@@ -373,15 +352,12 @@ async function audit(
   await appendAudit(trx, { action, payoutId, actorId: null, metadata });
 }
 
-export async function notify(
-  trx: Knex | Knex.Transaction,
+async function notify(
+  trx: Knex.Transaction,
   userId: string,
   kind: string,
   dedupeKey: string,
   payload: Record<string, unknown>,
 ): Promise<void> {
-  await trx('notifications')
-    .insert({ user_id: userId, kind, payload, dedupe_key: dedupeKey })
-    .onConflict('dedupe_key')
-    .ignore();
+  await enqueueNotification(trx, { userId, kind, dedupeKey, payload });
 }
