@@ -7,7 +7,7 @@ import type pino from 'pino';
 import type { ApiDeps } from '../deps';
 import { authMiddleware } from './auth';
 import { buildOpenApiDocument, docsRoutes, type OpenApiDocument } from './docs';
-import { problemMiddleware } from './problem';
+import { problemMiddleware } from './http/problem-middleware';
 import { createRateLimiter } from './rate-limit';
 import { createApiRegistry, type AppContextExtensions, type AppRouter, type AppState, type RouteModule } from './route';
 import { routeModules as defaultRouteModules } from './routes';

@@ -10,7 +10,7 @@ import jwt from 'jsonwebtoken';
 import type { Middleware } from 'koa';
 import { z } from 'zod';
 import type { Config } from '../config';
-import { forbidden, unauthorized } from './problem';
+import { forbidden, unauthorized } from '../problems/http-problem';
 import type { AppState } from './route';
 
 import { USER_ROLES, type UserRole } from '../models/User';

@@ -4,7 +4,7 @@ import { Course } from '../models/Course';
 import { CourseLesson } from '../models/CourseLesson';
 import type { AuthUser } from './auth';
 import type { PlaybackContext } from './course-views';
-import { forbidden, gone, notFound } from './problem';
+import { forbidden, gone, notFound } from '../problems/http-problem';
 
 /** Who may see and change a course; every course and lesson route goes through these. */
 

@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import path from 'node:path';
 import { OpenApiGeneratorV31, type OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { Config } from '../config';
-import { notFound } from './problem';
+import { notFound } from '../problems/http-problem';
 import type { AppRouter } from './route';
 
 export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;

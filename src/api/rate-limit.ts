@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { Pool } from 'pg';
 import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 import type { AuthUser } from './auth';
-import { tooManyRequests } from './problem';
+import { tooManyRequests } from '../problems/http-problem';
 
 /**
  * Per-endpoint limits (spec MKT-030 and the endpoints' security checklists), per user — per IP when

@@ -22,7 +22,7 @@ import {
   problemTypes,
   unsupportedMediaType,
   validationProblem,
-} from './problem';
+} from '../problems/http-problem';
 
 // Once per process: adds `.openapi()` to zod's schemas. Idempotent; every module that calls `.openapi()` imports a
 // value from this one (defineRoute, Timestamp), so the extension is in place before such a schema is built.

@@ -4,7 +4,7 @@ import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { Upload } from '@aws-sdk/lib-storage';
 import busboy from 'busboy';
 import { deleteObjects, SERVER_SIDE_ENCRYPTION, type Bucket } from '../storage/video-objects';
-import { badRequest, HttpProblem, payloadTooLarge, unavailable, unsupportedMediaType } from './problem';
+import { badRequest, HttpProblem, payloadTooLarge, unavailable, unsupportedMediaType } from '../problems/http-problem';
 import type { AppContext } from './route';
 
 /**

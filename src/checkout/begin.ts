@@ -11,7 +11,7 @@ import {
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
 import type { AuthUser } from '../api/auth';
-import { conflict, unavailable } from '../api/problem';
+import { conflict, unavailable } from '../problems/http-problem';
 import type { ApiDeps } from '../deps';
 import {
   cancelCheckoutUpdate,

@@ -3,7 +3,7 @@
  * src/domain/coupons.ts. Shared by checkout, the tax quote and coupon validation, so all three agree.
  */
 import type { Knex } from 'knex';
-import { badRequest, HttpProblem, notFound } from '../api/problem';
+import { badRequest, HttpProblem, notFound } from '../problems/http-problem';
 import {
   CHECKOUT_COUPON_INVALID_MESSAGE,
   checkCoupon,

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { UniqueViolationError } from 'objection';
-import { conflict } from '../api/problem';
+import { conflict } from '../problems/http-problem';
 import { CourseLesson } from '../models/CourseLesson';
 
 /** Lesson rows: creation with its place in the course, and bulk reordering (spec MKT-004 `reorderLessons`). */

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Response, Test } from 'supertest';
-import { problemTypes } from '../../src/api/problem';
+import { problemTypes } from '../../src/problems/http-problem';
 import { loadConfig, type Config } from '../../src/config';
 import { checkLedger, type LedgerReport } from '../../src/ledger/check';
 import { startEphemeralSystem, type EphemeralSystem } from '../../src/stack/ephemeral';

@@ -2,7 +2,7 @@
  * How failures of the parts behind the API become problems: a dependency that cannot be reached, or a
  * connection that breaks under a request (Postgres restarting, a failover), is a 503 "retry", never a 500.
  */
-import { toProblem } from '../../src/api/problem';
+import { toProblem } from '../../src/problems/to-problem';
 
 const pgError = (code: string, message: string) => Object.assign(new Error(message), { code, severity: 'FATAL' });
 

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { isPayPeriod, payPeriodOf } from '../../domain/time';
 import { startPayoutRun, temporalUiLink } from '../../payouts/run';
 import { payoutIds, payoutRunProgressQuery, type PayoutRunProgress } from '../../temporal/shared';
-import { badRequest, notFound } from '../problem';
+import { badRequest, notFound } from '../../problems/http-problem';
 import { defineRoute, type RouteModule } from '../route';
 
 const Period = z

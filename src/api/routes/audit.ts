@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AUDIT_ACTIONS } from '../../models/TransactionAuditLog';
 import { USER_ROLES } from '../../models/User';
-import { badRequest } from '../problem';
+import { badRequest } from '../../problems/http-problem';
 import { defineRoute, Timestamp, type RouteModule } from '../route';
 
 const Instant = z.iso.datetime({ offset: true }).openapi({ format: 'date-time' });

@@ -12,7 +12,7 @@ import {
   verifyPassword,
   type AuthUser,
 } from '../auth';
-import { conflict, unauthorized } from '../problem';
+import { conflict, unauthorized } from '../../problems/http-problem';
 import { defineRoute, Timestamp, type RouteModule } from '../route';
 
 /** Emails are stored trimmed and lower-cased, so lookups and the unique index see one spelling. */

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { beginCheckout } from '../../checkout/begin';
 import { loadPurchasableCourse, pricePurchase } from '../../checkout/pricing';
 import { calculateTax, TaxLocationError } from '../../checkout/tax';
-import { badRequest } from '../problem';
+import { badRequest } from '../../problems/http-problem';
 import { defineRoute, Timestamp, type RouteModule } from '../route';
 
 const Cents = z.number().int().nonnegative();

@@ -6,7 +6,7 @@ import { applyCoupon, dollarsToCents, isMoneyRuleError } from '../../domain/mone
 import { Coupon } from '../../models/Coupon';
 import { assertOwnerOrAdmin } from '../auth';
 import { COURSE_ARCHIVED, manageCourse } from '../course-access';
-import { badRequest, conflict, notFound } from '../problem';
+import { badRequest, conflict, notFound } from '../../problems/http-problem';
 import { defineRoute, IdParams, Timestamp, type RouteModule } from '../route';
 
 const CouponCode = z

@@ -11,7 +11,7 @@ import { Course, COURSE_CATEGORIES, COURSE_DIFFICULTY_LEVELS, COURSE_PRICING_MOD
 import { CourseLesson } from '../../models/CourseLesson';
 import { COURSE_ARCHIVED, manageCourse, viewCourse } from '../course-access';
 import { CourseDetailSchema, CourseSchema, toCourseResponse, toLessonResponse } from '../course-views';
-import { badRequest, conflict, gone, validationProblem } from '../problem';
+import { badRequest, conflict, gone, validationProblem } from '../../problems/http-problem';
 import { defineRoute, IdParams, type RouteModule } from '../route';
 
 /**

@@ -22,7 +22,7 @@ import {
   type ProgressRejection,
 } from '../../learning/progress';
 import type { AuthUser } from '../auth';
-import { badRequest, conflict, forbidden, HttpProblem, notFound, unavailable } from '../problem';
+import { badRequest, conflict, forbidden, HttpProblem, notFound, unavailable } from '../../problems/http-problem';
 import { defineRoute, IdParams, Timestamp, type AppContext, type RouteModule } from '../route';
 
 /** Spec MKT-024's wording where it has one. */

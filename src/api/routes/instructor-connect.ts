@@ -2,7 +2,7 @@ import Stripe from 'stripe';
 import { z } from 'zod';
 import { User } from '../../models/User';
 import { startConnectOnboarding } from '../../payouts/connect';
-import { unauthorized, unavailable } from '../problem';
+import { unauthorized, unavailable } from '../../problems/http-problem';
 import { defineRoute, Timestamp, type RouteModule } from '../route';
 
 export const INSTRUCTOR_ONLY = 'Instructor-only endpoint';

@@ -18,7 +18,7 @@ import { CourseLesson } from '../../models/CourseLesson';
 import { deleteObjects, type Bucket } from '../../storage/video-objects';
 import { COURSE_ARCHIVED, manageLesson } from '../course-access';
 import { LessonResourceSchema, toResourceResponse } from '../course-views';
-import { conflict, notFound, validationProblem } from '../problem';
+import { conflict, notFound, validationProblem } from '../../problems/http-problem';
 import { defineRoute, parseRequestPart, type RouteModule } from '../route';
 import { streamFileToS3, type UploadKind } from '../streamed-upload';
 

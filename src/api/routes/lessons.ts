@@ -50,7 +50,7 @@ import {
   payloadTooLarge,
   unavailable,
   validationProblem,
-} from '../problem';
+} from '../../problems/http-problem';
 import { defineRoute, parseRequestPart, type RouteModule } from '../route';
 import { drainRefusedUploads, streamFileToS3, type UploadKind } from '../streamed-upload';
 

@@ -5,7 +5,7 @@ import { refundRefusal } from '../../domain/refunds';
 import { findSale, refundInputOf } from '../../sales/facts';
 import { requestRefund } from '../../sales/workflow-client';
 import { REFUND_FAILURE_CODES, type RefundFailureCode, type RefundRequest } from '../../temporal/shared';
-import { HttpProblem, notFound, unavailable } from '../problem';
+import { HttpProblem, notFound, unavailable } from '../../problems/http-problem';
 import { defineRoute, IdParams, type RouteModule } from '../route';
 
 const RefundBody = z

@@ -11,7 +11,7 @@ import { findEnrollmentSummary } from '../../learning/enrollments';
 import { toPlainText } from '../../lib/plain-text';
 import { assertOwnerOrAdmin } from '../auth';
 import { viewCourse } from '../course-access';
-import { conflict, forbidden, notFound } from '../problem';
+import { conflict, forbidden, notFound } from '../../problems/http-problem';
 import { defineRoute, IdParams, Timestamp, type RouteModule } from '../route';
 
 /** Spec MKT-027's wording. */

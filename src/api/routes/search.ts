@@ -5,7 +5,7 @@ import { parseDuration } from '../../domain/time';
 import { searchCourses, type CourseHit, type CourseSearch } from '../../search/search';
 import { TotalCache } from '../../search/totals';
 import { decodeCursor, LISTING_SORTS, RELEVANCE, type CursorPosition, type SortName } from '../../search/sorts';
-import { badRequest } from '../problem';
+import { badRequest } from '../../problems/http-problem';
 import { defineRoute, Timestamp, type RouteModule } from '../route';
 
 /** Listing prices the filter accepts, in cents ($0–$500: every course price lies within). */

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { z } from 'zod';
 import { TRANSACTION_STATUSES } from '../../models/Transaction';
 import type { AuthUser } from '../auth';
-import { forbidden, notFound } from '../problem';
+import { forbidden, notFound } from '../../problems/http-problem';
 import { defineRoute, IdParams, Timestamp, type RouteModule } from '../route';
 
 const Cents = z.number().int();

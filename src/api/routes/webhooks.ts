@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
 import { z } from 'zod';
 import { receiveStripeEvent } from '../../webhooks';
-import { badRequest, HttpProblem, unavailable } from '../problem';
+import { badRequest, HttpProblem, unavailable } from '../../problems/http-problem';
 import { defineRoute, readRawBody, type RouteModule } from '../route';
 
 const WebhookAck = z

@@ -1,117 +1,20 @@
-import { STATUS_CODES } from 'node:http';
-import type { Middleware } from 'koa';
 import { ZodError } from 'zod';
-import type { AppState } from './route';
+import {
+  badRequest,
+  conflict,
+  HttpProblem,
+  notFound,
+  payloadTooLarge,
+  unavailable,
+  unsupportedMediaType,
+  validationProblem,
+} from './http-problem';
 
 /**
- * RFC 7807 problem details. Every error the API returns — ours, the body parser's, the router's,
- * the database's — leaves through `problemMiddleware` as `application/problem+json`.
+ * What anything thrown while serving a request means to the client — the one place that decides it for every
+ * route: a problem thrown on purpose as it is, a client's bad input (body parser, Postgres refusing a value) a
+ * 4xx, a dependency that is down a 503 "retry", everything else a 500 whose cause only the log sees.
  */
-
-export interface FieldError {
-  field: string;
-  message: string;
-  /** Where the field came from, so `id` in the path and `id` in the body stay distinguishable. */
-  in?: 'path' | 'query' | 'header' | 'body';
-}
-
-export interface ProblemOptions {
-  /** A URI identifying the problem type; `about:blank` means "see the status code". */
-  type?: string;
-  /** Extra members rendered next to the standard ones (e.g. `errors`). */
-  extra?: Record<string, unknown>;
-  /** Response headers that belong to the problem (WWW-Authenticate, Retry-After, Allow). */
-  headers?: Record<string, string>;
-  cause?: unknown;
-}
-
-export class HttpProblem extends Error {
-  readonly status: number;
-  readonly title: string;
-  readonly detail: string;
-  readonly type: string;
-  readonly extra: Record<string, unknown>;
-  readonly headers: Record<string, string>;
-
-  constructor(status: number, detail?: string, options: ProblemOptions = {}) {
-    const title = STATUS_CODES[status] ?? 'Error';
-    super(detail ?? title, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'HttpProblem';
-    this.status = status;
-    this.title = title;
-    this.detail = detail ?? title;
-    this.type = options.type ?? 'about:blank';
-    this.extra = options.extra ?? {};
-    this.headers = options.headers ?? {};
-  }
-}
-
-export const problemTypes = {
-  validation: 'urn:edustream:problem:validation-error',
-  idempotencyMismatch: 'urn:edustream:problem:idempotency-key-mismatch',
-  idempotencyInProgress: 'urn:edustream:problem:idempotency-key-in-progress',
-} as const;
-
-export function badRequest(detail: string, options: { field?: string; in?: FieldError['in'] } = {}): HttpProblem {
-  const extra = options.field
-    ? { errors: [{ field: options.field, message: detail, ...(options.in && { in: options.in }) }] }
-    : undefined;
-  return new HttpProblem(400, detail, { extra });
-}
-
-/** A field error as found; `worded` when its message is a sentence of its own (the spec's wording, a schema's message). */
-export interface FieldIssue extends FieldError {
-  worded?: boolean;
-}
-
-/** 400 with every field error; the detail quotes worded messages as written and names the field of generic ones ("title: Required"). */
-export function validationProblem(issues: FieldIssue[]): HttpProblem {
-  const detail = issues.map((i) => (i.worded ? i.message : `${i.field}: ${i.message}`)).join('; ');
-  const errors: FieldError[] = issues.map(({ worded: _worded, ...error }) => error);
-  return new HttpProblem(400, detail, { type: problemTypes.validation, extra: { errors } });
-}
-
-export function unauthorized(detail = 'Authentication required', bearerError?: 'invalid_token'): HttpProblem {
-  // RFC 6750 §3: tell the client which scheme to use, and why the token it sent was refused.
-  const challenge = bearerError
-    ? `Bearer error="${bearerError}", error_description="${detail.replace(/"/g, "'")}"`
-    : 'Bearer';
-  return new HttpProblem(401, detail, { headers: { 'WWW-Authenticate': challenge } });
-}
-
-export const forbidden = (detail = 'Access denied'): HttpProblem => new HttpProblem(403, detail);
-export const notFound = (detail = 'Resource not found'): HttpProblem => new HttpProblem(404, detail);
-export const conflict = (detail: string, options?: ProblemOptions): HttpProblem =>
-  new HttpProblem(409, detail, options);
-export const gone = (detail: string): HttpProblem => new HttpProblem(410, detail);
-export const payloadTooLarge = (detail = 'Request body is too large'): HttpProblem => new HttpProblem(413, detail);
-export const unsupportedMediaType = (detail: string): HttpProblem => new HttpProblem(415, detail);
-
-export function methodNotAllowed(method: string, allow: string): HttpProblem {
-  return new HttpProblem(405, `Method ${method} is not allowed on this resource`, {
-    headers: allow ? { Allow: allow } : {},
-  });
-}
-
-export function tooManyRequests(detail = 'Too many requests', retryAfterSeconds?: number): HttpProblem {
-  return new HttpProblem(429, detail, {
-    headers: retryAfterSeconds === undefined ? {} : { 'Retry-After': String(Math.ceil(retryAfterSeconds)) },
-  });
-}
-
-/** 503; `extra` members tell the client how to retry when it is more than repeating the request. */
-export function unavailable(
-  detail = 'Service temporarily unavailable',
-  retryAfterSeconds?: number,
-  extra?: Record<string, unknown>,
-): HttpProblem {
-  return new HttpProblem(503, detail, {
-    headers: retryAfterSeconds === undefined ? {} : { 'Retry-After': String(Math.ceil(retryAfterSeconds)) },
-    extra,
-  });
-}
-
-// --- mapping foreign errors ------------------------------------------------------------------
 
 interface ErrorLike {
   name?: unknown;
@@ -257,44 +160,5 @@ export function toProblem(err: unknown): { problem: HttpProblem; internal: boole
   return {
     problem: new HttpProblem(500, 'An unexpected error occurred. Quote the request id when reporting it.'),
     internal: true,
-  };
-}
-
-function render(ctx: Parameters<Middleware<AppState>>[0], problem: HttpProblem): void {
-  ctx.status = problem.status;
-  for (const [name, value] of Object.entries(problem.headers)) ctx.set(name, value);
-  ctx.type = 'application/problem+json';
-  ctx.body = {
-    ...problem.extra,
-    type: problem.type,
-    title: problem.title,
-    status: problem.status,
-    detail: problem.detail,
-    instance: ctx.path,
-    requestId: ctx.state.requestId,
-  };
-}
-
-/**
- * Renders every error as application/problem+json. Also turns the empty 404/405/501 that the
- * router leaves behind into problems, so "no such route" looks like every other error.
- */
-export function problemMiddleware(): Middleware<AppState> {
-  return async (ctx, next) => {
-    try {
-      await next();
-      if (ctx.body == null && ctx.status >= 400) {
-        if (ctx.status === 404) throw notFound(`No route matches ${ctx.method} ${ctx.path}`);
-        if (ctx.status === 405) throw methodNotAllowed(ctx.method, String(ctx.response.get('Allow') ?? ''));
-        throw new HttpProblem(ctx.status);
-      }
-    } catch (err) {
-      const { problem, internal } = toProblem(err);
-      if (internal) ctx.state.log.error({ err }, 'request failed');
-      else if (problem.status >= 500) ctx.state.log.warn({ err }, problem.detail);
-
-      if (ctx.headerSent || !ctx.writable) return; // too late to send a problem; the log line is all we can do
-      render(ctx, problem);
-    }
   };
 }
