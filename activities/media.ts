@@ -63,7 +63,13 @@ export function createMediaActivities(deps: Deps) {
         if ((await objectSize(bucket, input.videoKey)) === undefined) {
           throw ApplicationFailure.nonRetryable('The uploaded video no longer exists', INGEST_FILE_FAULTS.videoMissing);
         }
-        throw invalidVideo(readableReason(err.stderrTail));
+        // ffprobe's own words stay in the log: shown to the uploader they would report what the file made it try.
+        Context.current().log.warn('ffprobe could not read an uploaded video', {
+          videoKey: input.videoKey,
+          exitCode: err.exitCode,
+          stderr: err.stderrTail,
+        });
+        throw invalidVideo(UNREADABLE_VIDEO_REASON);
       }
       const probe = interpretProbe(json);
       if ('unreadable' in probe) throw invalidVideo(probe.unreadable);
@@ -145,25 +151,14 @@ export function createMediaActivities(deps: Deps) {
   };
 }
 
+/** The one reason given for any file ffprobe cannot read (the detail is logged). */
+const UNREADABLE_VIDEO_REASON = 'it is damaged, or not really an MP4/MOV file';
+
 function invalidVideo(reason: string): ApplicationFailure {
   return ApplicationFailure.nonRetryable(
     `The file is not a readable video: ${reason}`,
     INGEST_FILE_FAULTS.invalidVideo,
   );
-}
-
-/** The last line ffprobe wrote, without the input's URL (`https://…: Invalid data…`) and the demuxer's `[mov @ 0x…]` prefix. */
-function readableReason(stderrTail: string): string {
-  const lines = stderrTail
-    .split('\n')
-    .map((l) =>
-      l
-        .replace(/^\[[^\]]*\]\s*/, '')
-        .replace(/^https?:\/\/\S+?: /, '')
-        .trim(),
-    )
-    .filter(Boolean);
-  return (lines[lines.length - 1] ?? 'unknown format').slice(0, 300);
 }
 
 /**

@@ -17,8 +17,11 @@ export type VideoContainer = 'mp4' | 'mov';
 
 export const CONTAINER_CONTENT_TYPES: Record<VideoContainer, string> = { mp4: 'video/mp4', mov: 'video/quicktime' };
 
-/** How many leading bytes `sniffVideoContainer` needs. */
-export const SNIFF_BYTES = 12;
+/**
+ * How many leading bytes `sniffVideoContainer` reads: the `ftyp` box, or the small padding boxes a legacy
+ * QuickTime file may start with, followed by the header of the box after them.
+ */
+export const SNIFF_BYTES = 4096;
 
 /** ISO base-media major brands of MP4 video files (audio-only M4A, HEIF images, 3GP... are not accepted). */
 const MP4_BRANDS = new Set([
@@ -40,25 +43,84 @@ const MP4_BRANDS = new Set([
   'mmp4',
   'XAVC',
 ]);
-/** Atoms a QuickTime file written before the `ftyp` atom existed may start with. */
-const LEGACY_QUICKTIME_ATOMS = new Set(['moov', 'mdat', 'wide', 'free', 'skip', 'pnot']);
+/** Boxes without meaning that may come first in a QuickTime file written before `ftyp` existed (`pnot`: a preview reference). */
+const LEADING_FILLER_BOXES = new Set(['wide', 'free', 'skip', 'pnot', 'PICT']);
+/** A box that says a legacy QuickTime file has begun its real content. */
+const LEGACY_QUICKTIME_CONTENT = new Set(['moov', 'mdat']);
+/** What a `moov` atom begins with: the movie header, or (rarely) a compressed movie, a profile or the object descriptor. */
+const MOOV_FIRST_CHILDREN = new Set(['mvhd', 'cmov', 'prfl', 'iods']);
+/** Filler boxes before the content, at most (real files have one `wide`, or none). */
+const MAX_LEADING_FILLERS = 4;
+/** `ftyp` is a major brand, a minor version and compatible brands: a few dozen bytes, never kilobytes. */
+const MAX_FTYP_BYTES = 1024;
 
 const ascii = (bytes: Uint8Array, from: number, to: number): string => String.fromCharCode(...bytes.subarray(from, to));
+const uint32 = (bytes: Uint8Array, at: number): number =>
+  ((bytes[at] << 24) >>> 0) + (bytes[at + 1] << 16) + (bytes[at + 2] << 8) + bytes[at + 3];
+
+interface BoxHeader {
+  type: string;
+  /** Total size in bytes including the header; undefined when the box extends to the end of the file. */
+  size: number | undefined;
+  headerBytes: number;
+}
+
+/** The ISO-BMFF box header at `at`: a 32-bit size ≥ 8 (1: a 64-bit size follows; 0: to the end of the file), then a printable type. */
+function boxHeader(head: Uint8Array, at: number): BoxHeader | undefined {
+  if (at + 8 > head.length) return undefined;
+  const type = ascii(head, at + 4, at + 8);
+  if (!/^[\x20-\x7e]{4}$/.test(type)) return undefined;
+  const size32 = uint32(head, at);
+  if (size32 === 0) return { type, size: undefined, headerBytes: 8 };
+  if (size32 === 1) {
+    if (at + 16 > head.length) return undefined;
+    const size = uint32(head, at + 8) * 2 ** 32 + uint32(head, at + 12);
+    return size >= 16 ? { type, size, headerBytes: 16 } : undefined;
+  }
+  return size32 >= 8 ? { type, size: size32, headerBytes: 8 } : undefined;
+}
 
 /**
- * The container a file's first bytes announce (an `ftyp` box with an MP4 or QuickTime brand, or a legacy
- * QuickTime atom), or undefined for anything else. The file name and the client's Content-Type are not
- * trusted; ffprobe decides later whether the rest of the file is readable.
+ * The container a file's first bytes announce, or undefined for anything else. The file name and the
+ * client's Content-Type are not trusted, and neither is a type alone: the first boxes must be well-formed
+ * ISO-BMFF / QuickTime boxes that fit the file —
+ * - an `ftyp` box first (16 bytes up to MAX_FTYP_BYTES, whole brands) with an MP4 or QuickTime major brand; or
+ * - a legacy QuickTime file: small filler boxes (`wide`, `free`, `skip`, `pnot`) wholly inside `head`, then
+ *   `moov` (beginning with its movie header box, which fits it) or `mdat`.
+ * `head` is the first SNIFF_BYTES of the file (all of a shorter one); `fileSize`, when known, bounds every box.
+ * A text file whose bytes 4–8 happen to spell `free` (`<!--free-->…`) is refused: its "size" is `<!--`.
+ * ffprobe decides later, with the demuxer forced to this container, whether the rest of the file is readable.
  */
-export function sniffVideoContainer(head: Uint8Array): VideoContainer | undefined {
-  if (head.length < SNIFF_BYTES) return undefined;
-  const boxType = ascii(head, 4, 8);
-  if (boxType === 'ftyp') {
+export function sniffVideoContainer(head: Uint8Array, fileSize?: number): VideoContainer | undefined {
+  const size = fileSize ?? (head.length < SNIFF_BYTES ? head.length : Number.POSITIVE_INFINITY);
+  const first = boxHeader(head, 0);
+  if (!first) return undefined;
+  if (first.type === 'ftyp') {
+    const boxSize = first.size ?? 0;
+    if (boxSize < 16 || boxSize > MAX_FTYP_BYTES || boxSize > size || (boxSize - 8) % 4 !== 0) return undefined;
     const brand = ascii(head, 8, 12);
     if (brand === 'qt  ') return 'mov';
     return MP4_BRANDS.has(brand) ? 'mp4' : undefined;
   }
-  return LEGACY_QUICKTIME_ATOMS.has(boxType) ? 'mov' : undefined;
+  let at = 0;
+  for (let fillers = 0; fillers <= MAX_LEADING_FILLERS; fillers++) {
+    const box = boxHeader(head, at);
+    if (!box || (box.size !== undefined && at + box.size > size)) return undefined;
+    if (LEGACY_QUICKTIME_CONTENT.has(box.type)) {
+      return box.type === 'mdat' || moovBeginsWithABox(head, at, box) ? 'mov' : undefined;
+    }
+    // A filler must end inside the bytes read, so that what follows it is checked too.
+    if (!LEADING_FILLER_BOXES.has(box.type) || box.size === undefined || at + box.size + 8 > head.length)
+      return undefined;
+    at += box.size;
+  }
+  return undefined;
+}
+
+function moovBeginsWithABox(head: Uint8Array, at: number, moov: BoxHeader): boolean {
+  const child = boxHeader(head, at + moov.headerBytes);
+  if (!child || child.size === undefined || !MOOV_FIRST_CHILDREN.has(child.type)) return false;
+  return moov.size === undefined || child.size <= moov.size - moov.headerBytes;
 }
 
 // --- object keys -------------------------------------------------------------------------------

@@ -79,10 +79,35 @@ export function redactUrls(text: string): string {
   return text.replace(/(https?:\/\/[^\s?]+)\?[^\s:]*/g, '$1?[redacted]');
 }
 
-// --- probe -------------------------------------------------------------------------------------
+// --- input -------------------------------------------------------------------------------------
+
+/**
+ * How every run opens the uploaded original, which is untrusted: with ffmpeg's ISO-BMFF/QuickTime demuxer
+ * forced (`mov`, registered as "mov,mp4,m4a,3gp,3g2,mj2": the one demuxer for both containers the sniff
+ * accepts) and only the protocols reading that one object needs. Left to probe on its own, ffmpeg picks a
+ * demuxer by content: a DASH manifest, an HLS playlist or an ffconcat script uploaded as "video.mp4" makes it
+ * open every URL or file the text names (SSRF, local file reads). The mov demuxer opens nothing else
+ * (external data references stay off: `enable_drefs` defaults to 0), and the whitelist, which ffmpeg applies
+ * to every nested open too, bars `file:`, `data:`, `concat:`, `subfile:` and the rest even if something tried.
+ */
+export const VIDEO_DEMUXER = 'mov';
+
+/** The protocols an input needs: a presigned URL (https in production, http to a local store) or a local file. */
+export function inputProtocols(input: string): string {
+  if (input.startsWith('https://')) return 'https,tls,tcp';
+  if (input.startsWith('http://')) return 'http,tcp';
+  // A local path; anything else with a scheme (file:, concat:, data:…) is not an input we hand to ffmpeg.
+  if (!/^[a-z][a-z0-9+.-]*:/i.test(input)) return 'file';
+  throw new Error(`not an input ffmpeg may open: ${redactUrls(input).slice(0, 100)}`);
+}
+
+/** `-f mov -protocol_whitelist … -i <input>`: place after any other input options (`-ss`). */
+export function inputArgs(input: string): string[] {
+  return ['-f', VIDEO_DEMUXER, '-protocol_whitelist', inputProtocols(input), '-i', input];
+}
 
 export function probeArgs(input: string): string[] {
-  return ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', input];
+  return ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', ...inputArgs(input)];
 }
 
 export interface ProbeResult {
@@ -106,22 +131,33 @@ interface FfprobeJson {
   }[];
 }
 
-/** What ffprobe's JSON says about a video, or the reason it is not one we can process. */
+/** ffprobe's names of the demuxer that reads MP4 and MOV. */
+const ACCEPTED_FORMATS = new Set(['mov', 'mp4']);
+
+/**
+ * What ffprobe's JSON says about a video, or why it is not one we can process (`unreadable` completes the
+ * sentence "The file is not a readable video: …", shown to the instructor).
+ */
 export function interpretProbe(json: string): ProbeResult | { unreadable: string } {
   let parsed: FfprobeJson;
   try {
     parsed = JSON.parse(json) as FfprobeJson;
   } catch {
-    return { unreadable: 'ffprobe output could not be read' };
+    return { unreadable: 'its description could not be read' };
+  }
+  const formatName = parsed.format?.format_name ?? '';
+  // The demuxer is forced (VIDEO_DEMUXER), so this holds by construction; a refusal here means that broke.
+  if (!formatName.split(',').some((name) => ACCEPTED_FORMATS.has(name))) {
+    return { unreadable: 'it is not an MP4/MOV video' };
   }
   const streams = parsed.streams ?? [];
   // Cover art is a one-frame "video" stream; it does not make an audio file a video.
   const video = streams.find((s) => s.codec_type === 'video' && !s.disposition?.attached_pic);
-  if (!video || !video.width || !video.height) return { unreadable: 'The file contains no video stream' };
+  if (!video || !video.width || !video.height) return { unreadable: 'it contains no video' };
   const duration = Number(parsed.format?.duration ?? video.duration);
-  if (!Number.isFinite(duration) || duration <= 0) return { unreadable: 'The video has no duration' };
+  if (!Number.isFinite(duration) || duration <= 0) return { unreadable: 'it has no duration' };
   return {
-    formatName: parsed.format?.format_name ?? 'unknown',
+    formatName,
     durationSeconds: duration,
     width: video.width,
     height: video.height,
@@ -142,8 +178,7 @@ export function thumbnailArgs(input: string, atSeconds: number, output: string):
     '-y',
     '-ss',
     atSeconds.toFixed(3),
-    '-i',
-    input,
+    ...inputArgs(input),
     '-frames:v',
     '1',
     '-vf',
@@ -203,8 +238,7 @@ export function transcodeArgs(
     '-progress',
     'pipe:1',
     '-y',
-    '-i',
-    input,
+    ...inputArgs(input),
     '-filter_complex',
     [split, ...scales].join(';'),
   ];

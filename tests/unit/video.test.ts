@@ -2,31 +2,98 @@ import {
   derivedVideoKeys,
   ingestPercent,
   renditionsFor,
+  SNIFF_BYTES,
   sniffVideoContainer,
   thumbnailAtSeconds,
   videoObjectKey,
   wholeSeconds,
 } from '../../src/domain/video';
-import { interpretProbe, planRenditions, redactUrls, transcodeArgs } from '../../src/media/ffmpeg';
+import {
+  inputProtocols,
+  interpretProbe,
+  planRenditions,
+  probeArgs,
+  redactUrls,
+  thumbnailArgs,
+  transcodeArgs,
+} from '../../src/media/ffmpeg';
 import { masterPlaylist, mediaPlaylistStats } from '../../src/media/hls';
 
-const box = (type: string, brand = ''): Uint8Array =>
-  Buffer.concat([Buffer.from([0, 0, 0, 0x20]), Buffer.from(type + brand, 'latin1'), Buffer.alloc(8)]);
+/** An ISO-BMFF box: 32-bit big-endian size (the whole box unless given), four-character type, payload. */
+const box = (type: string, payload: Uint8Array | string = new Uint8Array(), size?: number): Buffer => {
+  const body = typeof payload === 'string' ? Buffer.from(payload, 'latin1') : Buffer.from(payload);
+  const header = Buffer.alloc(8);
+  header.writeUInt32BE(size ?? 8 + body.length);
+  header.write(type, 4, 'latin1');
+  return Buffer.concat([header, body]);
+};
+/** `ftyp` with a major brand, minor version 0 and the compatible brands. */
+const ftyp = (brand: string, ...compatible: string[]): Buffer =>
+  box(
+    'ftyp',
+    Buffer.concat([Buffer.from(brand, 'latin1'), Buffer.alloc(4), Buffer.from(compatible.join(''), 'latin1')]),
+  );
+const mvhd = box('mvhd', Buffer.alloc(100));
+/** A file: the boxes, then filler so the head is as long as the sniff reads (a longer file). */
+const file = (...boxes: Buffer[]): Buffer => {
+  const start = Buffer.concat(boxes);
+  return Buffer.concat([start, Buffer.alloc(Math.max(0, SNIFF_BYTES - start.length))]);
+};
 
 describe('sniffVideoContainer', () => {
-  it('recognises MP4 and QuickTime by their first box', () => {
-    expect(sniffVideoContainer(box('ftyp', 'isom'))).toBe('mp4');
-    expect(sniffVideoContainer(box('ftyp', 'mp42'))).toBe('mp4');
-    expect(sniffVideoContainer(box('ftyp', 'qt  '))).toBe('mov');
-    expect(sniffVideoContainer(box('moov'))).toBe('mov'); // QuickTime before the ftyp atom existed
+  it('recognises MP4 and QuickTime by a well-formed first box', () => {
+    // What ffmpeg, cameras and editors write: ftyp, then free/wide, then mdat.
+    expect(
+      sniffVideoContainer(file(ftyp('isom', 'isom', 'iso2', 'avc1', 'mp41'), box('free'), box('mdat', '', 1e6))),
+    ).toBe('mp4');
+    expect(sniffVideoContainer(file(ftyp('mp42', 'mp42', 'isom')))).toBe('mp4');
+    expect(sniffVideoContainer(file(ftyp('qt  ', 'qt  '), box('wide'), box('mdat', '', 1e6)))).toBe('mov');
   });
 
-  it('refuses other ISO media (audio, images) and everything else', () => {
-    expect(sniffVideoContainer(box('ftyp', 'M4A '))).toBeUndefined();
-    expect(sniffVideoContainer(box('ftyp', 'heic'))).toBeUndefined();
+  it('recognises QuickTime written before the ftyp atom existed', () => {
+    expect(sniffVideoContainer(file(box('moov', mvhd, 1e6)))).toBe('mov');
+    expect(sniffVideoContainer(file(box('wide'), box('mdat', '', 0)))).toBe('mov'); // size 0: to the end of the file
+    expect(sniffVideoContainer(file(box('skip', Buffer.alloc(100)), box('free'), box('moov', mvhd)))).toBe('mov');
+    const largeMdat = Buffer.alloc(16);
+    largeMdat.writeUInt32BE(1); // a 64-bit size follows the type
+    largeMdat.write('mdat', 4, 'latin1');
+    largeMdat.writeUInt32BE(2, 8); // 8 GiB
+    expect(sniffVideoContainer(file(box('wide'), largeMdat))).toBe('mov');
+  });
+
+  it('refuses other ISO media (audio, images) and other files', () => {
+    expect(sniffVideoContainer(file(ftyp('M4A ', 'M4A ')))).toBeUndefined();
+    expect(sniffVideoContainer(file(ftyp('heic', 'mif1')))).toBeUndefined();
     expect(sniffVideoContainer(Buffer.from('%PDF-1.7 something'))).toBeUndefined();
-    expect(sniffVideoContainer(Buffer.from([0x1a, 0x45, 0xdf, 0xa3, 0, 0, 0, 0, 0, 0, 0, 0]))).toBeUndefined(); // Matroska/WebM
-    expect(sniffVideoContainer(box('ftyp', 'isom').subarray(0, 11))).toBeUndefined(); // too short to tell
+    expect(sniffVideoContainer(file(Buffer.from([0x1a, 0x45, 0xdf, 0xa3, 0, 0, 0, 0x20])))).toBeUndefined(); // Matroska/WebM
+  });
+
+  it('refuses text whose bytes 4–8 spell an atom type', () => {
+    const dash =
+      '<!--free--><MPD xmlns="urn:mpeg:dash:schema:mpd:2011"><BaseURL>http://169.254.169.254/</BaseURL></MPD>';
+    expect(sniffVideoContainer(Buffer.from(dash))).toBeUndefined(); // its "size" is `<!--`, longer than the file
+    expect(sniffVideoContainer(file(Buffer.from(dash)))).toBeUndefined(); // ~1 GB of "free" at the start: not a real file
+    expect(sniffVideoContainer(file(Buffer.from('#EXTM3Ufree\n#EXTINF:1,\nhttp://127.0.0.1/')))).toBeUndefined();
+    expect(sniffVideoContainer(file(Buffer.from('<svgmoov xmlns="http://www.w3.org/2000/svg"/>')))).toBeUndefined();
+  });
+
+  it('checks sizes and structure, not just the type', () => {
+    expect(sniffVideoContainer(file(box('ftyp', 'isom', 4)))).toBeUndefined(); // size below the header
+    expect(sniffVideoContainer(file(box('ftyp', 'isom\0\0\0\0iso')))).toBeUndefined(); // a torn compatible brand
+    expect(sniffVideoContainer(file(ftyp('isom'), Buffer.alloc(2000)).subarray(0, 12))).toBeUndefined(); // cut short
+    expect(sniffVideoContainer(file(box('ftyp', Buffer.alloc(2000, 0x61))))).toBeUndefined(); // kilobytes of brands
+    expect(sniffVideoContainer(ftyp('isom', 'isom'), 16)).toBeUndefined(); // ftyp of 20 bytes in a file of 16
+    expect(sniffVideoContainer(file(box('moov', mvhd, 1e6)), 5000)).toBeUndefined(); // moov beyond the end of the file
+    expect(sniffVideoContainer(file(box('moov', 'not a box at all')))).toBeUndefined(); // moov must hold boxes
+    expect(sniffVideoContainer(file(box('moov', box('abcd', Buffer.alloc(10)))))).toBeUndefined(); // …beginning with its header
+    expect(sniffVideoContainer(file(box('free', '', SNIFF_BYTES)))).toBeUndefined(); // filler hiding what follows
+    expect(
+      sniffVideoContainer(file(box('free'), box('free'), box('free'), box('free'), box('free'), box('mdat'))),
+    ).toBeUndefined();
+    expect(
+      sniffVideoContainer(file(box('wide'), Buffer.from('<MPD><BaseURL>http://x/</BaseURL></MPD>'))),
+    ).toBeUndefined();
+    expect(sniffVideoContainer(file(box('free'), ftyp('isom')))).toBeUndefined(); // ftyp only first
   });
 });
 
@@ -99,22 +166,71 @@ describe('ffmpeg and ffprobe', () => {
       hasAudio: true,
     });
     const coverArtOnly = JSON.stringify({
-      format: { duration: '180' },
+      format: { format_name: 'mov,mp4,m4a,3gp,3g2,mj2', duration: '180' },
       streams: [
         { codec_type: 'audio' },
         { codec_type: 'video', width: 500, height: 500, disposition: { attached_pic: 1 } },
       ],
     });
-    expect(interpretProbe(coverArtOnly)).toEqual({ unreadable: 'The file contains no video stream' });
-    expect(
-      interpretProbe(JSON.stringify({ format: {}, streams: [{ codec_type: 'video', width: 2, height: 2 }] })),
-    ).toEqual({ unreadable: 'The video has no duration' });
+    expect(interpretProbe(coverArtOnly)).toEqual({ unreadable: 'it contains no video' });
+    const noDuration = {
+      format: { format_name: 'mov,mp4,m4a,3gp,3g2,mj2' },
+      streams: [{ codec_type: 'video', width: 2, height: 2 }],
+    };
+    expect(interpretProbe(JSON.stringify(noDuration))).toEqual({ unreadable: 'it has no duration' });
+    // The demuxer is forced; were it not, a playlist or manifest read as something else is still refused.
+    for (const format_name of ['hls', 'dash', 'concat', 'svg_pipe', 'matroska,webm']) {
+      const other = {
+        format: { format_name, duration: '10' },
+        streams: [{ codec_type: 'video', width: 640, height: 360 }],
+      };
+      expect(interpretProbe(JSON.stringify(other))).toEqual({ unreadable: 'it is not an MP4/MOV video' });
+    }
+  });
+
+  it('opens the original with the MP4/MOV demuxer forced and only the protocols reading it needs', () => {
+    const tail = (args: string[]) => args.slice(args.indexOf('-f'));
+    expect(tail(probeArgs('https://s3.example/b/k.mp4?X-Amz-Signature=s'))).toEqual([
+      '-f',
+      'mov',
+      '-protocol_whitelist',
+      'https,tls,tcp',
+      '-i',
+      'https://s3.example/b/k.mp4?X-Amz-Signature=s',
+    ]);
+    expect(inputProtocols('http://127.0.0.1:9000/b/k.mov')).toBe('http,tcp');
+    expect(inputProtocols('/tmp/upload/k.mp4')).toBe('file');
+    for (const input of [
+      'file:/etc/passwd',
+      'concat:a.mp4|b.mp4',
+      'data:video/mp4;base64,AAAA',
+      'subfile:x',
+      'rtmp://h/x',
+    ])
+      expect(() => inputProtocols(input)).toThrow(/not an input/);
+    const thumbnail = thumbnailArgs('http://s3/b/k.mp4', 5, '/out/t.jpg');
+    expect(thumbnail.slice(thumbnail.indexOf('-ss'), thumbnail.indexOf('-i') + 2)).toEqual([
+      '-ss',
+      '5.000',
+      '-f',
+      'mov',
+      '-protocol_whitelist',
+      'http,tcp',
+      '-i',
+      'http://s3/b/k.mp4',
+    ]);
   });
 
   it('decodes once and writes one HLS output per rendition', () => {
     const planned = planRenditions({ width: 1280, height: 720 }, renditionsFor(1280, 720));
     const args = transcodeArgs('in.mp4', planned, '/out', { hasAudio: false });
     expect(args.filter((a) => a === '-i')).toHaveLength(1);
+    expect(args.slice(args.indexOf('-i') - 4, args.indexOf('-i'))).toEqual([
+      '-f',
+      'mov',
+      '-protocol_whitelist',
+      'file',
+    ]);
     expect(args[args.indexOf('-filter_complex') + 1]).toMatch(/^\[0:v\]split=3/);
     expect(args.filter((a) => a === 'hls')).toHaveLength(3);
     expect(args).not.toContain('0:a:0');

@@ -266,6 +266,11 @@ export const lessonRoutes: RouteModule = (router, registry, deps) => {
           return parsed.data;
         },
       });
+      // The first bytes were sniffed as they arrived; now that the size is known, the boxes must also fit the file.
+      if (!(await ingest.isVideo(video.key, video.sizeBytes))) {
+        await deleteVideoObjects(bucket, video.key);
+        throw badRequest(UNSUPPORTED_VIDEO_MESSAGE);
+      }
       let lesson: CourseLesson;
       try {
         lesson = await deps.knex.transaction(async (trx) => {
@@ -656,12 +661,16 @@ class LessonVideos {
       if (size === undefined) throw conflict('The upload is no longer in progress; start a new one');
     }
     if (size > MAX_VIDEO_BYTES) return this.refuse(lesson, payloadTooLarge(MAX_VIDEO_SIZE_MESSAGE));
-    if (!sniffVideoContainer(await readObjectHead(this.bucket, key, SNIFF_BYTES)))
-      return this.refuse(lesson, badRequest(UNSUPPORTED_VIDEO_MESSAGE));
+    if (!(await this.isVideo(key, size))) return this.refuse(lesson, badRequest(UNSUPPORTED_VIDEO_MESSAGE));
     await CourseLesson.query(this.deps.knex)
       .findById(lesson.id)
       .patch({ video_upload_id: null, video_size_bytes: size });
     return this.begin(lesson);
+  }
+
+  /** Whether a stored object of `size` bytes begins as an MP4/MOV file does (the check both upload paths end with). */
+  async isVideo(key: string, size: number): Promise<boolean> {
+    return sniffVideoContainer(await readObjectHead(this.bucket, key, SNIFF_BYTES), size) !== undefined;
   }
 
   /**
