@@ -20,7 +20,7 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import querystring from 'node:querystring';
 import { Pool } from 'pg';
-import { hashPassword } from '../src/api/auth';
+import { hashPassword } from '../src/accounts/passwords';
 import { buildApi } from '../src/api/app';
 import { postgresLimiter } from '../src/api/rate-limit';
 import { CourseSearchQuery, toCourseSearch } from '../src/api/routes/search';

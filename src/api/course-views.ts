@@ -16,7 +16,7 @@ import {
   presignedGetUrl,
   type Bucket,
 } from '../storage/video-objects';
-import { Timestamp } from './route';
+import { Timestamp } from './http/schemas';
 
 /**
  * How courses and lessons look in responses (camelCase, money in cents, URLs signed per request), and the

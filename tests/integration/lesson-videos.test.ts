@@ -17,7 +17,7 @@ import {
   waitForIngest,
   type LessonBody,
 } from '../support/videos';
-import { workflowId } from '../../src/temporal/shared';
+import { ingestWorkflowId } from '../../src/temporal/contracts/ingest';
 
 jest.setTimeout(120_000);
 
@@ -40,7 +40,7 @@ afterAll(async () => {
   await Promise.all(
     lessons.map((id: string) =>
       api.deps.temporal.workflow
-        .getHandle(workflowId.ingest(id))
+        .getHandle(ingestWorkflowId(id))
         .result()
         .catch(() => undefined),
     ),
@@ -93,7 +93,7 @@ describe('streamed upload (POST /api/courses/:id/lessons)', () => {
     const detail = await api.request.get(`/api/courses/${course.id}`).set(instructor.auth);
     expect(detail.body.totalDurationMinutes).toBe(1);
 
-    const ingest = await api.deps.temporal.workflow.getHandle(workflowId.ingest(created.id)).describe();
+    const ingest = await api.deps.temporal.workflow.getHandle(ingestWorkflowId(created.id)).describe();
     expect(ingest.status.name).toBe('COMPLETED');
     expect(ingest.typedSearchAttributes.getAll().map((p) => [p.key.name, p.value])).toEqual(
       expect.arrayContaining([
@@ -194,7 +194,7 @@ describe('streamed upload (POST /api/courses/:id/lessons)', () => {
     expect(lesson.video.status).toBe('failed');
     expect(lesson.video.failureReason).toMatch(/^The file is not a readable video: /);
     expect(lesson.video.failureReason).not.toMatch(/https?:|X-Amz/); // the presigned source URL never leaks
-    const handle = api.deps.temporal.workflow.getHandle(workflowId.ingest(res.body.id));
+    const handle = api.deps.temporal.workflow.getHandle(ingestWorkflowId(res.body.id));
     expect(await handle.result()).toMatchObject({ stage: 'failed', failureReason: lesson.video.failureReason });
     const history = await handle.fetchHistory();
     const probeAttempts = (history.events ?? [])
@@ -339,7 +339,7 @@ describe('cancelling an ingest', () => {
   it('by an operator kills ffmpeg, fails the lesson with a reason and removes what was produced', async () => {
     const course = await draftCourse();
     const lessonId = await lessonInTranscoding(course.id);
-    const handle = api.deps.temporal.workflow.getHandle(workflowId.ingest(lessonId));
+    const handle = api.deps.temporal.workflow.getHandle(ingestWorkflowId(lessonId));
     await handle.cancel();
     await expect(handle.result()).rejects.toThrow();
 
@@ -357,7 +357,7 @@ describe('cancelling an ingest', () => {
     await api.request.delete(`/api/courses/${course.id}/lessons/${lessonId}`).set(instructor.auth).expect(204);
     expect(await api.deps.knex('course_lessons').where({ id: lessonId })).toHaveLength(0);
 
-    const handle = api.deps.temporal.workflow.getHandle(workflowId.ingest(lessonId));
+    const handle = api.deps.temporal.workflow.getHandle(ingestWorkflowId(lessonId));
     await expect(handle.result()).rejects.toThrow();
     expect((await handle.describe()).status.name).toBe('CANCELLED');
     expect(await keysUnder(api.deps.s3, bucket, `courses/${course.id}/`)).toEqual([]);

@@ -21,9 +21,11 @@ import {
   type EnrollmentAccess,
   type ProgressRejection,
 } from '../../learning/progress';
-import type { AuthUser } from '../auth';
+import type { AuthUser } from '../../accounts/identity';
 import { badRequest, conflict, forbidden, HttpProblem, notFound, unavailable } from '../../problems/http-problem';
-import { defineRoute, IdParams, Timestamp, type AppContext, type RouteModule } from '../route';
+import type { AppContext, RouteModule } from '../http/context';
+import { defineRoute } from '../http/define-route';
+import { IdParams, Timestamp } from '../http/schemas';
 
 /** Spec MKT-024's wording where it has one. */
 export const LEARNING_MESSAGES = {

@@ -1,4 +1,4 @@
-import type { RouteModule } from '../route';
+import type { RouteModule } from '../http/context';
 import { adminPayoutRoutes } from './admin-payouts';
 import { auditRoutes } from './audit';
 import { authRoutes } from './auth';

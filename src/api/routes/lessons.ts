@@ -1,19 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  UploadPartCommand,
-} from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { ServiceError } from '@temporalio/client';
-import type { Middleware } from 'koa';
 import { z } from 'zod';
 import { refreshTotalDuration } from '../../courses/course-duration';
 import { previewChangeViolation } from '../../domain/courses';
-import { cancelIngest, ingestProgress, startIngest } from '../../courses/ingest-client';
+import { ingestProgress } from '../../courses/ingest-client';
+import { LessonVideos } from '../../courses/lesson-videos';
 import { insertLesson, isLessonOrderTaken, lessonOrderTaken, reorderLessons } from '../../courses/lessons';
-import type { ApiDeps } from '../../deps';
 import {
   CONTAINER_CONTENT_TYPES,
   MAX_VIDEO_BYTES,
@@ -28,30 +19,28 @@ import {
 import type { Course } from '../../models/Course';
 import { CourseLesson } from '../../models/CourseLesson';
 import { resourceKey } from '../../domain/resources';
+import { createMultipartUpload, partSizeFor, presignedPartUrl } from '../../storage/multipart-uploads';
 import {
   deleteObjects,
   deleteVideoObjects,
-  objectSize,
   PRESIGNED_URL_TTL_SECONDS,
   presignedGetUrl,
-  readObjectHead,
-  SERVER_SIDE_ENCRYPTION,
   type Bucket,
 } from '../../storage/video-objects';
-import type { AuthUser } from '../auth';
+import type { AuthUser } from '../../accounts/identity';
 import { COURSE_ARCHIVED, manageCourse, manageLesson, viewCourse } from '../course-access';
 import { LessonSchema, mayPlay, playbackKey, toLessonResponse, type PlaybackContext } from '../course-views';
 import {
   badRequest,
   conflict,
   forbidden,
-  HttpProblem,
   notFound,
   payloadTooLarge,
-  unavailable,
   validationProblem,
 } from '../../problems/http-problem';
-import { defineRoute, parseRequestPart, type RouteModule } from '../route';
+import type { RouteModule } from '../http/context';
+import { defineRoute } from '../http/define-route';
+import { parseRequestPart } from '../http/validation';
 import { drainRefusedUploads, streamFileToS3, type UploadKind } from '../streamed-upload';
 
 /**
@@ -163,12 +152,6 @@ const PlaybackSchema = z
   })
   .openapi('Playback');
 
-/** 8 MiB parts, larger for large files so that no upload needs more than S3's 10,000 parts. */
-export function partSizeFor(sizeBytes: number): number {
-  const MiB = 1024 * 1024;
-  return Math.max(8 * MiB, Math.ceil(sizeBytes / 10_000 / MiB) * MiB);
-}
-
 /** A lesson added as a free preview: only to a draft, whose previews are checked when it is submitted. */
 function assertNewLessonMayBePreview(course: Pick<Course, 'status'>, isPreview: boolean): void {
   const violation = isPreview
@@ -197,8 +180,8 @@ const expiresAt = (): string => new Date(Date.now() + PRESIGNED_URL_TTL_SECONDS 
 
 export const lessonRoutes: RouteModule = (router, registry, deps) => {
   const bucket: Bucket = { s3: deps.s3, name: deps.config.S3_BUCKET };
-  const ingest = new LessonVideos(deps, bucket);
-  router.use('/api/courses/:id/lessons', drainRefusedUploads, infrastructureUnavailable);
+  const videos = new LessonVideos(deps, bucket);
+  router.use('/api/courses/:id/lessons', drainRefusedUploads);
 
   /** The caller manages the course: every lesson is playable to them. */
   const managerView = (course: Course, user: AuthUser): PlaybackContext => ({
@@ -283,7 +266,7 @@ export const lessonRoutes: RouteModule = (router, registry, deps) => {
         throw err;
       }
       ctx.status = 201;
-      return toLessonResponse(await ingest.begin(lesson), bucket, managerView(course, user));
+      return toLessonResponse(await videos.begin(lesson), bucket, managerView(course, user));
     },
   );
 
@@ -316,15 +299,7 @@ export const lessonRoutes: RouteModule = (router, registry, deps) => {
       assertNewLessonMayBePreview(course, body.isPreview);
       const container: VideoContainer = body.contentType === 'video/quicktime' ? 'mov' : 'mp4';
       const key = videoObjectKey(course.id, randomUUID(), container);
-      const { UploadId } = await deps.s3.send(
-        new CreateMultipartUploadCommand({
-          Bucket: bucket.name,
-          Key: key,
-          ContentType: CONTAINER_CONTENT_TYPES[container],
-          ServerSideEncryption: SERVER_SIDE_ENCRYPTION,
-        }),
-      );
-      if (!UploadId) throw new Error('S3 returned no upload id');
+      const UploadId = await createMultipartUpload(bucket, key, CONTAINER_CONTENT_TYPES[container]);
       let lesson: CourseLesson;
       try {
         lesson = await deps.knex.transaction(async (trx) => {
@@ -338,7 +313,7 @@ export const lessonRoutes: RouteModule = (router, registry, deps) => {
           });
         });
       } catch (err) {
-        await abortUpload(deps, bucket, key, UploadId);
+        await videos.abandonUpload(key, UploadId);
         throw err;
       }
       const partSize = partSizeFor(body.sizeBytes);
@@ -377,13 +352,7 @@ export const lessonRoutes: RouteModule = (router, registry, deps) => {
       const parts = await Promise.all(
         [...new Set(body.partNumbers)].map(async (partNumber) => ({
           partNumber,
-          url: await getSignedUrl(
-            deps.s3,
-            new UploadPartCommand({ Bucket: bucket.name, Key: key, UploadId: uploadId, PartNumber: partNumber }),
-            {
-              expiresIn: PRESIGNED_URL_TTL_SECONDS,
-            },
-          ),
+          url: await presignedPartUrl(bucket, key, uploadId, partNumber),
         })),
       );
       return { parts, expiresAt: expiresAt() };
@@ -413,7 +382,7 @@ export const lessonRoutes: RouteModule = (router, registry, deps) => {
     },
     async (_ctx, { params, body, user }) => {
       const { course, lesson } = await manageLesson(deps.knex, params, user);
-      const ready = lesson.video_status === 'awaiting_upload' ? await ingest.complete(lesson, body.parts) : lesson;
+      const ready = lesson.video_status === 'awaiting_upload' ? await videos.complete(lesson, body.parts) : lesson;
       return toLessonResponse(ready, bucket, managerView(course, user));
     },
   );
@@ -506,7 +475,7 @@ export const lessonRoutes: RouteModule = (router, registry, deps) => {
         await refreshTotalDuration(trx, lesson.course_id);
         return lesson;
       });
-      await ingest.discard(lesson);
+      await videos.discard(lesson);
       await deleteObjects(bucket, lesson.resource_urls.map(resourceKey));
     },
   );
@@ -583,140 +552,3 @@ export const lessonRoutes: RouteModule = (router, registry, deps) => {
     },
   );
 };
-
-/**
- * A lesson's video from "stored" to "processing" and, on deletion, out of the way: the steps both upload
- * paths share.
- */
-class LessonVideos {
-  constructor(
-    private readonly deps: ApiDeps,
-    private readonly bucket: Bucket,
-  ) {}
-
-  /**
-   * Starts the ingest and shows the lesson `processing`. The workflow sets that state itself as it begins,
-   * so a crash between the two steps leaves nothing inconsistent; only `awaiting_upload` changes here.
-   */
-  async begin(lesson: CourseLesson): Promise<CourseLesson> {
-    if (!lesson.video_key) throw new Error(`lesson ${lesson.id} has no video`);
-    try {
-      await startIngest(this.deps.temporal, this.deps.config, {
-        lessonId: lesson.id,
-        courseId: lesson.course_id,
-        videoKey: lesson.video_key,
-      });
-    } catch (err) {
-      // The video is stored and the lesson exists (awaiting its processing): completing again starts it.
-      this.deps.log.warn({ err, lessonId: lesson.id }, 'could not start the video ingest');
-      throw unavailable(VIDEO_PROCESSING_FAILED_MESSAGE, 5, {
-        retryWith: `POST /api/courses/${lesson.course_id}/lessons/${lesson.id}/upload/complete`,
-      });
-    }
-    await CourseLesson.query(this.deps.knex)
-      .findById(lesson.id)
-      .where({ video_status: 'awaiting_upload' })
-      .patch({ video_status: 'processing' });
-    return (await CourseLesson.query(this.deps.knex).findById(lesson.id)) ?? lesson;
-  }
-
-  /** Completes a direct upload (idempotent: a repeat after S3 assembled the parts finds the object), checks the file, begins processing. */
-  async complete(
-    lesson: CourseLesson,
-    parts: { partNumber: number; etag: string }[] | undefined,
-  ): Promise<CourseLesson> {
-    const key = lesson.video_key;
-    if (!key) throw conflict('The lesson has no upload in progress');
-    let size = await objectSize(this.bucket, key);
-    if (size === undefined) {
-      if (!lesson.video_upload_id) throw conflict('The lesson has no upload in progress');
-      if (!parts?.length) throw badRequest('parts are required to complete the upload', { field: 'parts', in: 'body' });
-      await this.deps.s3
-        .send(
-          new CompleteMultipartUploadCommand({
-            Bucket: this.bucket.name,
-            Key: key,
-            UploadId: lesson.video_upload_id,
-            MultipartUpload: {
-              Parts: [...parts]
-                .sort((a, b) => a.partNumber - b.partNumber)
-                .map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })),
-            },
-          }),
-        )
-        .catch((err: unknown) => {
-          const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
-          // Wrong or missing parts are the client's to fix (S3 answers 400 InvalidPart / InvalidPartOrder / EntityTooSmall).
-          if (status === 400)
-            throw badRequest(`S3 refused the parts: ${(err as Error).name}`, { field: 'parts', in: 'body' });
-          // NoSuchUpload: a concurrent completion got there first (checked below by the object's presence).
-          if (status !== 404) throw err;
-        });
-      size = await objectSize(this.bucket, key);
-      if (size === undefined) throw conflict('The upload is no longer in progress; start a new one');
-    }
-    if (size > MAX_VIDEO_BYTES) return this.refuse(lesson, payloadTooLarge(MAX_VIDEO_SIZE_MESSAGE));
-    if (!sniffVideoContainer(await readObjectHead(this.bucket, key, SNIFF_BYTES)))
-      return this.refuse(lesson, badRequest(UNSUPPORTED_VIDEO_MESSAGE));
-    await CourseLesson.query(this.deps.knex)
-      .findById(lesson.id)
-      .patch({ video_upload_id: null, video_size_bytes: size });
-    return this.begin(lesson);
-  }
-
-  /**
-   * After the lesson row is gone: cancels processing, abandons an unfinished upload and deletes every object
-   * of the video. A cancelled ingest may still write until ffmpeg is killed; it then finds the lesson gone and
-   * deletes everything again itself (both clean-ups are idempotent).
-   */
-  async discard(lesson: CourseLesson): Promise<void> {
-    await cancelIngest(this.deps.temporal, lesson.id);
-    if (lesson.video_key && lesson.video_upload_id)
-      await abortUpload(this.deps, this.bucket, lesson.video_key, lesson.video_upload_id);
-    if (lesson.video_key) await deleteVideoObjects(this.bucket, lesson.video_key);
-  }
-
-  /** A refused file: its object is deleted, the lesson is `failed` with the reason, and the caller gets the problem. */
-  private async refuse(lesson: CourseLesson, problem: Error & { detail?: string }): Promise<never> {
-    if (lesson.video_key) await deleteVideoObjects(this.bucket, lesson.video_key);
-    await CourseLesson.query(this.deps.knex)
-      .findById(lesson.id)
-      .patch({ video_status: 'failed', failure_reason: problem.detail ?? problem.message, video_upload_id: null });
-    throw problem;
-  }
-}
-
-/** Best effort: S3 expires abandoned multipart uploads by lifecycle rule anyway (and some S3-compatible stores cannot abort). */
-async function abortUpload(deps: ApiDeps, bucket: Bucket, key: string, uploadId: string): Promise<void> {
-  await deps.s3
-    .send(new AbortMultipartUploadCommand({ Bucket: bucket.name, Key: key, UploadId: uploadId }))
-    .catch((err: unknown) => {
-      deps.log.warn({ err, key }, 'could not abort a multipart upload');
-    });
-}
-
-/**
- * Storage (S3) and Temporal being unreachable or failing is not the client's doing and not a bug: 503 with
- * Retry-After, the cause in the log. Every step of these routes is safe to repeat.
- */
-const infrastructureUnavailable: Middleware = async (ctx, next) => {
-  try {
-    await next();
-  } catch (err) {
-    if (err instanceof HttpProblem || !isInfrastructureError(err)) throw err;
-    throw new HttpProblem(503, 'Video storage or processing is temporarily unavailable, retry', {
-      headers: { 'Retry-After': '5' },
-      cause: err,
-    });
-  }
-};
-
-function isInfrastructureError(err: unknown): boolean {
-  if (err instanceof ServiceError) return true; // Temporal
-  const e = err as { $metadata?: unknown; code?: unknown; name?: unknown };
-  return (
-    e?.$metadata !== undefined || // an S3 service error
-    ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND'].includes(String(e?.code)) ||
-    e?.name === 'TimeoutError'
-  );
-}
