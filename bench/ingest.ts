@@ -1,3 +1,4 @@
+// Over 350 lines on purpose: a self-contained benchmark script (inputs, runs, report) meant to be read in one place.
 /**
  * `npm run bench:ingest [-- --quick] [--seconds 60] [--runs 2] [--upload-mb 1024]`
  *

@@ -1,3 +1,4 @@
+// Over 350 lines on purpose: a self-contained benchmark script (data set, load, report) meant to be read in one place.
 /**
  * `npm run bench:search [-- --quick] [--courses 50000] [--requests 2000] [--seed 1]`
  *

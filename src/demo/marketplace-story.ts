@@ -1,3 +1,4 @@
+// Over 350 lines on purpose: one end-to-end story (MKT-035) told in order; split, it would no longer read as one.
 /**
  * Spec MKT-035, the whole marketplace story, through the public HTTP API only — shared by `npm run demo` (against
  * the running dev stack) and tests/e2e/marketplace.test.ts (against a system of its own):
