@@ -4,7 +4,8 @@ export const HOUSEKEEPING_WORKFLOW = 'housekeepingWorkflow';
 
 /**
  * Tables the housekeeping sweep deletes expired rows from, in the order it sweeps them (a fixed allow-list:
- * the sweep activity refuses any other name). What counts as expired is written once, in activities/housekeeping.ts.
+ * the sweep activity refuses any other name). How long rows are kept: src/domain/retention.ts; the queries that
+ * find expired rows: activities/housekeeping.ts.
  */
 export const HOUSEKEEPING_TABLES = ['idempotency_keys', 'rate_limits', 'stripe_events'] as const;
 export type HousekeepingTable = (typeof HOUSEKEEPING_TABLES)[number];
