@@ -2,13 +2,13 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Config } from '../config';
 import {
-  ingestProgressQuery,
-  searchAttributes,
-  taskQueue,
-  workflowId,
+  INGEST_WORKFLOW,
   type IngestInput,
   type IngestProgress,
-} from '../temporal/shared';
+  ingestProgressQuery,
+  ingestWorkflowId,
+} from '../temporal/contracts/ingest';
+import { searchAttributes, taskQueue } from '../temporal/shared';
 import type { videoIngestWorkflow } from '../../workflows/ingest';
 
 /** The API's side of the video ingest: start it once per lesson video, ask how far it is, cancel it. */
@@ -19,9 +19,9 @@ import type { videoIngestWorkflow } from '../../workflows/ingest';
  */
 export async function startIngest(temporal: Client, config: Config, input: IngestInput): Promise<void> {
   try {
-    await temporal.workflow.start<typeof videoIngestWorkflow>('videoIngestWorkflow', {
+    await temporal.workflow.start<typeof videoIngestWorkflow>(INGEST_WORKFLOW, {
       taskQueue: taskQueue('core', config.TASK_QUEUE_PREFIX),
-      workflowId: workflowId.ingest(input.lessonId),
+      workflowId: ingestWorkflowId(input.lessonId),
       args: [input],
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
@@ -40,7 +40,7 @@ export async function startIngest(temporal: Client, config: Config, input: Inges
 /** Live progress of a running ingest, or undefined when there is none to ask (never started, finished long ago, unreachable). */
 export async function ingestProgress(temporal: Client, lessonId: string): Promise<IngestProgress | undefined> {
   try {
-    return await temporal.workflow.getHandle(workflowId.ingest(lessonId)).query(ingestProgressQuery);
+    return await temporal.workflow.getHandle(ingestWorkflowId(lessonId)).query(ingestProgressQuery);
   } catch {
     return undefined;
   }
@@ -48,7 +48,7 @@ export async function ingestProgress(temporal: Client, lessonId: string): Promis
 
 /** Requests cancellation of the lesson's ingest; nothing to do when none is running. */
 export async function cancelIngest(temporal: Client, lessonId: string): Promise<void> {
-  const handle = temporal.workflow.getHandle(workflowId.ingest(lessonId));
+  const handle = temporal.workflow.getHandle(ingestWorkflowId(lessonId));
   try {
     const { status } = await handle.describe();
     if (status.name !== 'RUNNING') return;

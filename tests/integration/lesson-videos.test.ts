@@ -17,7 +17,7 @@ import {
   waitForIngest,
   type LessonBody,
 } from '../support/videos';
-import { workflowId } from '../../src/temporal/shared';
+import { ingestWorkflowId } from '../../src/temporal/contracts/ingest';
 import { behindMp4Boxes, hostileFiles, startListener, type Listener } from '../support/hostile-media';
 
 const UNREADABLE_VIDEO = 'The file is not a readable video: it is damaged, or not really an MP4/MOV file';
@@ -43,7 +43,7 @@ afterAll(async () => {
   await Promise.all(
     lessons.map((id: string) =>
       api.deps.temporal.workflow
-        .getHandle(workflowId.ingest(id))
+        .getHandle(ingestWorkflowId(id))
         .result()
         .catch(() => undefined),
     ),
@@ -96,7 +96,7 @@ describe('streamed upload (POST /api/courses/:id/lessons)', () => {
     const detail = await api.request.get(`/api/courses/${course.id}`).set(instructor.auth);
     expect(detail.body.totalDurationMinutes).toBe(1);
 
-    const ingest = await api.deps.temporal.workflow.getHandle(workflowId.ingest(created.id)).describe();
+    const ingest = await api.deps.temporal.workflow.getHandle(ingestWorkflowId(created.id)).describe();
     expect(ingest.status.name).toBe('COMPLETED');
     expect(ingest.typedSearchAttributes.getAll().map((p) => [p.key.name, p.value])).toEqual(
       expect.arrayContaining([
@@ -197,7 +197,7 @@ describe('streamed upload (POST /api/courses/:id/lessons)', () => {
     expect(lesson.video.status).toBe('failed');
     // A fixed sentence: ffprobe's own words (which name the presigned URL and what the file made it try) stay in the log.
     expect(lesson.video.failureReason).toBe(UNREADABLE_VIDEO);
-    const handle = api.deps.temporal.workflow.getHandle(workflowId.ingest(res.body.id));
+    const handle = api.deps.temporal.workflow.getHandle(ingestWorkflowId(res.body.id));
     expect(await handle.result()).toMatchObject({ stage: 'failed', failureReason: lesson.video.failureReason });
     const history = await handle.fetchHistory();
     const probeAttempts = (history.events ?? [])
@@ -383,7 +383,7 @@ describe('cancelling an ingest', () => {
   it('by an operator kills ffmpeg, fails the lesson with a reason and removes what was produced', async () => {
     const course = await draftCourse();
     const lessonId = await lessonInTranscoding(course.id);
-    const handle = api.deps.temporal.workflow.getHandle(workflowId.ingest(lessonId));
+    const handle = api.deps.temporal.workflow.getHandle(ingestWorkflowId(lessonId));
     await handle.cancel();
     await expect(handle.result()).rejects.toThrow();
 
@@ -401,7 +401,7 @@ describe('cancelling an ingest', () => {
     await api.request.delete(`/api/courses/${course.id}/lessons/${lessonId}`).set(instructor.auth).expect(204);
     expect(await api.deps.knex('course_lessons').where({ id: lessonId })).toHaveLength(0);
 
-    const handle = api.deps.temporal.workflow.getHandle(workflowId.ingest(lessonId));
+    const handle = api.deps.temporal.workflow.getHandle(ingestWorkflowId(lessonId));
     await expect(handle.result()).rejects.toThrow();
     expect((await handle.describe()).status.name).toBe('CANCELLED');
     expect(await keysUnder(api.deps.s3, bucket, `courses/${course.id}/`)).toEqual([]);
