@@ -8,7 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { ensureMavenTool, MAVEN_TOOLS, MissingToolError } from '../../src/stack/tools';
 import { protoType } from '../../src/temporal/search-attributes';
 import { searchAttributes, taskQueue } from '../../src/temporal/shared';
@@ -46,6 +46,9 @@ async function createEnvironment(): Promise<TestWorkflowEnvironment> {
   }
 }
 
+let bundle: Promise<WorkflowBundle> | undefined;
+const quietLogger = { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} };
+
 /** Starts the test server and one worker per pool (the workflows on the core queue) with the given fakes. */
 export async function startTimeSkipping(activities: {
   core: Activities;
@@ -64,7 +67,11 @@ export async function startTimeSkipping(activities: {
     Worker.create({
       connection: env.nativeConnection,
       taskQueue: taskQueue('core', prefix),
-      workflowsPath: require.resolve('../../workflows'),
+      // Bundled once per file: a file may start a fresh server per test.
+      workflowBundle: await (bundle ??= bundleWorkflowCode({
+        workflowsPath: require.resolve('../../workflows'),
+        logger: quietLogger,
+      })),
       activities: activities.core,
     }),
     ...(activities.payments
