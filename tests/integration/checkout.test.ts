@@ -9,6 +9,7 @@ import { startTestApi, type TestApi } from '../support/api';
 import { checkoutOutcome, checkoutWorkflowId, startCheckout, terminateEscrows } from '../support/checkout';
 import { createCourse, createSale, createUser, type FixtureUser } from '../support/fixtures';
 import { checkoutSessionEvent, deliver } from '../support/stripe-webhooks';
+import { waitFor } from '../support/wait-for';
 
 let t: TestApi;
 const config = loadConfig(process.env);
@@ -192,11 +193,14 @@ describe('payment outcomes', () => {
     ).toBe(200);
 
     const handle = t.deps.temporal.workflow.getHandle(await checkoutWorkflowId(t, checkout.checkoutId));
-    let phase = '';
-    for (let i = 0; i < 50 && phase !== 'payment_processing'; i++) {
-      phase = (await handle.query(checkoutStateQuery)).phase;
-      if (phase !== 'payment_processing') await new Promise((r) => setTimeout(r, 100));
-    }
+    const phase = await waitFor(
+      async () => {
+        const now = (await handle.query(checkoutStateQuery)).phase;
+        return now === 'payment_processing' ? now : undefined;
+      },
+      'payment processing',
+      5_000,
+    );
     expect(phase).toBe('payment_processing');
     expect((await transaction(checkout.checkoutId)).status).toBe('pending');
 

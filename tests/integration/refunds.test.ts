@@ -12,7 +12,8 @@ import { findSale } from '../../src/sales/facts';
 import { requestRefund } from '../../src/sales/workflow-client';
 import { workflowId, type EscrowState, type RefundOutcome } from '../../src/temporal/shared';
 import { startTestApi, type TestApi } from '../support/api';
-import { activityCount, markPaidOut, saleWithEscrow, waitFor, type SaleScenario } from '../support/escrow';
+import { activityCount, markPaidOut, saleWithEscrow, type SaleScenario } from '../support/escrow';
+import { waitFor } from '../support/wait-for';
 import { createUser, type FixtureUser } from '../support/fixtures';
 
 const HOUR = 60 * 60 * 1000;

@@ -25,7 +25,7 @@ import {
   type CheckoutSessionFacts,
 } from '../../src/temporal/shared';
 import type { checkoutWorkflow } from '../../workflows/checkout';
-import { waitFor } from '../support/escrow';
+import { waitFor } from '../support/wait-for';
 import { replayAndRecord } from '../support/histories';
 import { startTimeSkipping, type TimeSkipping } from '../support/time-skipping';
 

@@ -16,7 +16,7 @@ import {
   type EscrowState,
 } from '../../src/temporal/shared';
 import type { escrowWorkflow } from '../../workflows/escrow';
-import { waitFor } from '../support/escrow';
+import { waitFor } from '../support/wait-for';
 import { startTimeSkipping, type TimeSkipping } from '../support/time-skipping';
 
 const DAY = 86_400_000;

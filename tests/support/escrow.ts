@@ -61,17 +61,6 @@ export function startEscrow(
   });
 }
 
-/** Polls `probe` until it returns a value that is not undefined (or `timeoutMs` passes). */
-export async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 export function escrowState(handle: WorkflowHandle): Promise<EscrowState> {
   return handle.query<EscrowState>('escrow.state');
 }

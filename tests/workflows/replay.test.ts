@@ -19,14 +19,8 @@ import { refundWebhookHandlers } from '../../src/webhooks/refunds';
 import type { WebhookHandler } from '../../src/webhooks/types';
 import { startTestApi, type TestApi } from '../support/api';
 import { historyFromJson, historyToJson } from '../support/histories';
-import {
-  escrowState,
-  paymentIntentOf,
-  saleWithEscrow,
-  stripeEvent,
-  waitFor,
-  type SaleScenario,
-} from '../support/escrow';
+import { escrowState, paymentIntentOf, saleWithEscrow, stripeEvent, type SaleScenario } from '../support/escrow';
+import { waitFor } from '../support/wait-for';
 
 jest.setTimeout(180_000);
 
