@@ -7,7 +7,7 @@ import { loadConfig } from '../../src/config';
 import { checkoutStateQuery } from '../../src/temporal/shared';
 import { startTestApi, type TestApi } from '../support/api';
 import { checkoutOutcome, checkoutWorkflowId, startCheckout, terminateEscrows } from '../support/checkout';
-import { createCourse, createSale, createUser, type FixtureUser } from '../support/fixtures';
+import { createCourse, createSale, createScene, createUser, type FixtureUser } from '../support/fixtures';
 import { checkoutSessionEvent, deliver } from '../support/stripe-webhooks';
 import { waitFor } from '../support/wait-for';
 
@@ -24,9 +24,7 @@ afterAll(async () => {
 });
 
 async function scene(priceCents = 7900) {
-  const instructor = await createUser(t.deps.knex, config, 'instructor');
-  const student = await createUser(t.deps.knex, config, 'student');
-  const course = await createCourse(t.deps.knex, instructor.id, { priceCents });
+  const { instructor, buyer: student, course } = await createScene(t.deps.knex, config, { priceCents });
   return { instructor, student, course };
 }
 

@@ -10,7 +10,7 @@ import type Stripe from 'stripe';
 import type { Config } from '../../src/config';
 import type { RecordedSale } from '../../src/sales/record-sale';
 import { taskQueue, workflowId, type EscrowInput, type EscrowState } from '../../src/temporal/shared';
-import { createCourse, createSale, createUser, type CourseFixture, type FixtureUser } from './fixtures';
+import { createSale, createScene, type CourseFixture, type FixtureUser } from './fixtures';
 
 export interface SaleScenario {
   instructor: FixtureUser;
@@ -27,9 +27,7 @@ export async function saleWithEscrow(
   client: Client,
   opts: { holdMs: number; completedAt?: Date; priceCents?: number },
 ): Promise<SaleScenario> {
-  const instructor = await createUser(knex, config, 'instructor');
-  const buyer = await createUser(knex, config, 'student');
-  const course = await createCourse(knex, instructor.id, { priceCents: opts.priceCents ?? 7900 });
+  const { instructor, buyer, course } = await createScene(knex, config, { priceCents: opts.priceCents ?? 7900 });
   const sale = await createSale(knex, {
     buyerId: buyer.id,
     courseId: course.id,
