@@ -1,7 +1,8 @@
 // @ts-check
 /**
- * Three projects:
+ * Four projects:
  *  - unit:     pure rules, no services (`npm run test:unit` = `jest --selectProjects unit`);
+ *  - orchestration: workflows with fake activities on the time-skipping test server, no other services;
  *  - services: workflow, integration and end-to-end tests; the global setup starts (or connects to)
  *              Postgres, Temporal, S3 and stripe-mock once for the whole run (tests/support);
  *  - faults:   Stripe failing, the worker killed, Postgres restarted (tests/faults), each scenario on a system
@@ -51,6 +52,13 @@ module.exports = {
       ...common,
       displayName: 'unit',
       testMatch: ['<rootDir>/tests/unit/**/*.test.ts'],
+    },
+    {
+      ...common,
+      // Workflows with fake activities on Temporal's time-skipping test server (tests/support/time-skipping.ts):
+      // no shared services, seconds per file.
+      displayName: 'orchestration',
+      testMatch: ['<rootDir>/tests/orchestration/**/*.test.ts'],
     },
     {
       ...common,

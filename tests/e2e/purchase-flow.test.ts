@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/config';
 import { type EscrowInput, escrowWorkflowId } from '../../src/temporal/contracts/escrow';
 import { startTestApi, type TestApi } from '../support/api';
 import { checkoutOutcome, startCheckout, terminateEscrows } from '../support/checkout';
-import { createCourse, createReadyLessons, createUser } from '../support/fixtures';
+import { createReadyLessons, createScene, createUser } from '../support/fixtures';
 import { checkoutSessionEvent, deliver } from '../support/stripe-webhooks';
 
 let t: TestApi;
@@ -27,9 +27,14 @@ afterAll(async () => {
 async function buy(
   couponFor?: (courseId: string, instructor: Awaited<ReturnType<typeof createUser>>) => Promise<string>,
 ) {
-  const instructor = await createUser(t.deps.knex, config, 'instructor');
-  const student = await createUser(t.deps.knex, config, 'student');
-  const course = await createCourse(t.deps.knex, instructor.id, { priceCents: 7900, title: 'Python for Data Science' });
+  const {
+    instructor,
+    buyer: student,
+    course,
+  } = await createScene(t.deps.knex, config, {
+    priceCents: 7900,
+    title: 'Python for Data Science',
+  });
   const lessons = await createReadyLessons(t.deps.knex, course.id, 5, { previews: 1 });
   const couponCode = couponFor ? await couponFor(course.id, instructor) : undefined;
 

@@ -6,7 +6,7 @@
  */
 import type { Response, Test } from 'supertest';
 import { payPeriodOf } from '../../src/domain/time';
-import { waitFor } from '../support/escrow';
+import { waitFor } from '../support/wait-for';
 import { createCourse, createUser } from '../support/fixtures';
 import {
   activityRetries,

@@ -6,7 +6,7 @@
  * every instructor in one payout and one transfer, and the ledger holds.
  */
 import { payPeriodOf } from '../../src/domain/time';
-import { waitFor } from '../support/escrow';
+import { waitFor } from '../support/wait-for';
 import { createCourse, createUser, type FixtureUser } from '../support/fixtures';
 import {
   answered,

@@ -5,7 +5,7 @@
  * once, and the ledger holds.
  */
 import { payPeriodOf } from '../../src/domain/time';
-import { waitFor } from '../support/escrow';
+import { waitFor } from '../support/wait-for';
 import { createCourse, createUser } from '../support/fixtures';
 import {
   buy,

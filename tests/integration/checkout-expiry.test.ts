@@ -4,7 +4,7 @@
  */
 import { startTestApi, type TestApi } from '../support/api';
 import { checkoutOutcome, startCheckout } from '../support/checkout';
-import { createCourse, createUser } from '../support/fixtures';
+import { createScene } from '../support/fixtures';
 import { loadConfig } from '../../src/config';
 
 let t: TestApi;
@@ -22,9 +22,7 @@ afterAll(async () => {
 
 test('an abandoned checkout expires: transaction failed, no enrollment, the next attempt starts fresh', async () => {
   const config = loadConfig(process.env);
-  const instructor = await createUser(t.deps.knex, config, 'instructor');
-  const student = await createUser(t.deps.knex, config, 'student');
-  const course = await createCourse(t.deps.knex, instructor.id);
+  const { buyer: student, course } = await createScene(t.deps.knex, config);
 
   const checkout = await startCheckout(t, student, course.id);
   const started = Date.now();

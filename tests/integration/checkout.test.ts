@@ -7,8 +7,9 @@ import { loadConfig } from '../../src/config';
 import { checkoutStateQuery } from '../../src/temporal/contracts/checkout';
 import { startTestApi, type TestApi } from '../support/api';
 import { checkoutOutcome, checkoutWorkflowId, startCheckout, terminateEscrows } from '../support/checkout';
-import { createCourse, createSale, createUser, type FixtureUser } from '../support/fixtures';
+import { createCourse, createSale, createScene, createUser, type FixtureUser } from '../support/fixtures';
 import { checkoutSessionEvent, deliver } from '../support/stripe-webhooks';
+import { waitFor } from '../support/wait-for';
 
 let t: TestApi;
 const config = loadConfig(process.env);
@@ -23,9 +24,7 @@ afterAll(async () => {
 });
 
 async function scene(priceCents = 7900) {
-  const instructor = await createUser(t.deps.knex, config, 'instructor');
-  const student = await createUser(t.deps.knex, config, 'student');
-  const course = await createCourse(t.deps.knex, instructor.id, { priceCents });
+  const { instructor, buyer: student, course } = await createScene(t.deps.knex, config, { priceCents });
   return { instructor, student, course };
 }
 
@@ -192,11 +191,14 @@ describe('payment outcomes', () => {
     ).toBe(200);
 
     const handle = t.deps.temporal.workflow.getHandle(await checkoutWorkflowId(t, checkout.checkoutId));
-    let phase = '';
-    for (let i = 0; i < 50 && phase !== 'payment_processing'; i++) {
-      phase = (await handle.query(checkoutStateQuery)).phase;
-      if (phase !== 'payment_processing') await new Promise((r) => setTimeout(r, 100));
-    }
+    const phase = await waitFor(
+      async () => {
+        const now = (await handle.query(checkoutStateQuery)).phase;
+        return now === 'payment_processing' ? now : undefined;
+      },
+      'payment processing',
+      5_000,
+    );
     expect(phase).toBe('payment_processing');
     expect((await transaction(checkout.checkoutId)).status).toBe('pending');
 

@@ -8,7 +8,8 @@ import { checkLedger } from '../../src/ledger/check';
 import type { EscrowState } from '../../src/temporal/contracts/escrow';
 import { searchAttributes } from '../../src/temporal/shared';
 import { startTestApi, type TestApi } from '../support/api';
-import { historyEvents, saleWithEscrow, waitFor } from '../support/escrow';
+import { historyEvents, saleWithEscrow } from '../support/escrow';
+import { waitFor } from '../support/wait-for';
 
 describe('escrow workflow', () => {
   const config = loadConfig(process.env);

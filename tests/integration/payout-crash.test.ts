@@ -11,6 +11,7 @@ import { startPayoutRun } from '../../src/payouts/run';
 import { startEphemeralSystem, type EphemeralSystem } from '../../src/stack/ephemeral';
 import { payoutIds } from '../../src/temporal/contracts/payouts';
 import { seedPayees } from '../support/payouts';
+import { waitFor } from '../support/wait-for';
 
 jest.setTimeout(600_000);
 
@@ -49,13 +50,8 @@ const completedPayouts = async (ids: string[]) =>
       .count<{ n: number }[]>('* as n')
   )[0].n;
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const until = (what: string, check: () => Promise<boolean>) =>
+  waitFor(async () => (await check()) || undefined, what, 120_000);
 
 it(`pays each of ${INSTRUCTORS} instructors exactly once although the worker is killed mid-run and restarted`, async () => {
   const ids = await seedPayees(deps.knex, { count: INSTRUCTORS, grossCents: 7900 });

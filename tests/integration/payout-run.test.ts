@@ -17,6 +17,7 @@ import { startTestApi, type TestApi } from '../support/api';
 import { createUser, type FixtureUser } from '../support/fixtures';
 import { stripeEvent } from '../support/escrow';
 import { createPayee, sellCourse } from '../support/payouts';
+import { waitFor } from '../support/wait-for';
 
 jest.setTimeout(120_000);
 
@@ -390,11 +391,12 @@ describe('monthly payout Schedule', () => {
         end: new Date('2026-03-01T01:00:00Z'),
         overlap: 'ALLOW_ALL',
       });
-      let started: string | undefined;
-      for (let i = 0; i < 50 && !started; i++) {
-        started = (await handle.describe()).info.recentActions[0]?.action.workflow.workflowId;
-        if (!started) await new Promise((r) => setTimeout(r, 200));
-      }
+      const started = await waitFor(
+        async () => (await handle.describe()).info.recentActions[0]?.action.workflow.workflowId,
+        'the backfilled run',
+        10_000,
+        200,
+      );
       expect(started).toBe(`${scheduleId}-run-2026-03-01T00:00:00Z`);
       const result = await temporal.workflow.getHandle<() => Promise<PayoutRunProgress>>(started!).result();
       expect(result).toMatchObject({ period: '2026-02-01', dryRun: true, done: true });

@@ -13,7 +13,8 @@ import { requestRefund } from '../../src/sales/workflow-client';
 import type { EscrowState } from '../../src/temporal/contracts/escrow';
 import { type RefundOutcome, refundWorkflowId } from '../../src/temporal/contracts/refund';
 import { startTestApi, type TestApi } from '../support/api';
-import { activityCount, markPaidOut, saleWithEscrow, waitFor, type SaleScenario } from '../support/escrow';
+import { activityCount, markPaidOut, saleWithEscrow, type SaleScenario } from '../support/escrow';
+import { waitFor } from '../support/wait-for';
 import { createUser, type FixtureUser } from '../support/fixtures';
 
 const HOUR = 60 * 60 * 1000;

@@ -20,9 +20,9 @@ import {
   paymentIntentOf,
   saleWithEscrow,
   stripeEvent,
-  waitFor,
   type SaleScenario,
 } from '../support/escrow';
+import { waitFor } from '../support/wait-for';
 
 const HOUR = 60 * 60 * 1000;
 

@@ -10,7 +10,7 @@ import { loadConfig } from '../../src/config';
 import { createStripe } from '../../src/deps';
 import { startTestApi, type TestApi } from '../support/api';
 import { startFaultProxy } from '../support/fault-proxy';
-import { createCourse, createUser } from '../support/fixtures';
+import { createScene } from '../support/fixtures';
 
 let t: TestApi;
 const config = loadConfig(process.env);
@@ -23,9 +23,7 @@ afterAll(() => t?.close());
 const address = { country: 'us', postalCode: '94103', state: 'ca' };
 
 test('POST /api/checkout/tax quotes Stripe Tax on the discounted price', async () => {
-  const instructor = await createUser(t.deps.knex, config, 'instructor');
-  const student = await createUser(t.deps.knex, config, 'student');
-  const course = await createCourse(t.deps.knex, instructor.id, { priceCents: 7900 });
+  const { instructor, buyer: student, course } = await createScene(t.deps.knex, config, { priceCents: 7900 });
   const code = `TAX${randomUUID().slice(0, 6).toUpperCase()}`;
   await t.deps
     .knex('coupons')
@@ -112,9 +110,7 @@ test('an address Stripe Tax cannot place → 400 "Unable to determine tax jurisd
   });
   const api = await startTestApi({ env: { STRIPE_API_BASE: stripe.url } });
   try {
-    const instructor = await createUser(api.deps.knex, config, 'instructor');
-    const student = await createUser(api.deps.knex, config, 'student');
-    const course = await createCourse(api.deps.knex, instructor.id);
+    const { buyer: student, course } = await createScene(api.deps.knex, config);
     const res = await api.request
       .post('/api/checkout/tax')
       .set(student.auth)

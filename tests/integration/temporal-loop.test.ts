@@ -2,14 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { startTestApi, type TestApi } from '../support/api';
 import { createUser } from '../support/fixtures';
 
+let api: TestApi;
+beforeAll(async () => {
+  api = await startTestApi();
+});
+afterAll(() => api?.close());
+
 /** The whole loop on real parts: HTTP → API → Temporal workflow → activity on the worker → Postgres. */
 describe('API → workflow → activity → Postgres', () => {
-  let api: TestApi;
-  beforeAll(async () => {
-    api = await startTestApi();
-  });
-  afterAll(() => api.close());
-
   it('an admin flushes the notifications outbox through the relay workflow', async () => {
     const { knex, config } = api.deps;
     const admin = await createUser(knex, config, 'admin');
@@ -53,18 +53,13 @@ describe('API → workflow → activity → Postgres', () => {
 
 describe('Schedules', () => {
   it('the worker created the notifications relay Schedule at start-up', async () => {
-    const api = await startTestApi();
-    try {
-      const prefix = api.deps.config.TASK_QUEUE_PREFIX;
-      const schedule = await api.deps.temporal.schedule.getHandle(`${prefix}notifications-relay`).describe();
-      expect(schedule.spec.intervals).toEqual([expect.objectContaining({ every: 60_000 })]);
-      expect(schedule.action).toMatchObject({
-        type: 'startWorkflow',
-        workflowType: 'flushNotificationsWorkflow',
-        taskQueue: `${prefix}edustream-core`,
-      });
-    } finally {
-      await api.close();
-    }
+    const prefix = api.deps.config.TASK_QUEUE_PREFIX;
+    const schedule = await api.deps.temporal.schedule.getHandle(`${prefix}notifications-relay`).describe();
+    expect(schedule.spec.intervals).toEqual([expect.objectContaining({ every: 60_000 })]);
+    expect(schedule.action).toMatchObject({
+      type: 'startWorkflow',
+      workflowType: 'flushNotificationsWorkflow',
+      taskQueue: `${prefix}edustream-core`,
+    });
   });
 });

@@ -11,7 +11,7 @@ import type { WebhookHandlers } from '../../src/webhooks/types';
 import { checkoutStateQuery } from '../../src/temporal/contracts/checkout';
 import { startTestApi, type TestApi } from '../support/api';
 import { checkoutOutcome, checkoutWorkflowId, startCheckout, terminateEscrows } from '../support/checkout';
-import { createCourse, createUser } from '../support/fixtures';
+import { createScene } from '../support/fixtures';
 import { checkoutSessionEvent, deliver, otherEvent, sign, type StripeTestEvent } from '../support/stripe-webhooks';
 
 let t: TestApi;
@@ -27,9 +27,7 @@ afterAll(async () => {
 });
 
 async function openCheckout(couponPercent?: number) {
-  const instructor = await createUser(t.deps.knex, config, 'instructor');
-  const student = await createUser(t.deps.knex, config, 'student');
-  const course = await createCourse(t.deps.knex, instructor.id, { priceCents: 7900 });
+  const { instructor, buyer: student, course } = await createScene(t.deps.knex, config, { priceCents: 7900 });
   let couponCode: string | undefined;
   if (couponPercent) {
     couponCode = `W${randomUUID().slice(0, 8).toUpperCase()}`;

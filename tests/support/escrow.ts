@@ -11,7 +11,7 @@ import type { Config } from '../../src/config';
 import type { RecordedSale } from '../../src/sales/record-sale';
 import { type EscrowInput, type EscrowState, escrowWorkflowId } from '../../src/temporal/contracts/escrow';
 import { taskQueue } from '../../src/temporal/shared';
-import { createCourse, createSale, createUser, type CourseFixture, type FixtureUser } from './fixtures';
+import { createSale, createScene, type CourseFixture, type FixtureUser } from './fixtures';
 
 export interface SaleScenario {
   instructor: FixtureUser;
@@ -28,9 +28,7 @@ export async function saleWithEscrow(
   client: Client,
   opts: { holdMs: number; completedAt?: Date; priceCents?: number },
 ): Promise<SaleScenario> {
-  const instructor = await createUser(knex, config, 'instructor');
-  const buyer = await createUser(knex, config, 'student');
-  const course = await createCourse(knex, instructor.id, { priceCents: opts.priceCents ?? 7900 });
+  const { instructor, buyer, course } = await createScene(knex, config, { priceCents: opts.priceCents ?? 7900 });
   const sale = await createSale(knex, {
     buyerId: buyer.id,
     courseId: course.id,
@@ -60,17 +58,6 @@ export function startEscrow(
     taskQueue: taskQueue('core', config.TASK_QUEUE_PREFIX),
     args: [input],
   });
-}
-
-/** Polls `probe` until it returns a value that is not undefined (or `timeoutMs` passes). */
-export async function waitFor<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 export function escrowState(handle: WorkflowHandle): Promise<EscrowState> {

@@ -13,7 +13,7 @@ import { startEphemeralSystem, type EphemeralSystem } from '../../src/stack/ephe
 import type { PayoutRunProgress } from '../../src/temporal/contracts/payouts';
 import { startTestApi, type TestApi } from './api';
 import { checkoutOutcome, type CheckoutAnswer } from './checkout';
-import { waitFor } from './escrow';
+import { waitFor } from './wait-for';
 import { startFaultProxy, type FaultProxy, type FaultRates } from './fault-proxy';
 import type { FixtureUser } from './fixtures';
 import { checkoutSessionEvent, deliver } from './stripe-webhooks';

@@ -78,6 +78,23 @@ export async function createCourse(
   return { id: row.id, instructorId, priceCents, title };
 }
 
+export interface Scene {
+  instructor: FixtureUser;
+  buyer: FixtureUser;
+  course: CourseFixture;
+}
+
+/** The usual cast of a sale: an instructor, their published course (overrides as createCourse's) and a buyer. */
+export async function createScene(
+  knex: Knex,
+  config: Config,
+  course: Parameters<typeof createCourse>[2] = {},
+): Promise<Scene> {
+  const instructor = await createUser(knex, config, 'instructor');
+  const buyer = await createUser(knex, config, 'student');
+  return { instructor, buyer, course: await createCourse(knex, instructor.id, course) };
+}
+
 /** Lessons whose video is already processed (`ready`), `previews` of them free previews. */
 export async function createReadyLessons(
   knex: Knex,

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type supertest from 'supertest';
 import { makeTestVideo, type VideoSpec } from '../../src/media/test-pattern';
+import { waitFor } from './wait-for';
 
 export type { VideoSpec };
 
@@ -52,15 +53,17 @@ export async function waitForIngest(
   lessonId: string,
   timeoutMs = 60_000,
 ): Promise<LessonBody> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await request.get(`/api/courses/${courseId}/lessons/${lessonId}`).set(auth);
-    if (res.status !== 200) throw new Error(`GET lesson answered ${res.status}: ${JSON.stringify(res.body)}`);
-    const lesson = res.body as LessonBody;
-    if (lesson.video.status === 'ready' || lesson.video.status === 'failed') return lesson;
-    if (Date.now() > deadline) throw new Error(`lesson ${lessonId} still ${lesson.video.status} after ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+  return waitFor(
+    async () => {
+      const res = await request.get(`/api/courses/${courseId}/lessons/${lessonId}`).set(auth);
+      if (res.status !== 200) throw new Error(`GET lesson answered ${res.status}: ${JSON.stringify(res.body)}`);
+      const lesson = res.body as LessonBody;
+      return lesson.video.status === 'ready' || lesson.video.status === 'failed' ? lesson : undefined;
+    },
+    `lesson ${lessonId} to be ready or failed`,
+    timeoutMs,
+    250,
+  );
 }
 
 export async function objectExists(s3: S3Client, bucket: string, key: string): Promise<boolean> {

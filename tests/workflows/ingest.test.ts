@@ -26,6 +26,7 @@ import {
 import { REPLAY_WORKER_NAME, taskQueue } from '../../src/temporal/shared';
 import { PROCESSING_CANCELLED_MESSAGE, type videoIngestWorkflow } from '../../workflows/ingest';
 import { historyToJson } from '../support/histories';
+import { waitFor } from '../support/wait-for';
 import { loadConfig } from '../../src/config';
 import { poolOptions } from '../../src/temporal/worker';
 
@@ -181,14 +182,16 @@ it('mirrors transcoding progress to the lesson and the query, then completes the
     await new Promise<void>((resolve) => (releaseTranscode = resolve));
   };
   const handle = await start();
-  let progress: IngestProgress | undefined;
-  for (let i = 0; i < 100 && progress?.percent !== ingestPercent('transcoding', 50); i++) {
-    progress = await handle.query(ingestProgressQuery);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  const progress = await waitFor(async () => {
+    const now = await handle.query(ingestProgressQuery);
+    return now.percent === ingestPercent('transcoding', 50) ? now : undefined;
+  }, 'half-way progress in the query');
   expect(progress).toEqual({ stage: 'transcoding', percent: 51 });
-  for (let i = 0; i < 50 && !called('recordIngestProgress').includes(51); i++)
-    await new Promise((r) => setTimeout(r, 100));
+  await waitFor(
+    async () => called('recordIngestProgress').includes(51) || undefined,
+    'half-way progress on the lesson',
+    5_000,
+  );
   releaseTranscode();
 
   expect(await finish(handle, 'ingest-ready')).toEqual({ stage: 'ready', percent: 100 });
@@ -252,7 +255,7 @@ it('cleans up everything, the original included, when the lesson is gone', async
 it('on cancellation stops the transcode first, then fails the lesson and keeps only the original', async () => {
   script.transcode = heartbeatUntilCancelled;
   const handle = await start();
-  for (let i = 0; i < 100 && called('transcodeStarted').length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+  await waitFor(async () => called('transcodeStarted').length > 0 || undefined, 'the transcode to start', 10_000);
   await handle.cancel();
   const result = await finish(handle, 'ingest-cancelled');
   expect(result).toBeInstanceOf(Error);
@@ -275,7 +278,7 @@ it('on cancellation that an activity meets as a failure (its input deleted first
     throw new Error('ffmpeg exited with 1: Server returned 404 Not Found'); // retryable, but the cancellation ends the retries
   };
   const handle = await start();
-  for (let i = 0; i < 100 && called('transcodeStarted').length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+  await waitFor(async () => called('transcodeStarted').length > 0 || undefined, 'the transcode to start', 10_000);
   script.lessonExists = false; // deleted, which is what cancels the ingest
   await handle.cancel();
   const result = await finish(handle, 'ingest-cancelled-input-gone');

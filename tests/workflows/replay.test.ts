@@ -2,7 +2,8 @@
  * Determinism safety (DESIGN §7): histories of the escrow and refund workflows replay against the workflow
  * code without a non-determinism error —
  *  - histories committed in tests/workflows/histories/ (recorded from earlier code: a change that would break
- *    running workflows fails here; use `patched()` for such a change);
+ *    running workflows fails here; use `patched()` for such a change), among them the checkout's, recorded by
+ *    tests/orchestration/checkout.test.ts and the ingest's by tests/workflows/ingest.test.ts;
  *  - histories recorded now from the dev server, one per path through the code.
  * `RECORD_HISTORIES=1 jest tests/workflows/replay.test.ts` rewrites the committed ones from this run.
  */
@@ -19,14 +20,8 @@ import { refundWebhookHandlers } from '../../src/webhooks/refunds';
 import type { WebhookHandler } from '../../src/webhooks/types';
 import { startTestApi, type TestApi } from '../support/api';
 import { historyFromJson, historyToJson } from '../support/histories';
-import {
-  escrowState,
-  paymentIntentOf,
-  saleWithEscrow,
-  stripeEvent,
-  waitFor,
-  type SaleScenario,
-} from '../support/escrow';
+import { escrowState, paymentIntentOf, saleWithEscrow, stripeEvent, type SaleScenario } from '../support/escrow';
+import { waitFor } from '../support/wait-for';
 
 jest.setTimeout(180_000);
 
