@@ -207,3 +207,36 @@ export async function startS3(opts: { dataDir: string; port: number; bucket: str
     stop: () => stopProcess(child, 5000),
   };
 }
+
+/** mailpit: an SMTP server keeping every message, read back through its JSON API (/api/v1/messages). */
+export async function startMailpit(opts: {
+  dataDir: string;
+  smtpPort: number;
+  httpPort: number;
+  log: Log;
+}): Promise<Service> {
+  const binary = ensureTool(GO_TOOLS.mailpit, opts.log);
+  const smtp = `127.0.0.1:${opts.smtpPort}`;
+  const http = `127.0.0.1:${opts.httpPort}`;
+  const args = [
+    '--smtp',
+    smtp,
+    '--listen',
+    http,
+    '--database',
+    path.join(opts.dataDir, 'mailpit.db'),
+    '--disable-version-check',
+    '--smtp-disable-rdns',
+  ];
+  const child = spawnProcess(binary, args, { logFile: path.join(opts.dataDir, 'logs', 'mailpit.log') });
+  const api = `http://${http}`;
+  await waitFor(`mailpit on ${http}`, async () => (await fetch(`${api}/api/v1/info`)).ok, 30_000, child);
+  await waitFor(`mailpit SMTP on ${smtp}`, () => portIsOpen(opts.smtpPort), 30_000, child);
+  return {
+    name: 'mailpit',
+    env: { SMTP_URL: `smtp://${smtp}` },
+    // Its web UI's scripts are not in the Go module: the page is blank from a `go install` build (the API works).
+    urls: { 'mailpit API': `${api}/api/v1/messages`, 'mailpit SMTP': `smtp://${smtp}` },
+    stop: () => stopProcess(child, 5000),
+  };
+}

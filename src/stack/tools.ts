@@ -67,6 +67,13 @@ export const GO_TOOLS = {
     installHint: 'install temporal-sql-tool (the temporalio/admin-tools image has it) or Go with network access',
     goEnv: { GOTOOLCHAIN: 'go1.27.3' },
   },
+  /** The Temporal Web UI for a server that has none built in (the CLI's dev server embeds this same module). */
+  temporalUi: {
+    binary: 'temporal-ui-server',
+    envVar: 'TEMPORAL_UI_SERVER_PATH',
+    goPackage: 'github.com/temporalio/ui-server/v2/cmd/server@v2.42.1',
+    installHint: 'install the Temporal UI server (the temporalio/ui image) or Go with network access',
+  },
 } satisfies Record<string, GoTool>;
 
 export type GoToolName = keyof typeof GO_TOOLS;
