@@ -43,6 +43,8 @@ const ADMIN = { email: 'rehearsal-admin@edustream.example', password: 'rehearsal
 const STRIPE_IP = '127.0.0.250';
 
 const started = Date.now();
+/** The stack while it runs, for the signal handlers. */
+const running: { stack?: ProductionStack } = {};
 const elapsed = () => (Date.now() - started) / 1000;
 const say = (line: string) => console.log(`[${elapsed().toFixed(1).padStart(6)}s] ${line}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -86,6 +88,7 @@ async function main(): Promise<void> {
       LOG_LEVEL: 'info',
     },
   });
+  running.stack = stack;
   const watchdog = setTimeout(() => {
     console.error(`rehearsal: over its ${TIMEOUT_MS / 1000}s bound; stopping`);
     void stack.stop().finally(() => process.exit(1));
@@ -313,6 +316,8 @@ async function rehearse(stack: ProductionStack, videoDir: string): Promise<void>
       });
       await Promise.all(runners);
     })();
+    // Awaited below; observed now so that a failure meanwhile cannot end the process before the stack is stopped.
+    secondWave.catch(() => undefined);
     const progressAfter = async (since: number) =>
       until(
         'a sale completed after the fault',
@@ -344,6 +349,7 @@ async function rehearse(stack: ProductionStack, videoDir: string): Promise<void>
       fault.recoveredAfter = (Date.now() - t) / 1000;
       fault.note = `old worker exited after ${stoppedAfter.toFixed(1)}s; the lesson became ready`;
     })();
+    mediaFault.catch(() => undefined);
 
     const inject = async (what: string, action: () => Promise<void>) => {
       const fault: Fault = { what, at: at() };
@@ -358,9 +364,13 @@ async function rehearse(stack: ProductionStack, videoDir: string): Promise<void>
     await sleep(1000);
     const [api1] = stack.apis;
     await inject('kill -9 of api-1 (nginx routes to api-2; api-1 restarted)', async () => {
+      const t = Date.now();
       await api1.kill();
+      await client.call('GET', '/readyz', { from: '127.0.0.4' });
+      const routedAround = (Date.now() - t) / 1000;
       await sleep(3000);
       await api1.start();
+      faults[faults.length - 1].note = `nginx answered through api-2 ${routedAround.toFixed(2)}s after the kill`;
     });
     await sleep(2000);
     await inject('rolling restart of the core worker (SIGTERM, grace time, new process)', () =>
@@ -371,6 +381,7 @@ async function rehearse(stack: ProductionStack, videoDir: string): Promise<void>
 
     await secondWave;
     await mediaFault;
+    let lastReport = 0;
     const runDone = await until(
       `payout run ${period}`,
       async () => {
@@ -378,6 +389,10 @@ async function rehearse(stack: ProductionStack, videoDir: string): Promise<void>
           from: '127.0.0.2',
           token: admin,
         });
+        if (Date.now() - lastReport > 15_000) {
+          lastReport = Date.now();
+          say(`payout run ${period}: ${status.json.status} ${JSON.stringify(status.json.progress)}`);
+        }
         if (status.json.status === 'COMPLETED') return status.json;
         if (status.json.status !== 'RUNNING') throw new RehearsalError(`payout run ended ${status.json.status}`);
         return undefined;
@@ -385,7 +400,10 @@ async function rehearse(stack: ProductionStack, videoDir: string): Promise<void>
       240_000,
       1000,
     );
-    say(`payout run ${period} completed: ${runDone.progress.paid} paid`);
+    // How long it ran, as Temporal recorded it (the polling above may see it late).
+    const described = await temporal.workflow.getHandle(run.json.workflowId as string).describe();
+    const runSeconds = ((described.closeTime?.getTime() ?? Date.now()) - described.startTime.getTime()) / 1000;
+    say(`payout run ${period} completed in ${runSeconds.toFixed(1)}s: ${runDone.progress.paid} paid`);
 
     // --- 4. the outcome ---
     const report = await checkLedger(knex, {});
@@ -449,6 +467,7 @@ async function rehearse(stack: ProductionStack, videoDir: string): Promise<void>
     printFigures({
       client,
       faults,
+      runSeconds,
       sales: sales.length,
       instructors: instructors.length,
       duplicates,
@@ -568,6 +587,7 @@ async function checkVisibility(
 
 function printFigures(f: {
   client: RehearsalClient;
+  runSeconds: number;
   faults: Fault[];
   sales: number;
   instructors: number;
@@ -587,6 +607,7 @@ function printFigures(f: {
       `  sales                         ${f.sales} (+ 2 in the story), ${f.instructors} instructors paid once each`,
       `  e-mails                       ${f.mail.sent} sent, ${f.mail.received} received in mailpit`,
       `  duplicates found              ${f.duplicates}`,
+      `  payout run                    ran ${f.runSeconds.toFixed(1)}s (start to close, as Temporal recorded it)`,
       '  faults (seconds after the payout run started; recovery = part back and the system progressing again)',
       ...f.faults.map(
         (x) =>
@@ -598,6 +619,15 @@ function printFigures(f: {
       '',
     ].join('\n'),
   );
+}
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  // The stack's processes must not outlive the rehearsal; a second signal exits at once.
+  process.once(signal, () => {
+    console.error(`rehearsal: ${signal}, stopping the stack`);
+    process.once(signal, () => process.exit(1));
+    void (running.stack?.stop() ?? Promise.resolve()).finally(() => process.exit(1));
+  });
 }
 
 main().then(
