@@ -84,7 +84,7 @@ async function main(): Promise<void> {
     appEnv: {
       ESCROW_HOLD: `${ESCROW_HOLD_S}s`,
       // A slow Stripe pace keeps the payout run in flight while the faults happen.
-      STRIPE_REQUESTS_PER_SECOND: '2',
+      STRIPE_REQUESTS_PER_SECOND: '0.5',
       LOG_LEVEL: 'info',
     },
   });
@@ -372,11 +372,11 @@ async function rehearse(stack: ProductionStack, videoDir: string): Promise<void>
       await api1.start();
       faults[faults.length - 1].note = `nginx answered through api-2 ${routedAround.toFixed(2)}s after the kill`;
     });
-    await sleep(2000);
+    await sleep(1000);
     await inject('rolling restart of the core worker (SIGTERM, grace time, new process)', () =>
       restart(stack.coreWorker),
     );
-    await sleep(2000);
+    await sleep(1000);
     await inject('restart of the Temporal server', () => stack.temporal.restart!());
 
     await secondWave;
