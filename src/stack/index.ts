@@ -76,7 +76,12 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       }),
     );
     await start(!!env.S3_ENDPOINT, 's3', async () =>
-      startS3({ dataDir: opts.dataDir, port: await port('s3'), bucket: env.S3_BUCKET ?? 'edustream-course-videos' }),
+      startS3({
+        dataDir: opts.dataDir,
+        port: await port('s3'),
+        bucket: env.S3_BUCKET ?? 'edustream-course-videos',
+        log: opts.log,
+      }),
     );
   } catch (err) {
     await stop();

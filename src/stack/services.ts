@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
@@ -38,7 +39,7 @@ async function portIsOpen(port: number): Promise<boolean> {
   });
 }
 
-async function waitFor(
+export async function waitFor(
   what: string,
   check: () => Promise<boolean>,
   timeoutMs: number,
@@ -173,25 +174,69 @@ export async function startStripeMock(opts: {
   };
 }
 
-/** An S3-protocol server (s3rver) inside this process; it does not check signatures. */
-export async function startS3(opts: { dataDir: string; port: number; bucket: string }): Promise<Service> {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- s3rver ships no types
-  const S3rver = require('s3rver') as new (options: object) => { run(): Promise<unknown>; close(): Promise<void> };
-  const directory = path.join(opts.dataDir, 's3');
+/**
+ * versitygw serving a directory over S3: it checks every request's signature (403 otherwise), as AWS does.
+ * The bucket is created by the bootstrap (src/stack/bootstrap.ts), the same way against any S3.
+ */
+export async function startS3(opts: { dataDir: string; port: number; bucket: string; log: Log }): Promise<Service> {
+  const binary = ensureTool(GO_TOOLS.versitygw, opts.log);
+  const directory = path.join(opts.dataDir, 'versitygw', 'buckets');
+  // Object metadata (content type, ETag, encryption) goes to sidecar files: not every file system has xattrs.
+  const sidecar = path.join(opts.dataDir, 'versitygw', 'metadata');
   fs.mkdirSync(directory, { recursive: true });
-  const server = new S3rver({
-    address: '127.0.0.1',
-    port: opts.port,
-    silent: true,
-    directory,
-    configureBuckets: [{ name: opts.bucket }],
+  fs.mkdirSync(sidecar, { recursive: true });
+  // The root account's keys: fresh on every start (versitygw keeps no accounts of its own on disk).
+  const accessKey = `edu${randomBytes(8).toString('hex')}`;
+  const secretKey = randomBytes(24).toString('base64url');
+  const address = `127.0.0.1:${opts.port}`;
+  const child = spawnProcess(binary, ['--port', address, '--quiet', 'posix', '--sidecar', sidecar, directory], {
+    env: { ...process.env, ROOT_ACCESS_KEY: accessKey, ROOT_SECRET_KEY: secretKey },
+    logFile: path.join(opts.dataDir, 'logs', 'versitygw.log'),
   });
-  await server.run();
-  const endpoint = `http://127.0.0.1:${opts.port}`;
+  await waitFor(`versitygw on ${address}`, () => portIsOpen(opts.port), 30_000, child);
+  const endpoint = `http://${address}`;
   return {
     name: 's3',
-    env: { S3_ENDPOINT: endpoint, S3_BUCKET: opts.bucket, S3_ACCESS_KEY_ID: 'S3RVER', S3_SECRET_ACCESS_KEY: 'S3RVER' },
+    env: {
+      S3_ENDPOINT: endpoint,
+      S3_BUCKET: opts.bucket,
+      S3_ACCESS_KEY_ID: accessKey,
+      S3_SECRET_ACCESS_KEY: secretKey,
+    },
     urls: { S3: endpoint },
-    stop: () => server.close(),
+    stop: () => stopProcess(child, 5000),
+  };
+}
+
+/** mailpit: an SMTP server keeping every message, read back through its JSON API (/api/v1/messages). */
+export async function startMailpit(opts: {
+  dataDir: string;
+  smtpPort: number;
+  httpPort: number;
+  log: Log;
+}): Promise<Service> {
+  const binary = ensureTool(GO_TOOLS.mailpit, opts.log);
+  const smtp = `127.0.0.1:${opts.smtpPort}`;
+  const http = `127.0.0.1:${opts.httpPort}`;
+  const args = [
+    '--smtp',
+    smtp,
+    '--listen',
+    http,
+    '--database',
+    path.join(opts.dataDir, 'mailpit.db'),
+    '--disable-version-check',
+    '--smtp-disable-rdns',
+  ];
+  const child = spawnProcess(binary, args, { logFile: path.join(opts.dataDir, 'logs', 'mailpit.log') });
+  const api = `http://${http}`;
+  await waitFor(`mailpit on ${http}`, async () => (await fetch(`${api}/api/v1/info`)).ok, 30_000, child);
+  await waitFor(`mailpit SMTP on ${smtp}`, () => portIsOpen(opts.smtpPort), 30_000, child);
+  return {
+    name: 'mailpit',
+    env: { SMTP_URL: `smtp://${smtp}` },
+    // Its web UI's scripts are not in the Go module: the page is blank from a `go install` build (the API works).
+    urls: { 'mailpit API': `${api}/api/v1/messages`, 'mailpit SMTP': `smtp://${smtp}` },
+    stop: () => stopProcess(child, 5000),
   };
 }

@@ -10,10 +10,13 @@ import path from 'node:path';
 export const TOOL_CACHE = process.env.EDUSTREAM_TOOL_CACHE ?? path.join(os.homedir(), '.cache', 'edustream', 'bin');
 
 interface GoTool {
+  /** The file name in the cache (`go install` names it after the package's last element; we rename it). */
   binary: string;
   envVar: string;
   goPackage: string;
   installHint: string;
+  /** Extra environment for the build, e.g. the Go toolchain a module requires. */
+  goEnv?: Record<string, string>;
 }
 
 export const GO_TOOLS = {
@@ -32,7 +35,48 @@ export const GO_TOOLS = {
     installHint:
       'install stripe-mock (`brew install stripe/stripe-mock/stripe-mock`) or Go 1.22+, or set STRIPE_SECRET_KEY to a real Stripe test key with STRIPE_API_BASE unset',
   },
+  /** S3 with signature checks, for dev, tests and the production rehearsal. */
+  versitygw: {
+    binary: 'versitygw',
+    envVar: 'VERSITYGW_PATH',
+    goPackage: 'github.com/versity/versitygw/cmd/versitygw@v1.8.0',
+    installHint: 'install versitygw (https://github.com/versity/versitygw/releases) or Go 1.24+, or set S3_ENDPOINT',
+  },
+  /** SMTP server with a JSON API: the rehearsal reads the e-mails back from it. */
+  mailpit: {
+    binary: 'mailpit',
+    envVar: 'MAILPIT_PATH',
+    goPackage: 'github.com/axllent/mailpit@v1.33.1',
+    installHint: 'install mailpit (https://mailpit.axllent.org/docs/install/) or Go 1.24+',
+  },
+  /** The Temporal server itself (the production rehearsal; dev and tests use the CLI's dev server). */
+  temporalServer: {
+    binary: 'server',
+    envVar: 'TEMPORAL_SERVER_PATH',
+    goPackage: 'go.temporal.io/server/cmd/server@v1.32.2',
+    installHint:
+      'install the Temporal server (https://github.com/temporalio/temporal/releases) or Go with network access',
+    // The module requires a newer Go than many machines have; the go command fetches this one.
+    goEnv: { GOTOOLCHAIN: 'go1.27.3' },
+  },
+  /** Temporal's SQL schema tool (`temporal-sql-tool` in the admin-tools image). */
+  temporalSql: {
+    binary: 'sql',
+    envVar: 'TEMPORAL_SQL_TOOL_PATH',
+    goPackage: 'go.temporal.io/server/cmd/tools/sql@v1.32.2',
+    installHint: 'install temporal-sql-tool (the temporalio/admin-tools image has it) or Go with network access',
+    goEnv: { GOTOOLCHAIN: 'go1.27.3' },
+  },
+  /** The Temporal Web UI for a server that has none built in (the CLI's dev server embeds this same module). */
+  temporalUi: {
+    binary: 'temporal-ui-server',
+    envVar: 'TEMPORAL_UI_SERVER_PATH',
+    goPackage: 'github.com/temporalio/ui-server/v2/cmd/server@v2.42.1',
+    installHint: 'install the Temporal UI server (the temporalio/ui image) or Go with network access',
+  },
 } satisfies Record<string, GoTool>;
+
+export type GoToolName = keyof typeof GO_TOOLS;
 
 export class MissingToolError extends Error {}
 
@@ -87,12 +131,19 @@ export function ensureTool(tool: GoTool, log: (line: string) => void = console.l
     );
   }
   log(`building ${tool.binary} once into ${TOOL_CACHE} (go install ${tool.goPackage}; takes a few minutes)…`);
-  fs.mkdirSync(TOOL_CACHE, { recursive: true });
+  // A directory of its own: two packages may end in the same name (cmd/server), and a half-built file never
+  // lands where findTool looks.
+  const buildDir = path.join(TOOL_CACHE, `.build-${tool.binary}`);
+  fs.rmSync(buildDir, { recursive: true, force: true });
+  fs.mkdirSync(buildDir, { recursive: true });
   const result = spawnSync('go', ['install', tool.goPackage], {
-    env: { ...process.env, GOBIN: TOOL_CACHE },
+    env: { ...process.env, ...tool.goEnv, GOBIN: buildDir },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
+  const produced = path.join(buildDir, tool.goPackage.replace(/@.*$/, '').split('/').pop() as string);
   const built = path.join(TOOL_CACHE, tool.binary);
+  if (result.status === 0 && isExecutable(produced)) fs.renameSync(produced, built);
+  fs.rmSync(buildDir, { recursive: true, force: true });
   if (result.status !== 0 || !isExecutable(built)) {
     throw new MissingToolError(
       `could not build ${tool.binary} with \`go install ${tool.goPackage}\`. To fix: ${tool.installHint}.`,

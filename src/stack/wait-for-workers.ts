@@ -5,8 +5,8 @@ import { temporal } from '@temporalio/proto';
 import { taskQueue } from '../../src/temporal/shared';
 
 /**
- * Waits until the worker polls the core queue for workflow and activity tasks (its other pools' workers are
- * created together with it and start at the same moment), or fails with the worker's log. Pollers are told
+ * Waits until the worker polls the pool's queue (core by default) for workflow and activity tasks (its other
+ * pools' workers are created together with it and start at the same moment), or fails with the worker's log. Pollers are told
  * apart by identity (the SDK's default is `<pid>@<host>`): a restarted worker's predecessor stays listed
  * for a while after it stopped polling.
  */
@@ -15,6 +15,7 @@ export async function waitForWorkers(
   worker: ChildProcess,
   logFile: string,
   timeoutMs = 120_000,
+  pool: 'core' | 'media' = 'core',
 ): Promise<void> {
   const connection = await Connection.connect({ address: env.TEMPORAL_ADDRESS });
   const namespace = env.TEMPORAL_NAMESPACE ?? 'default';
@@ -27,10 +28,9 @@ export async function waitForWorkers(
   try {
     for (;;) {
       if (worker.exitCode !== null) throw new Error(`worker exited with code ${worker.exitCode}:\n${tail(logFile)}`);
-      const checks = await Promise.all([
-        polled(taskQueue('core', env.TASK_QUEUE_PREFIX), TASK_QUEUE_TYPE_WORKFLOW),
-        polled(taskQueue('core', env.TASK_QUEUE_PREFIX), TASK_QUEUE_TYPE_ACTIVITY),
-      ]);
+      // The media pool runs activities only.
+      const types = pool === 'core' ? [TASK_QUEUE_TYPE_WORKFLOW, TASK_QUEUE_TYPE_ACTIVITY] : [TASK_QUEUE_TYPE_ACTIVITY];
+      const checks = await Promise.all(types.map((type) => polled(taskQueue(pool, env.TASK_QUEUE_PREFIX), type)));
       if (checks.every(Boolean)) return;
       if (Date.now() > deadline) throw new Error(`worker not polling after ${timeoutMs / 1000}s:\n${tail(logFile)}`);
       await new Promise((r) => setTimeout(r, 250));
