@@ -47,7 +47,11 @@ export function createMediaActivities(deps: Deps) {
   let tools: { ffmpeg: string; ffprobe: string } | undefined;
   // Resolved on first use: a worker that does not serve the media pool needs no ffmpeg.
   const binaries = () =>
-    (tools ??= ffmpegPaths({ FFMPEG_PATH: deps.config.FFMPEG_PATH, FFPROBE_PATH: deps.config.FFPROBE_PATH }));
+    (tools ??= ffmpegPaths({
+      NODE_ENV: deps.config.NODE_ENV,
+      FFMPEG_PATH: deps.config.FFMPEG_PATH,
+      FFPROBE_PATH: deps.config.FFPROBE_PATH,
+    }));
   const sourceUrl = (videoKey: string) => presignedGetUrl(bucket, videoKey, SOURCE_URL_TTL_SECONDS);
 
   return {
