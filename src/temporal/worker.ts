@@ -1,7 +1,7 @@
 import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
 import { createActivitiesByPool } from '../../activities';
 import type { Config } from '../config';
-import type { Deps } from '../deps';
+import { temporalUnreachable, type Deps } from '../deps';
 import { MEDIA_HEARTBEAT_INTERVAL_MS, Pool, POOLS, taskQueue } from './shared';
 
 export function parsePools(value: string): Pool[] {
@@ -42,7 +42,9 @@ export async function createWorkers(
   pools: Pool[],
 ): Promise<{ workers: Worker[]; connection: NativeConnection }> {
   const { config } = deps;
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }).catch((err: unknown) => {
+    throw temporalUnreachable(config, err);
+  });
   const activities = createActivitiesByPool(deps);
   // A pool with nothing registered yet has no worker (Temporal refuses a worker with no task types).
   const servable = pools.filter((pool) => pool === 'core' || Object.keys(activities[pool]).length > 0);
