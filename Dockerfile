@@ -1,7 +1,7 @@
 # EduStream API / worker image. One image, two commands:
 #   docker run … edustream            → npm run api     (Koa REST API on :3000)
 #   docker run … edustream npm run worker [-- --pools media]
-FROM node:20-slim
+FROM node:24-slim
 
 # ffmpeg/ffprobe for the media worker pool (video probe, thumbnails, renditions).
 RUN apt-get update \
