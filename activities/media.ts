@@ -21,6 +21,17 @@ import type { LessonRendition } from '../src/models/CourseLesson';
 import { ffmpegPaths } from '../src/stack/tools';
 import { objectSize, presignedGetUrl, putFile } from '../src/storage/video-objects';
 import { INGEST_FILE_FAULTS, ingestStageProgressSignal, MEDIA_HEARTBEAT_INTERVAL_MS } from '../src/temporal/shared';
+import { ingestSeconds } from '../src/metrics/worker';
+
+/** Runs one ffmpeg step and adds its wall time to the ingest-seconds counter (what the media pool is sized on). */
+async function timedIngest<T>(step: string, work: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  try {
+    return await work();
+  } finally {
+    ingestSeconds.inc({ step }, (performance.now() - started) / 1000);
+  }
+}
 
 /**
  * ffprobe/ffmpeg work of the video ingest (media pool: CPU-bound, concurrency ≈ cores). ffmpeg reads the
@@ -80,9 +91,8 @@ export function createMediaActivities(deps: Deps) {
       try {
         await withTempDir(async (dir) => {
           const file = path.join(dir, 'thumbnail.jpg');
-          await run(binaries().ffmpeg, thumbnailArgs(await sourceUrl(input.videoKey), input.atSeconds, file), {
-            signal,
-          });
+          const args = thumbnailArgs(await sourceUrl(input.videoKey), input.atSeconds, file);
+          await timedIngest('thumbnail', () => run(binaries().ffmpeg, args, { signal }));
           await putFile(bucket, thumbnailKey, file, 'image/jpeg', signal);
         });
       } finally {
@@ -115,10 +125,12 @@ export function createMediaActivities(deps: Deps) {
       try {
         return await withTempDir(async (dir) => {
           const url = await sourceUrl(input.videoKey);
-          await run(binaries().ffmpeg, transcodeArgs(url, planned, dir, { hasAudio: input.hasAudio }), {
-            signal,
-            onProgress,
-          });
+          await timedIngest('transcode', () =>
+            run(binaries().ffmpeg, transcodeArgs(url, planned, dir, { hasAudio: input.hasAudio }), {
+              signal,
+              onProgress,
+            }),
+          );
           const renditions: LessonRendition[] = [];
           const variants = [];
           for (const r of planned) {

@@ -71,6 +71,12 @@ const schema = z.object({
     .enum(['true', 'false'])
     .default('true')
     .transform((v) => v === 'true'),
+  /** After SIGTERM the API answers /readyz with 503 this long (so the load balancer stops sending) before closing. */
+  SHUTDOWN_DRAIN: duration.default('0s'),
+  /** Port of the worker's health and metrics endpoint (/healthz, /metrics); unset: none. */
+  WORKER_HEALTH_PORT: z.coerce.number().int().positive().optional(),
+  /** Where the Temporal SDK's own Prometheus exporter listens (host:port), merged into the worker's /metrics. */
+  TEMPORAL_METRICS_BIND: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SMTP_URL: z.string().optional(),
 });

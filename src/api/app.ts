@@ -7,6 +7,7 @@ import type pino from 'pino';
 import type { ApiDeps } from '../deps';
 import { authMiddleware } from './auth';
 import { buildOpenApiDocument, docsRoutes, type OpenApiDocument } from './docs';
+import { metricsEndpoint, requestMetrics, watchPool } from '../metrics/api';
 import { corsPolicy, securityHeaders } from './http/browser';
 import { clientAddress, proxySettings } from './http/client-address';
 import { problemMiddleware } from './http/problem-middleware';
@@ -89,6 +90,9 @@ export function buildApi(deps: ApiDeps, options: CreateAppOptions = {}): Api {
   for (const register of options.routeModules ?? defaultRouteModules) register(router, registry, deps);
   docsRoutes(router, registry, deps.config);
 
+  watchPool(deps.knex);
+  app.use(metricsEndpoint());
+  app.use(requestMetrics());
   app.use(clientAddress(proxy.trust));
   app.use(requestContext(deps.log));
   app.use(securityHeaders());

@@ -202,6 +202,7 @@ export function checkoutStartOptions(
       { key: searchAttributes.instructorId, value: input.instructorId },
       { key: searchAttributes.saleStatus, value: 'pending' },
     ],
-    staticSummary: `Checkout of "${input.courseTitle}" by ${input.buyerEmail}`,
+    // Ids only: summaries and search attributes are visible to every Temporal UI user and kept with the history.
+    staticSummary: `Checkout of "${input.courseTitle}" by buyer ${input.buyerId}`,
   };
 }
