@@ -77,6 +77,18 @@ const schema = z.object({
   WORKER_HEALTH_PORT: z.coerce.number().int().positive().optional(),
   /** Where the Temporal SDK's own Prometheus exporter listens (host:port), merged into the worker's /metrics. */
   TEMPORAL_METRICS_BIND: z.string().optional(),
+  /**
+   * How long a stopping worker lets running activities finish before cancelling them, per pool (the SDK's default,
+   * 0, would cancel every ffmpeg job at each deploy). The worker is forced down SHUTDOWN_FORCE_AFTER later.
+   */
+  SHUTDOWN_GRACE_CORE: duration.default('30s'),
+  SHUTDOWN_GRACE_PAYMENTS: duration.default('1m'),
+  SHUTDOWN_GRACE_MEDIA: duration.default('15m'),
+  SHUTDOWN_FORCE_AFTER: duration.default('30s'),
+  /** Prebuilt workflow bundle (npm run build:workflows); production requires one, development bundles at start. */
+  WORKFLOW_BUNDLE_PATH: z.string().optional(),
+  /** Whether this worker writes the Schedules at start (development); in production `npm run bootstrap` owns them. */
+  WRITE_SCHEDULES: z.enum(['true', 'false']).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SMTP_URL: z.string().optional(),
 });

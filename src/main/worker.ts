@@ -1,7 +1,7 @@
 import { Runtime } from '@temporalio/worker';
 import { loadConfig } from '../config';
 import { closeDeps, connectTemporal, createDeps } from '../deps';
-import { ensureSchedules } from '../temporal/schedules';
+import { ensureSchedules, writesSchedules } from '../temporal/schedules';
 import { createWorkers, parsePools } from '../temporal/worker';
 import { startWorkerHealth } from '../temporal/worker-health';
 import { runMain } from './run-main';
@@ -16,7 +16,7 @@ runMain(async () => {
     Runtime.install({ telemetryOptions: { metrics: { prometheus: { bindAddress: config.TEMPORAL_METRICS_BIND } } } });
   }
   const deps = createDeps(config, 'worker');
-  if (pools.includes('core')) {
+  if (pools.includes('core') && writesSchedules(config)) {
     // The workers that run scheduled workflows keep their Schedules in step with this code.
     const client = await connectTemporal(config);
     await ensureSchedules(client, config);

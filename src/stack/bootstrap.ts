@@ -2,6 +2,7 @@ import { loadConfig } from '../config';
 import { connectTemporal, createS3 } from '../deps';
 import { migrateLatest } from '../db/migrate';
 import { applyBucketCors } from '../storage/bucket-cors';
+import { ensureSchedules } from '../temporal/schedules';
 import { registerSearchAttributes } from '../temporal/search-attributes';
 
 /**
@@ -15,6 +16,8 @@ export async function prepareStack(env: NodeJS.ProcessEnv, log: (line: string) =
   const temporal = await connectTemporal(config);
   try {
     await registerSearchAttributes(temporal, config.TEMPORAL_NAMESPACE);
+    // The one owner of the Schedules in production (workers write them only in development).
+    log(`schedules: ${(await ensureSchedules(temporal, config)).join(', ')}`);
   } finally {
     await temporal.connection.close();
   }
