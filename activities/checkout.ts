@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { parseDuration } from '../src/domain/time';
 import type { Deps } from '../src/deps';
+import { salesRecorded } from '../src/metrics/worker';
 import { recordCompletedSale, type RecordedSale } from '../src/sales/record-sale';
 import type { CheckoutFailureReason, CheckoutInput, CheckoutSessionFacts } from '../src/temporal/contracts/checkout';
 
@@ -63,6 +64,7 @@ export function createCheckoutActivities(deps: Deps) {
         completedAt: new Date(paidAt),
         holdMs,
       });
+      if (sale.created) salesRecorded.inc();
       log.info({ transactionId: sale.transactionId, created: sale.created }, 'checkout fulfilled');
       return sale;
     },

@@ -22,6 +22,17 @@ import { ffmpegPaths } from '../src/media/ffmpeg-binaries';
 import { objectSize, presignedGetUrl, putFile } from '../src/storage/video-objects';
 import { INGEST_FILE_FAULTS, ingestStageProgressSignal } from '../src/temporal/contracts/ingest';
 import { MEDIA_HEARTBEAT_INTERVAL_MS } from '../src/temporal/shared';
+import { ingestSeconds } from '../src/metrics/worker';
+
+/** Runs one ffmpeg step and adds its wall time to the ingest-seconds counter (what the media pool is sized on). */
+async function timedIngest<T>(step: string, work: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  try {
+    return await work();
+  } finally {
+    ingestSeconds.inc({ step }, (performance.now() - started) / 1000);
+  }
+}
 
 /**
  * ffprobe/ffmpeg work of the video ingest (media pool: CPU-bound, concurrency ≈ cores). ffmpeg reads the
@@ -48,7 +59,11 @@ export function createMediaActivities(deps: Deps) {
   let tools: { ffmpeg: string; ffprobe: string } | undefined;
   // Resolved on first use: a worker that does not serve the media pool needs no ffmpeg.
   const binaries = () =>
-    (tools ??= ffmpegPaths({ FFMPEG_PATH: deps.config.FFMPEG_PATH, FFPROBE_PATH: deps.config.FFPROBE_PATH }));
+    (tools ??= ffmpegPaths({
+      NODE_ENV: deps.config.NODE_ENV,
+      FFMPEG_PATH: deps.config.FFMPEG_PATH,
+      FFPROBE_PATH: deps.config.FFPROBE_PATH,
+    }));
   const sourceUrl = (videoKey: string) => presignedGetUrl(bucket, videoKey, SOURCE_URL_TTL_SECONDS);
 
   return {
@@ -83,9 +98,8 @@ export function createMediaActivities(deps: Deps) {
       try {
         await withTempDir(async (dir) => {
           const file = path.join(dir, 'thumbnail.jpg');
-          await run(binaries().ffmpeg, thumbnailArgs(await sourceUrl(input.videoKey), input.atSeconds, file), {
-            signal,
-          });
+          const args = thumbnailArgs(await sourceUrl(input.videoKey), input.atSeconds, file);
+          await timedIngest('thumbnail', () => run(binaries().ffmpeg, args, { signal }));
           await putFile(bucket, thumbnailKey, file, 'image/jpeg', signal);
         });
       } finally {
@@ -118,10 +132,12 @@ export function createMediaActivities(deps: Deps) {
       try {
         return await withTempDir(async (dir) => {
           const url = await sourceUrl(input.videoKey);
-          await run(binaries().ffmpeg, transcodeArgs(url, planned, dir, { hasAudio: input.hasAudio }), {
-            signal,
-            onProgress,
-          });
+          await timedIngest('transcode', () =>
+            run(binaries().ffmpeg, transcodeArgs(url, planned, dir, { hasAudio: input.hasAudio }), {
+              signal,
+              onProgress,
+            }),
+          );
           const renditions: LessonRendition[] = [];
           const variants = [];
           for (const r of planned) {

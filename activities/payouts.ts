@@ -4,6 +4,7 @@ import type { Deps } from '../src/deps';
 import type { PayPeriod } from '../src/domain/time';
 import { completePayout, failPayout, findDueInstructors, preparePayout } from '../src/payouts/payout-records';
 import { TRANSFER_REJECTED } from '../src/temporal/contracts/payouts';
+import { payoutCents, payoutsMade } from '../src/metrics/worker';
 import { nonRetryableOnDomainError } from './domain-failures';
 
 /** Database steps of the payout run (core pool). */
@@ -82,6 +83,8 @@ export function createPayoutPaymentActivities(deps: Deps) {
           },
           { idempotencyKey: `payout-transfer-${input.payoutId}` },
         );
+        payoutsMade.inc();
+        payoutCents.inc(input.amountCents);
         return { transferId: transfer.id };
       } catch (err) {
         throw transferFailure(err);

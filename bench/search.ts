@@ -180,7 +180,7 @@ async function main(): Promise<void> {
     temporal = await connectTemporal(config);
     // The requests come from many visitors behind a proxy, as a front end's do: the rate limiter runs for
     // every request (its Postgres round trip is part of the server time) without refusing one busy client.
-    const api = buildApi({ ...deps, temporal }, { proxy: true });
+    const api = buildApi({ ...deps, temporal, config: { ...config, TRUST_PROXY: 'true' } });
     const handle = api.app.callback();
     const serverMs = new Map<string, number>();
     server = http.createServer((req, res) => {

@@ -544,6 +544,7 @@ CREATE TABLE transactions (
   refunded_at timestamp with time zone,
   failure_reason character varying(50),
   stripe_refund_id character varying(255),
+  client_ip inet,
   CONSTRAINT transactions_pkey PRIMARY KEY (id),
   CONSTRAINT idx_transactions_checkout_session UNIQUE (stripe_checkout_session_id),
   CONSTRAINT idx_transactions_checkout_workflow UNIQUE (checkout_workflow_id),

@@ -41,7 +41,11 @@ export function createS3(config: Config): S3Client {
   return new S3Client({
     region: config.S3_REGION,
     ...(config.S3_ENDPOINT && { endpoint: config.S3_ENDPOINT, forcePathStyle: true }),
-    credentials: { accessKeyId: config.S3_ACCESS_KEY_ID, secretAccessKey: config.S3_SECRET_ACCESS_KEY },
+    // No static keys: the SDK's default credential chain (environment, profile, IAM role of the task or instance).
+    ...(config.S3_ACCESS_KEY_ID &&
+      config.S3_SECRET_ACCESS_KEY && {
+        credentials: { accessKeyId: config.S3_ACCESS_KEY_ID, secretAccessKey: config.S3_SECRET_ACCESS_KEY },
+      }),
     // Without these, streamed PutObject bodies are sent aws-chunked, which S3-compatible stores may keep verbatim.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
@@ -59,8 +63,29 @@ export function createDeps(config: Config, name: string): Deps {
   };
 }
 
+/** A dependency this process cannot reach: says where it looked and what to start (no stack trace). */
+export class UnreachableError extends Error {
+  constructor(what: string, address: string, hint: string, cause?: unknown) {
+    super(`cannot reach ${what} at ${address}: ${hint}`, { cause });
+    this.name = 'UnreachableError';
+  }
+}
+
+export function temporalUnreachable(config: Config, cause: unknown): UnreachableError {
+  return new UnreachableError(
+    'Temporal',
+    config.TEMPORAL_ADDRESS,
+    config.isProduction
+      ? 'start the Temporal frontend there or set TEMPORAL_ADDRESS'
+      : 'start it (`npm run dev -- --services-only`, or `temporal server start-dev`) or set TEMPORAL_ADDRESS',
+    cause,
+  );
+}
+
 export async function connectTemporal(config: Config): Promise<Client> {
-  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS }).catch((err: unknown) => {
+    throw temporalUnreachable(config, err);
+  });
   return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
 }
 

@@ -7,6 +7,9 @@ import type pino from 'pino';
 import type { ApiDeps } from '../deps';
 import { authMiddleware } from './auth';
 import { buildOpenApiDocument, docsRoutes, type OpenApiDocument } from './docs';
+import { metricsEndpoint, requestMetrics, watchPool } from '../metrics/api';
+import { corsPolicy, securityHeaders } from './http/browser';
+import { clientAddress, proxySettings } from './http/client-address';
 import { problemMiddleware } from './http/problem-middleware';
 import { createRateLimiter } from './rate-limit';
 import type { AppContextExtensions, AppRouter, AppState, RouteModule } from './http/context';
@@ -18,8 +21,6 @@ export type App = Koa<AppState, AppContextExtensions>;
 export interface CreateAppOptions {
   /** Defaults to `routeModules` from ./routes; tests may append their own. */
   routeModules?: RouteModule[];
-  /** Trust X-Forwarded-* (only behind a proxy that sets them). */
-  proxy?: boolean;
 }
 
 export interface Api {
@@ -75,7 +76,11 @@ function jsonBodyParser(): Middleware<AppState> {
 
 export function buildApi(deps: ApiDeps, options: CreateAppOptions = {}): Api {
   const app: App = new Koa<AppState, AppContextExtensions>();
-  app.proxy = options.proxy ?? false;
+  // Behind a load balancer the client's address comes from its header (TRUST_PROXY): rate limits and audit rows use it.
+  const proxy = proxySettings(deps.config);
+  app.proxy = proxy.proxy;
+  app.proxyIpHeader = proxy.proxyIpHeader;
+  app.maxIpsCount = proxy.maxIpsCount;
   app.context.deps = deps;
   app.context.rateLimiter = createRateLimiter(deps.knex, deps.config.RATE_LIMITS_ENABLED);
   // Errors are rendered by problemMiddleware; what reaches Koa (e.g. a stream failing mid-response) is only logged.
@@ -86,7 +91,13 @@ export function buildApi(deps: ApiDeps, options: CreateAppOptions = {}): Api {
   for (const register of options.routeModules ?? defaultRouteModules) register(router, registry, deps);
   docsRoutes(router, registry, deps.config);
 
+  watchPool(deps.knex);
+  app.use(metricsEndpoint());
+  app.use(requestMetrics());
+  app.use(clientAddress(proxy.trust));
   app.use(requestContext(deps.log));
+  app.use(securityHeaders());
+  app.use(corsPolicy(deps.config));
   app.use(problemMiddleware());
   app.use(jsonBodyParser());
   app.use(authMiddleware(deps.config));

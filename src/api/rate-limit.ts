@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Pool } from 'pg';
 import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
 import type { AuthUser } from '../accounts/identity';
+import { rateLimitRefusals } from '../metrics/api';
 import { tooManyRequests } from '../problems/http-problem';
 
 /**
@@ -63,6 +64,7 @@ export function createRateLimiter(knex: Knex, enabled: boolean): RateLimiter {
         await limiters[policy].consume(user ? `user:${user.id}` : `ip:${ip}`);
       } catch (rejection) {
         if (rejection instanceof RateLimiterRes) {
+          rateLimitRefusals.inc({ policy });
           throw tooManyRequests('Too many requests, slow down', Math.max(1, rejection.msBeforeNext / 1000));
         }
         throw rejection;

@@ -6,7 +6,7 @@
  */
 import type { WorkflowStartOptions } from '@temporalio/client';
 import type { Knex } from 'knex';
-import type { Config } from '../config';
+import { frontendUrl, type Config } from '../config';
 import { parseDuration } from '../domain/time';
 import { type CheckoutFailureReason, type CheckoutInput, checkoutWorkflowId } from '../temporal/contracts/checkout';
 import { saleSearchAttributes } from '../temporal/contracts/sale';
@@ -62,6 +62,7 @@ export async function openCheckoutAttempt(
   knex: Knex,
   buyerId: string,
   priced: PricedPurchase,
+  clientIp: string | null = null,
 ): Promise<CheckoutAttempt> {
   const courseId = priced.course.id;
   for (let round = 0; round < 5; round++) {
@@ -82,6 +83,7 @@ export async function openCheckoutAttempt(
         amount_discount_cents: priced.discountCents,
         amount_net_cents: priced.netCents,
         status: 'pending',
+        client_ip: clientIp || null,
         checkout_workflow_id: checkoutWorkflowId(buyerId, courseId, (previous?.n ?? 0) + 1),
       })
       .onConflict()
@@ -150,7 +152,6 @@ export async function loadCheckoutInput(
     );
   if (!row) return undefined;
   const openedAt = new Date(row.created_at);
-  const base = (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/+$/, '');
   return {
     workflowId: row.checkout_workflow_id,
     status: row.status,
@@ -168,8 +169,8 @@ export async function loadCheckoutInput(
       netCents: row.amount_net_cents,
       openedAt: openedAt.toISOString(),
       expiresAt: new Date(openedAt.getTime() + parseDuration(config.CHECKOUT_SESSION_TTL)).toISOString(),
-      successUrl: `${base}/checkout/success?session_id={CHECKOUT_SESSION_ID}`,
-      cancelUrl: `${base}/courses/${row.course_id}?checkout=cancelled`,
+      successUrl: frontendUrl(config, '/checkout/success?session_id={CHECKOUT_SESSION_ID}'),
+      cancelUrl: frontendUrl(config, `/courses/${row.course_id}?checkout=cancelled`),
     },
   };
 }
@@ -189,6 +190,7 @@ export function checkoutStartOptions(
     args: [input],
     workflowIdReusePolicy: 'REJECT_DUPLICATE',
     typedSearchAttributes: saleSearchAttributes(input, { status: 'pending' }),
-    staticSummary: `Checkout of "${input.courseTitle}" by ${input.buyerEmail}`,
+    // Ids only: summaries and search attributes are visible to every Temporal UI user and kept with the history.
+    staticSummary: `Checkout of "${input.courseTitle}" by buyer ${input.buyerId}`,
   };
 }

@@ -85,6 +85,8 @@ export async function beginCheckout(
   buyer: AuthUser,
   courseId: string,
   couponCode: string | undefined,
+  /** The buyer's address (ctx.ip, the client behind a trusted proxy), kept for the purchase audit rows. */
+  clientIp: string | null = null,
 ): Promise<BegunCheckout> {
   const { knex, config, temporal } = deps;
   const course = await loadPurchasableCourse(knex, courseId);
@@ -96,7 +98,7 @@ export async function beginCheckout(
   // Bounded: each round either returns or ends one stale attempt (expired meanwhile, superseded, lost workflow).
   for (let round = 0; round < 3; round++) {
     await assertNotOwned(deps, buyer, course);
-    const attempt = await openCheckoutAttempt(knex, buyer.id, priced);
+    const attempt = await openCheckoutAttempt(knex, buyer.id, priced, clientIp);
     if (!attempt.created && !sameTerms(attempt, priced)) {
       await supersede(deps, attempt);
       continue;

@@ -29,13 +29,22 @@ export interface KnexLogger {
 /** One knex pool per process; objection models are bound to it. */
 export function createKnex(databaseUrl: string, logger?: KnexLogger): Knex {
   const text = (message: unknown) => (typeof message === 'string' ? message : JSON.stringify(message));
-  const log: Knex.Config['log'] = logger && {
+  // Command-line tools: a failed connection reaches the caller, which says where it tried (src/main/run-main.ts);
+  // knex's own copy of it, with a stack trace, is left out, other warnings keep their first line.
+  logger ??= {
+    debug: () => undefined,
+    warn: (message) => {
+      if (!message.startsWith('Acquire connection error')) console.warn(`knex: ${message.split('\n')[0]}`);
+    },
+    error: (message) => console.error(`knex: ${message.split('\n')[0]}`),
+  };
+  const log: Knex.Config['log'] = {
     debug: (message) => logger.debug(text(message)),
     warn: (message) => logger.warn(text(message)),
     error: (message) => logger.error(text(message)),
     deprecate: (method, alternative) => logger.warn(`knex: ${method} is deprecated, use ${alternative}`),
   };
-  const knex = knexFactory({ ...knexConfig(databaseUrl), ...(log && { log }) });
+  const knex = knexFactory({ ...knexConfig(databaseUrl), log });
   Model.knex(knex);
   return knex;
 }

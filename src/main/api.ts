@@ -2,6 +2,8 @@ import http from 'node:http';
 import { createApp } from '../api/app';
 import { loadConfig } from '../config';
 import { closeDeps, connectTemporal, createDeps, type ApiDeps } from '../deps';
+import { lifecycle } from '../api/lifecycle';
+import { parseDuration } from '../domain/time';
 import { runMain } from './run-main';
 
 /** In-flight requests get this long to finish after SIGTERM before connections are cut. */
@@ -27,7 +29,15 @@ async function main(): Promise<void> {
   const shutdown = (signal: NodeJS.Signals): void => {
     if (stopping) return;
     stopping = true;
-    log.info({ signal }, 'shutting down: no new connections, finishing in-flight requests');
+    lifecycle.draining = true;
+    const drainMs = parseDuration(config.SHUTDOWN_DRAIN);
+    log.info(
+      { signal, drainMs },
+      'draining: /readyz answers 503; then no new connections, finishing in-flight requests',
+    );
+    setTimeout(() => close(), drainMs);
+  };
+  const close = (): void => {
     const force = setTimeout(() => {
       log.warn('grace period over, closing remaining connections');
       server.closeAllConnections();

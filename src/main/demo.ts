@@ -1,4 +1,3 @@
-import 'dotenv/config';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,7 +7,7 @@ import { createKnex } from '../db/knex';
 import { runMarketplaceStory, StoryError, type SaleFigures, type StoryResult } from '../demo/marketplace-story';
 import { formatUsd } from '../domain/money';
 import { temporalUiLink } from '../payouts/run';
-import { runMain } from './run-main';
+import { refuseProduction, runMain } from './run-main';
 
 /**
  * `npm run demo`: the whole marketplace story (spec MKT-035) against the RUNNING dev stack, through its HTTP
@@ -29,7 +28,8 @@ const DEMO_ADMIN = {
 const MAX_HOLD_MS = 5 * 60 * 1000;
 
 async function main(): Promise<void> {
-  const config = loadConfig(process.env);
+  const config = loadConfig();
+  refuseProduction(config, 'demo');
   const api = process.env.DEMO_API_URL ?? `http://127.0.0.1:${config.PORT}`;
   const started = Date.now();
   const say = (line: string) => console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(6)}s] ${line}`);

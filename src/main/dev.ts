@@ -1,6 +1,5 @@
-import 'dotenv/config';
 import { ChildProcess } from 'node:child_process';
-import { loadConfig } from '../config';
+import { loadConfig, loadEnvFile } from '../config';
 import { DEFAULT_DATA_DIR, startStack } from '../stack';
 import { prepareStack } from '../stack/bootstrap';
 import { spawnEntry, stopProcess } from '../stack/processes';
@@ -13,6 +12,13 @@ import { MissingToolError } from '../stack/tools';
  * `npm run dev -- --services-only` starts just the real parts (e.g. for running tests against them).
  */
 async function main(): Promise<void> {
+  loadEnvFile();
+  if (process.env.NODE_ENV === 'production') {
+    console.error(
+      '[dev] refused: `npm run dev` starts development services; in production run `npm run api` and `npm run worker`',
+    );
+    process.exit(2);
+  }
   const log = (line: string) => console.log(`[dev] ${line}`);
   const stack = await startStack({ dataDir: DEFAULT_DATA_DIR, persistent: true, ports: 'default', log });
   const env = { ...process.env, ...stack.env };

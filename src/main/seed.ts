@@ -4,7 +4,7 @@ import { createKnex } from '../db/knex';
 import { migrateLatest } from '../db/migrate';
 import { progressBar } from '../seed/progress';
 import { DEFAULT_SEED_NOW, seedEmailDomain, seedMarketplace } from '../seed/seed';
-import { runMain } from './run-main';
+import { refuseProduction, runMain } from './run-main';
 
 const USAGE = `usage: npm run seed -- [--courses 5000] [--seed 1] [--now 2026-11-01T00:00:00Z] [--password 'seed-password']
 
@@ -42,6 +42,7 @@ runMain(async () => {
   const password = option('password') ?? 'seed-password';
 
   const config = loadConfig();
+  refuseProduction(config, 'seed');
   await migrateLatest(config.DATABASE_URL);
   const knex = createKnex(config.DATABASE_URL);
   const bar = progressBar();

@@ -17,6 +17,12 @@ function onPath(binary: string): string | undefined {
 
 /** ffmpeg/ffprobe: FFMPEG_PATH/FFPROBE_PATH, then PATH, then the binaries shipped in the @ffmpeg-installer npm packages. */
 export function ffmpegPaths(env: NodeJS.ProcessEnv = process.env): { ffmpeg: string; ffprobe: string } {
+  if (env.NODE_ENV === 'production' && !(env.FFMPEG_PATH ?? onPath('ffmpeg'))) {
+    // The installer packages are development dependencies; a production image ships the distribution's ffmpeg.
+    throw new Error(
+      'ffmpeg is not on PATH: install it (Debian: apt-get install ffmpeg) or set FFMPEG_PATH/FFPROBE_PATH',
+    );
+  }
   /* eslint-disable @typescript-eslint/no-require-imports -- optional platform packages, loaded lazily */
   const ffmpeg = env.FFMPEG_PATH ?? onPath('ffmpeg') ?? (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;
   const ffprobe =

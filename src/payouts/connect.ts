@@ -4,7 +4,7 @@
  */
 import type { Knex } from 'knex';
 import type Stripe from 'stripe';
-import type { Config } from '../config';
+import { frontendUrl, type Config } from '../config';
 import type { Deps } from '../deps';
 import { formatUsd } from '../domain/money';
 import { enqueueNotification } from '../notifications/outbox';
@@ -20,10 +20,9 @@ export interface ConnectOnboarding {
 }
 
 function onboardingUrls(config: Config): { return_url: string; refresh_url: string } {
-  const base = config.PUBLIC_URL ?? `http://localhost:${config.PORT}`;
   return {
-    return_url: config.CONNECT_RETURN_URL ?? `${base}/instructor/connect/return`,
-    refresh_url: config.CONNECT_REFRESH_URL ?? `${base}/instructor/connect/refresh`,
+    return_url: config.CONNECT_RETURN_URL ?? frontendUrl(config, '/instructor/connect/return'),
+    refresh_url: config.CONNECT_REFRESH_URL ?? frontendUrl(config, '/instructor/connect/refresh'),
   };
 }
 

@@ -19,6 +19,7 @@ export interface CompletedSaleInput {
   completedAt: Date;
   /** Escrow hold: the instructor share becomes payable at completedAt + holdMs. */
   holdMs: number;
+  /** Default: the address the buyer opened the checkout from (transactions.client_ip). */
   ipAddress?: string | null;
 }
 
@@ -72,7 +73,7 @@ export async function recordCompletedSale(knex: Knex, sale: CompletedSaleInput):
       .onConflict('stripe_checkout_session_id')
       .merge({ ...completed, tax_cents: sale.taxCents })
       .where('transactions.status', 'pending')
-      .returning<{ id: string }[]>('id');
+      .returning<{ id: string; client_ip: string | null }[]>(['id', 'client_ip']);
     if (!inserted) return existingSale(trx, sale.stripeCheckoutSessionId);
     const transactionId = inserted.id;
 
@@ -98,7 +99,13 @@ export async function recordCompletedSale(knex: Knex, sale: CompletedSaleInput):
       .returning<{ id: string }[]>('id');
 
     const audit = (action: 'purchase' | 'coupon_applied', metadata: Record<string, unknown>) =>
-      appendAudit(trx, { transactionId, action, actorId: sale.buyerId, metadata, ipAddress: sale.ipAddress ?? null });
+      appendAudit(trx, {
+        transactionId,
+        action,
+        actorId: sale.buyerId,
+        metadata,
+        ipAddress: sale.ipAddress ?? inserted.client_ip,
+      });
     await audit('purchase', {
       courseId: sale.courseId,
       grossCents: sale.grossCents,

@@ -33,6 +33,12 @@ const DEFAULT_PORTS = {
 /** Starts the real parts the system needs (DESIGN §6), skipping any the environment already points at. */
 export async function startStack(opts: StackOptions): Promise<Stack> {
   const env = opts.env ?? process.env;
+  // Embedded Postgres, the Temporal dev server, versitygw and stripe-mock are development parts only.
+  if (env.NODE_ENV === 'production') {
+    throw new Error(
+      'the development stack is never started with NODE_ENV=production; point the settings at real services',
+    );
+  }
   const port = async (name: keyof typeof DEFAULT_PORTS) =>
     opts.ports === 'default' ? DEFAULT_PORTS[name] : freePort();
   const started: Service[] = [];

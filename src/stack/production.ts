@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
 import { Client } from 'pg';
 import { prepareStack } from './bootstrap';
 import { startNginx } from './nginx';
@@ -120,6 +121,13 @@ async function createRoles(superuserUrl: string, secrets: Secrets): Promise<void
   }
 }
 
+async function buildWorkflowBundle(dataDir: string): Promise<string> {
+  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows') });
+  const file = path.join(dataDir, 'workflow-bundle.js');
+  fs.writeFileSync(file, code);
+  return file;
+}
+
 async function becomesReady(url: string, child: ChildProcess, what: string, timeoutMs = 90_000): Promise<void> {
   await waitFor(what, async () => (await fetch(url)).ok, timeoutMs, child);
 }
@@ -204,10 +212,17 @@ export async function startProductionStack(opts: ProductionStackOptions): Promis
       ...opts.appEnv,
     };
     // Only what a deployed process would have: no setting leaks in from the shell that started the stack.
-    const childEnv = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', TMPDIR: os.tmpdir(), ...env };
+    const childEnv: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '',
+      TMPDIR: os.tmpdir(),
+      ...env,
+    };
 
     // Migrations and the bucket, as a deploy's migrate step does; the search attributes came from the setup script.
     await prepareStack(env, log, { searchAttributes: false });
+    // Production workers load a prebuilt workflow bundle (the image's `npm run build:workflows`), never webpack.
+    childEnv.WORKFLOW_BUNDLE_PATH = await buildWorkflowBundle(dataDir);
 
     const worker = async (name: string, pools: string, metricsPort: number): Promise<AppProcess> => {
       const logFile = path.join(dataDir, 'logs', `${name}.log`);
@@ -220,7 +235,13 @@ export async function startProductionStack(opts: ProductionStackOptions): Promis
           return child as ChildProcess;
         },
         async start() {
-          const workerEnv = { ...childEnv, WORKER_POOLS: pools, WORKER_METRICS_PORT: String(metricsPort) };
+          // One scrape target per worker: its /metrics serves ours and the Temporal SDK's (exported on a side port).
+          const workerEnv = {
+            ...childEnv,
+            WORKER_POOLS: pools,
+            WORKER_HEALTH_PORT: String(metricsPort),
+            TEMPORAL_METRICS_BIND: `127.0.0.1:${await freePort()}`,
+          };
           child = spawnEntry('worker.ts', ['--pools', pools], workerEnv, logFile);
           await waitForWorkers(workerEnv, child, logFile, 120_000, pools.startsWith('core') ? 'core' : 'media');
         },

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Client, ScheduleAlreadyRunning, ScheduleOptions, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Config } from '../config';
 import { payoutScheduleOptions } from '../payouts/run';
@@ -43,19 +44,51 @@ export function scheduleDefinitions(config: Config): ScheduleOptions[] {
   ];
 }
 
-/** Creates each Schedule, or brings an existing one up to date: safe on every start-up. */
-export async function ensureSchedules(client: Client, config: Config): Promise<void> {
+/** A fingerprint of a definition, kept in the Schedule's note: a writer with the same definition changes nothing. */
+export function definitionNote(options: ScheduleOptions): string {
+  const hash = createHash('sha256')
+    .update(JSON.stringify({ spec: options.spec, action: options.action, policies: options.policies }))
+    .digest('hex')
+    .slice(0, 16);
+  return `edustream definition ${hash}`;
+}
+
+/**
+ * Creates each Schedule, or brings an existing one up to date when its definition differs (compared by the
+ * fingerprint in its note): safe on every start-up, and during a rolling deploy an old worker restarting does
+ * not rewrite what the new code wrote. Production writes them from one owner, `npm run bootstrap`.
+ */
+export async function ensureSchedules(
+  client: Client,
+  config: Config,
+): Promise<('created' | 'updated' | 'unchanged')[]> {
+  const outcomes: ('created' | 'updated' | 'unchanged')[] = [];
   for (const options of scheduleDefinitions(config)) {
+    const note = definitionNote(options);
     try {
-      await client.schedule.create(options);
+      await client.schedule.create({ ...options, state: { ...options.state, note } });
+      outcomes.push('created');
     } catch (err) {
       if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-      await client.schedule.getHandle(options.scheduleId).update((previous) => ({
+      const handle = client.schedule.getHandle(options.scheduleId);
+      if ((await handle.describe()).state.note === note) {
+        outcomes.push('unchanged');
+        continue;
+      }
+      await handle.update((previous) => ({
         ...previous,
         spec: options.spec,
         action: options.action,
         policies: { ...previous.policies, ...options.policies },
+        state: { ...previous.state, note },
       }));
+      outcomes.push('updated');
     }
   }
+  return outcomes;
+}
+
+/** Whether this worker process writes the Schedules at start: in development yes, in production bootstrap does. */
+export function writesSchedules(config: Config): boolean {
+  return config.WRITE_SCHEDULES ? config.WRITE_SCHEDULES === 'true' : !config.isProduction;
 }

@@ -1,7 +1,10 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
 import { createActivitiesByPool } from '../../activities';
 import type { Config } from '../config';
-import type { Deps } from '../deps';
+import { parseDuration } from '../domain/time';
+import { temporalUnreachable, type Deps } from '../deps';
 import { MEDIA_HEARTBEAT_INTERVAL_MS, Pool, POOLS, taskQueue } from './shared';
 
 export function parsePools(value: string): Pool[] {
@@ -16,11 +19,38 @@ export function parsePools(value: string): Pool[] {
   return pools as Pool[];
 }
 
+/** Where a prebuilt bundle is looked for when WORKFLOW_BUNDLE_PATH is not set (the image builds it there). */
+export const DEFAULT_WORKFLOW_BUNDLE = path.resolve(__dirname, '../../dist/workflow-bundle.js');
+
+/**
+ * Production runs the workflow bundle built with the image (the same code on every replica, no webpack at
+ * start-up); development bundles the sources at each start.
+ */
+function workflowCode(config: Config): Pick<WorkerOptions, 'workflowsPath' | 'workflowBundle'> {
+  const codePath = config.WORKFLOW_BUNDLE_PATH ?? (config.isProduction ? DEFAULT_WORKFLOW_BUNDLE : undefined);
+  if (!codePath) return { workflowsPath: require.resolve('../../workflows') };
+  if (!fs.existsSync(codePath)) throw new Error(`no workflow bundle at ${codePath}: run npm run build:workflows`);
+  return { workflowBundle: { codePath } };
+}
+
+/** How long each pool's running activities may finish after SIGTERM before they are cancelled. */
+export function shutdownOptions(
+  pool: Pool,
+  config: Config,
+): Pick<WorkerOptions, 'shutdownGraceTime' | 'shutdownForceTime'> {
+  const grace = parseDuration(
+    { core: config.SHUTDOWN_GRACE_CORE, payments: config.SHUTDOWN_GRACE_PAYMENTS, media: config.SHUTDOWN_GRACE_MEDIA }[
+      pool
+    ],
+  );
+  return { shutdownGraceTime: grace, shutdownForceTime: grace + parseDuration(config.SHUTDOWN_FORCE_AFTER) };
+}
+
 /** Per-pool worker settings: the pool's concurrency is where each kind of work is bounded. */
 export function poolOptions(pool: Pool, config: Config): Partial<WorkerOptions> {
   switch (pool) {
     case 'core':
-      return { workflowsPath: require.resolve('../../workflows'), maxConcurrentActivityTaskExecutions: 50 };
+      return { ...workflowCode(config), maxConcurrentActivityTaskExecutions: 50 };
     case 'payments':
       // Stripe's live-mode limit is 100 requests/s per account: the whole task queue is throttled to it.
       return {
@@ -42,7 +72,9 @@ export async function createWorkers(
   pools: Pool[],
 ): Promise<{ workers: Worker[]; connection: NativeConnection }> {
   const { config } = deps;
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS }).catch((err: unknown) => {
+    throw temporalUnreachable(config, err);
+  });
   const activities = createActivitiesByPool(deps);
   // A pool with nothing registered yet has no worker (Temporal refuses a worker with no task types).
   const servable = pools.filter((pool) => pool === 'core' || Object.keys(activities[pool]).length > 0);
@@ -54,6 +86,7 @@ export async function createWorkers(
         taskQueue: taskQueue(pool, config.TASK_QUEUE_PREFIX),
         activities: activities[pool],
         ...poolOptions(pool, config),
+        ...shutdownOptions(pool, config),
       }),
     ),
   );

@@ -85,7 +85,13 @@ export const checkoutRoutes: RouteModule = (router, registry, deps) => {
       },
     },
     async (ctx, { body, user }) => {
-      const { attempt, input, priced, session } = await beginCheckout(deps, user, body.courseId, body.couponCode);
+      const { attempt, input, priced, session } = await beginCheckout(
+        deps,
+        user,
+        body.courseId,
+        body.couponCode,
+        ctx.ip,
+      );
       ctx.status = attempt.created ? 201 : 200;
       return {
         checkoutId: attempt.transactionId,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { RouteModule } from '../http/context';
 import { defineRoute } from '../http/define-route';
+import { lifecycle } from '../lifecycle';
 
 /** Each dependency gets this long; a probe that hangs is worse than one that says "no". */
 const CHECK_TIMEOUT_MS = 2_000;
@@ -55,8 +56,8 @@ export const healthRoutes: RouteModule = (router, registry, deps) => {
     {
       method: 'get',
       path: '/readyz',
-      summary: 'Readiness: Postgres and Temporal answer',
-      description: `Each check has a ${CHECK_TIMEOUT_MS} ms budget; 503 names the failing dependency.`,
+      summary: 'Readiness: Postgres and Temporal answer, and the process is not draining',
+      description: `Each check has a ${CHECK_TIMEOUT_MS} ms budget; 503 names the failing dependency, or comes with every check ok while the process drains after SIGTERM.`,
       tags: ['ops'],
       auth: 'public',
       responses: { 200: Readiness, 503: Readiness },
@@ -75,7 +76,7 @@ export const healthRoutes: RouteModule = (router, registry, deps) => {
           log('temporal'),
         ),
       ]);
-      const ready = postgres === 'ok' && temporal === 'ok';
+      const ready = !lifecycle.draining && postgres === 'ok' && temporal === 'ok';
       ctx.status = ready ? 200 : 503;
       ctx.set('Cache-Control', 'no-store');
       return { status: ready ? ('ok' as const) : ('unavailable' as const), checks: { postgres, temporal } };

@@ -2,6 +2,7 @@ import Stripe from 'stripe';
 import { z } from 'zod';
 import { receiveStripeEvent } from '../../webhooks';
 import { badRequest, HttpProblem, unavailable } from '../../problems/http-problem';
+import { webhookEvents } from '../../metrics/api';
 import type { RouteModule } from '../http/context';
 import { defineRoute } from '../http/define-route';
 import { readRawBody } from '../http/raw-body';
@@ -47,7 +48,10 @@ export const webhookRoutes: RouteModule = (router, registry, deps) => {
     },
     async (ctx) => {
       const signature = ctx.get('Stripe-Signature');
-      if (!signature) throw new HttpProblem(401, 'Missing Stripe-Signature header');
+      if (!signature) {
+        webhookEvents.inc({ outcome: 'bad_signature' });
+        throw new HttpProblem(401, 'Missing Stripe-Signature header');
+      }
       const payload = await readRawBody(ctx);
       let event: Stripe.Event;
       try {
@@ -59,8 +63,10 @@ export const webhookRoutes: RouteModule = (router, registry, deps) => {
             { reason: err.message, ip: ctx.ip },
             'SECURITY: rejected a Stripe webhook with a bad signature',
           );
+          webhookEvents.inc({ outcome: 'bad_signature' });
           throw new HttpProblem(401, 'Invalid Stripe signature');
         }
+        webhookEvents.inc({ outcome: 'malformed' });
         throw badRequest('Malformed event payload');
       }
       let outcome: Awaited<ReturnType<typeof receiveStripeEvent>>['outcome'];
@@ -69,8 +75,10 @@ export const webhookRoutes: RouteModule = (router, registry, deps) => {
       } catch (err) {
         // Not handed over (database or Temporal unreachable): not 2xx, so Stripe delivers it again later.
         ctx.state.log.error({ err, eventId: event.id, type: event.type }, 'stripe webhook not handed over');
+        webhookEvents.inc({ outcome: 'unavailable' });
         throw unavailable('The event could not be processed right now; it will be retried', 30);
       }
+      webhookEvents.inc({ outcome });
       ctx.state.log.info({ eventId: event.id, type: event.type, outcome }, 'stripe webhook');
       return { received: true as const, outcome };
     },
