@@ -22,6 +22,7 @@ import {
   VIDEO_PROCESSING_FAILED_MESSAGE,
   wholeSeconds,
   type IngestStage,
+  type VideoLimits,
 } from '../src/domain/video';
 import {
   INGEST_FILE_FAULTS,
@@ -43,6 +44,7 @@ export const PROCESSING_CANCELLED_MESSAGE = 'Processing was cancelled';
 /** Workflows started before the second clean-up sweep existed replay without it. */
 const SWEEP_TWICE_PATCH = 'ingest-cancel-sweep-twice';
 const LATE_UPLOAD_GRACE = '3 seconds';
+const DEFAULT_MEDIA_ATTEMPTS = 3;
 /** The lesson row's percent is written in steps this large (each write is an activity). */
 const PERSIST_STEP_PERCENT = 5;
 
@@ -53,14 +55,21 @@ const PERSIST_STEP_PERCENT = 5;
  * lesson was deleted, or an operator stopped it) kills ffmpeg, then removes whatever was produced — and the
  * original too when the lesson no longer exists.
  */
-export async function videoIngestWorkflow(input: IngestInput): Promise<IngestProgress> {
+export interface VideoIngestInput extends IngestInput {
+  /** The limits in force when the upload was accepted (absent from ingests started before limits existed: the media worker's own). */
+  limits?: VideoLimits;
+  /** Tries of each media step (VIDEO_INGEST_ATTEMPTS; 3 when absent). */
+  mediaAttempts?: number;
+}
+
+export async function videoIngestWorkflow(input: VideoIngestInput): Promise<IngestProgress> {
   const ref = { lessonId: input.lessonId, videoKey: input.videoKey };
   const mediaQueue = siblingQueue(workflowInfo().taskQueue, 'media');
   const mediaRetry: RetryPolicy = {
     initialInterval: '5s',
     backoffCoefficient: 2,
     maximumInterval: '2 minutes',
-    maximumAttempts: 3,
+    maximumAttempts: input.mediaAttempts ?? DEFAULT_MEDIA_ATTEMPTS,
   };
   const { probeVideo } = proxyActivities<MediaActivities>({
     taskQueue: mediaQueue,
@@ -110,7 +119,7 @@ export async function videoIngestWorkflow(input: IngestInput): Promise<IngestPro
     const persisting = persistProgress().catch(() => undefined);
     try {
       enter('probing');
-      const probe = await probeVideo({ videoKey: input.videoKey });
+      const probe = await probeVideo({ videoKey: input.videoKey, ...(input.limits && { limits: input.limits }) });
       enter('transcoding');
       // The thumbnail needs only the probe: it is made alongside the renditions rather than before them.
       const [{ thumbnailKey }, streams] = await allOrNothing([

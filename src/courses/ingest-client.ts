@@ -10,6 +10,7 @@ import {
   type IngestProgress,
 } from '../temporal/shared';
 import type { videoIngestWorkflow } from '../../workflows/ingest';
+import { videoLimits } from '../media/limits';
 
 /** The API's side of the video ingest: start it once per lesson video, ask how far it is, cancel it. */
 
@@ -22,7 +23,7 @@ export async function startIngest(temporal: Client, config: Config, input: Inges
     await temporal.workflow.start<typeof videoIngestWorkflow>('videoIngestWorkflow', {
       taskQueue: taskQueue('core', config.TASK_QUEUE_PREFIX),
       workflowId: workflowId.ingest(input.lessonId),
-      args: [input],
+      args: [{ ...input, limits: videoLimits(config), mediaAttempts: config.VIDEO_INGEST_ATTEMPTS }],
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       typedSearchAttributes: [

@@ -13,6 +13,7 @@ import { refreshTotalDuration } from '../../courses/course-duration';
 import { previewChangeViolation } from '../../domain/courses';
 import { cancelIngest, ingestProgress, startIngest } from '../../courses/ingest-client';
 import { insertLesson, isLessonOrderTaken, lessonOrderTaken, reorderLessons } from '../../courses/lessons';
+import { assertIngestSlot } from '../../courses/ingest-slots';
 import type { ApiDeps } from '../../deps';
 import {
   CONTAINER_CONTENT_TYPES,
@@ -193,11 +194,15 @@ const VIDEO_UPLOAD: UploadKind<{ container: VideoContainer; contentType: string 
   },
 };
 
+const INGEST_SLOTS_DESCRIPTION =
+  'The instructor already has VIDEO_INGESTS_PER_INSTRUCTOR videos being processed (Retry-After says when to try again)';
+
 const expiresAt = (): string => new Date(Date.now() + PRESIGNED_URL_TTL_SECONDS * 1000).toISOString();
 
 export const lessonRoutes: RouteModule = (router, registry, deps) => {
   const bucket: Bucket = { s3: deps.s3, name: deps.config.S3_BUCKET };
   const ingest = new LessonVideos(deps, bucket);
+  const ingestSlots = deps.config.VIDEO_INGESTS_PER_INSTRUCTOR;
   router.use('/api/courses/:id/lessons', drainRefusedUploads, infrastructureUnavailable);
 
   /** The caller manages the course: every lesson is playable to them. */
@@ -231,6 +236,7 @@ export const lessonRoutes: RouteModule = (router, registry, deps) => {
         410: { description: COURSE_ARCHIVED },
         413: { description: MAX_VIDEO_SIZE_MESSAGE },
         415: { description: 'Not multipart/form-data' },
+        429: { description: INGEST_SLOTS_DESCRIPTION },
       },
       openapi: {
         request: {
@@ -263,6 +269,7 @@ export const lessonRoutes: RouteModule = (router, registry, deps) => {
           if (parsed.data.lessonOrder && (await isLessonOrderTaken(deps.knex, course.id, parsed.data.lessonOrder))) {
             throw lessonOrderTaken(parsed.data.lessonOrder);
           }
+          await assertIngestSlot(deps.knex, course.instructor_id, ingestSlots);
           return parsed.data;
         },
       });
@@ -276,6 +283,7 @@ export const lessonRoutes: RouteModule = (router, registry, deps) => {
         lesson = await deps.knex.transaction(async (trx) => {
           const current = await manageCourse(trx, course.id, user, { forUpdate: true }); // still ours, not archived meanwhile
           assertNewLessonMayBePreview(current, video.fields.isPreview);
+          await assertIngestSlot(trx, current.instructor_id, ingestSlots, { lock: true });
           return insertLesson(trx, {
             courseId: course.id,
             ...video.fields,
@@ -313,12 +321,14 @@ export const lessonRoutes: RouteModule = (router, registry, deps) => {
         409: { description: 'The lesson order is taken' },
         410: { description: COURSE_ARCHIVED },
         413: { description: MAX_VIDEO_SIZE_MESSAGE },
+        429: { description: INGEST_SLOTS_DESCRIPTION },
       },
     },
     async (ctx, { params, body, user }) => {
       if (body.sizeBytes > MAX_VIDEO_BYTES) throw payloadTooLarge(MAX_VIDEO_SIZE_MESSAGE);
       const course = await manageCourse(deps.knex, params.id, user);
       assertNewLessonMayBePreview(course, body.isPreview);
+      await assertIngestSlot(deps.knex, course.instructor_id, ingestSlots); // checked again, and claimed, on completion
       const container: VideoContainer = body.contentType === 'video/quicktime' ? 'mov' : 'mp4';
       const key = videoObjectKey(course.id, randomUUID(), container);
       const { UploadId } = await deps.s3.send(
@@ -373,12 +383,17 @@ export const lessonRoutes: RouteModule = (router, registry, deps) => {
       forbiddenMessage: 'Only instructors can upload videos',
       params: LessonParams,
       body: PartsBody,
-      responses: { 200: PartUrlsSchema, 409: { description: 'The lesson has no upload in progress' } },
+      responses: {
+        200: PartUrlsSchema,
+        400: { description: 'A part number beyond the upload’s part count' },
+        409: { description: 'The lesson has no upload in progress' },
+      },
     },
     async (_ctx, { params, body, user }) => {
       const { lesson } = await manageLesson(deps.knex, params, user);
       if (!lesson.video_upload_id || !lesson.video_key) throw conflict('The lesson has no upload in progress');
       const { video_key: key, video_upload_id: uploadId } = lesson;
+      assertPartsOfUpload(lesson, body.partNumbers, 'partNumbers');
       const parts = await Promise.all(
         [...new Set(body.partNumbers)].map(async (partNumber) => ({
           partNumber,
@@ -412,8 +427,9 @@ export const lessonRoutes: RouteModule = (router, registry, deps) => {
       body: CompleteBody,
       responses: {
         200: LessonSchema,
-        400: { description: UNSUPPORTED_VIDEO_MESSAGE },
+        400: { description: `${UNSUPPORTED_VIDEO_MESSAGE}, parts beyond the upload, or a size other than declared` },
         413: { description: MAX_VIDEO_SIZE_MESSAGE },
+        429: { description: `${INGEST_SLOTS_DESCRIPTION}; the stored video waits, complete again later` },
       },
     },
     async (_ctx, { params, body, user }) => {
@@ -636,6 +652,11 @@ class LessonVideos {
     if (size === undefined) {
       if (!lesson.video_upload_id) throw conflict('The lesson has no upload in progress');
       if (!parts?.length) throw badRequest('parts are required to complete the upload', { field: 'parts', in: 'body' });
+      assertPartsOfUpload(
+        lesson,
+        parts.map((p) => p.partNumber),
+        'parts',
+      );
       await this.deps.s3
         .send(
           new CompleteMultipartUploadCommand({
@@ -661,10 +682,24 @@ class LessonVideos {
       if (size === undefined) throw conflict('The upload is no longer in progress; start a new one');
     }
     if (size > MAX_VIDEO_BYTES) return this.refuse(lesson, payloadTooLarge(MAX_VIDEO_SIZE_MESSAGE));
+    if (lesson.video_size_bytes !== null && size !== lesson.video_size_bytes) {
+      return this.refuse(
+        lesson,
+        badRequest(`The uploaded file is ${size} bytes, but ${lesson.video_size_bytes} were declared; upload it again`),
+      );
+    }
     if (!(await this.isVideo(key, size))) return this.refuse(lesson, badRequest(UNSUPPORTED_VIDEO_MESSAGE));
-    await CourseLesson.query(this.deps.knex)
-      .findById(lesson.id)
-      .patch({ video_upload_id: null, video_size_bytes: size });
+    // Claims an ingest slot: refused (429), the lesson keeps its stored video and completing again later starts it.
+    await this.deps.knex.transaction(async (trx) => {
+      const { instructor_id } = await trx('courses')
+        .where({ id: lesson.course_id })
+        .first<{ instructor_id: string }>('instructor_id');
+      await assertIngestSlot(trx, instructor_id, this.deps.config.VIDEO_INGESTS_PER_INSTRUCTOR, {
+        lock: true,
+        exceptLessonId: lesson.id,
+      });
+      await CourseLesson.query(trx).findById(lesson.id).patch({ video_upload_id: null, video_size_bytes: size });
+    });
     return this.begin(lesson);
   }
 
@@ -692,6 +727,20 @@ class LessonVideos {
       .findById(lesson.id)
       .patch({ video_status: 'failed', failure_reason: problem.detail ?? problem.message, video_upload_id: null });
     throw problem;
+  }
+}
+
+/** Part numbers of a direct upload run from 1 to the count its declared size needs (`upload.partCount`); others are 400. */
+function assertPartsOfUpload(lesson: CourseLesson, partNumbers: number[], field: string): void {
+  const declared = lesson.video_size_bytes;
+  if (declared === null) return;
+  const partCount = Math.ceil(declared / partSizeFor(declared));
+  const beyond = partNumbers.find((n) => n > partCount);
+  if (beyond !== undefined) {
+    throw badRequest(`Part ${beyond} is beyond this upload: a file of ${declared} bytes has ${partCount} part(s)`, {
+      field,
+      in: 'body',
+    });
   }
 }
 
