@@ -87,14 +87,17 @@ export async function videoIngestWorkflow(input: VideoIngestInput): Promise<Inge
   });
 
   let progress: IngestProgress = { stage: 'queued', percent: 0 };
+  /** The Temporal UI's "current details": stage and percent (the static summary names the lesson and course). */
+  const show = (): void => setCurrentDetails(describeIngest(progress));
   const enter = (stage: IngestStage): void => {
     progress = { stage, percent: Math.max(progress.percent, ingestPercent(stage)) };
-    setCurrentDetails(`Lesson ${input.lessonId}: ${stage}`);
+    show();
   };
   setHandler(ingestProgressQuery, () => progress);
   setHandler(ingestStageProgressSignal, ({ stage, stagePercent }) => {
-    if (stage === progress.stage)
-      progress = { stage, percent: Math.max(progress.percent, ingestPercent(stage, stagePercent)) };
+    if (stage !== progress.stage) return;
+    progress = { stage, percent: Math.max(progress.percent, ingestPercent(stage, stagePercent)) };
+    show();
   });
 
   let finished = false;
@@ -148,7 +151,7 @@ export async function videoIngestWorkflow(input: VideoIngestInput): Promise<Inge
         return progress;
       }
       progress = { stage: 'ready', percent: 100 };
-      setCurrentDetails(`Lesson ${input.lessonId}: ready`);
+      show();
       return progress;
     } finally {
       finished = true;
@@ -178,11 +181,17 @@ export async function videoIngestWorkflow(input: VideoIngestInput): Promise<Inge
     const reason = fileFault ?? VIDEO_PROCESSING_FAILED_MESSAGE;
     await core.failIngest({ ...ref, reason });
     progress = { stage: 'failed', percent: progress.percent, failureReason: reason };
-    setCurrentDetails(`Lesson ${input.lessonId}: failed — ${reason}`);
+    show();
     // The file's fault is an outcome, not an operational failure; anything else stays visible as a failed workflow.
     if (fileFault) return progress;
     throw err;
   }
+}
+
+/** `**transcoding** · 45%`, `**failed** · <reason>`. */
+export function describeIngest(progress: IngestProgress): string {
+  const status = progress.failureReason ?? `${progress.percent}%`;
+  return `**${progress.stage}** · ${status}`;
 }
 
 /** Runs steps side by side; when one fails, the others are cancelled and awaited before the failure propagates. */

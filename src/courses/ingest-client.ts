@@ -18,7 +18,21 @@ import { videoLimits } from '../media/limits';
  * Starts the lesson's ingest; a repeated call (a retried `complete`, a double click) lands on the same
  * workflow, whether it is still running or already finished — a lesson's video is ingested once.
  */
-export async function startIngest(temporal: Client, config: Config, input: IngestInput): Promise<void> {
+/** What operators see of an ingest in the Temporal UI besides its ids: whose it is and what it is called. */
+export interface IngestLabels {
+  instructorId: string;
+  lessonTitle: string;
+  courseTitle: string;
+}
+
+const quoted = (title: string): string => `“${title.length > 80 ? `${title.slice(0, 79)}…` : title}”`;
+
+export async function startIngest(
+  temporal: Client,
+  config: Config,
+  input: IngestInput,
+  labels: IngestLabels,
+): Promise<void> {
   try {
     await temporal.workflow.start<typeof videoIngestWorkflow>('videoIngestWorkflow', {
       taskQueue: taskQueue('core', config.TASK_QUEUE_PREFIX),
@@ -29,8 +43,10 @@ export async function startIngest(temporal: Client, config: Config, input: Inges
       typedSearchAttributes: [
         { key: searchAttributes.courseId, value: input.courseId },
         { key: searchAttributes.lessonId, value: input.lessonId },
+        { key: searchAttributes.instructorId, value: labels.instructorId },
       ],
-      staticSummary: `Video ingest of lesson ${input.lessonId} (course ${input.courseId})`,
+      staticSummary: `Video ingest of lesson ${quoted(labels.lessonTitle)} in course ${quoted(labels.courseTitle)}`,
+      staticDetails: `Lesson \`${input.lessonId}\` · course \`${input.courseId}\` · instructor \`${labels.instructorId}\` · original \`${input.videoKey}\``,
     });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) return;

@@ -53,6 +53,12 @@ afterAll(async () => {
 
 const draftCourse = () => createCourse(api.deps.knex, instructor.id, { status: 'draft' });
 
+/** The ingest's "current details" as the Temporal UI shows them (the SDK's built-in metadata query). */
+async function currentDetails(lessonId: string): Promise<string | undefined> {
+  const handle = api.deps.temporal.workflow.getHandle(workflowId.ingest(lessonId));
+  return (await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata')).currentDetails;
+}
+
 async function readObject(key: string): Promise<Buffer> {
   const res = await api.deps.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   return Buffer.from(await res.Body!.transformToByteArray());
@@ -96,14 +102,19 @@ describe('streamed upload (POST /api/courses/:id/lessons)', () => {
     const detail = await api.request.get(`/api/courses/${course.id}`).set(instructor.auth);
     expect(detail.body.totalDurationMinutes).toBe(1);
 
-    const ingest = await api.deps.temporal.workflow.getHandle(workflowId.ingest(created.id)).describe();
+    const handle = api.deps.temporal.workflow.getHandle(workflowId.ingest(created.id));
+    const ingest = await handle.describe();
     expect(ingest.status.name).toBe('COMPLETED');
     expect(ingest.typedSearchAttributes.getAll().map((p) => [p.key.name, p.value])).toEqual(
       expect.arrayContaining([
         ['EduCourseId', course.id],
         ['EduLessonId', created.id],
+        ['EduInstructorId', instructor.id],
       ]),
     );
+    // What an operator sees in the Temporal UI: which lesson of which course, and how far it got.
+    expect(await ingest.staticSummary()).toBe(`Video ingest of lesson “Intro” in course “${course.title}”`);
+    expect(await currentDetails(created.id)).toBe('**ready** · 100%');
   });
 
   it('accepts MOV and keys it as .mov', async () => {
@@ -199,6 +210,7 @@ describe('streamed upload (POST /api/courses/:id/lessons)', () => {
     expect(lesson.video.failureReason).toBe(UNREADABLE_VIDEO);
     const handle = api.deps.temporal.workflow.getHandle(workflowId.ingest(res.body.id));
     expect(await handle.result()).toMatchObject({ stage: 'failed', failureReason: lesson.video.failureReason });
+    expect(await currentDetails(res.body.id)).toBe(`**failed** · ${UNREADABLE_VIDEO}`);
     const history = await handle.fetchHistory();
     const probeAttempts = (history.events ?? [])
       .filter((e) => e.activityTaskStartedEventAttributes)
@@ -383,6 +395,7 @@ describe('cancelling an ingest', () => {
   it('by an operator kills ffmpeg, fails the lesson with a reason and removes what was produced', async () => {
     const course = await draftCourse();
     const lessonId = await lessonInTranscoding(course.id);
+    expect(await currentDetails(lessonId)).toMatch(/^\*\*transcoding\*\* · \d+%$/);
     const handle = api.deps.temporal.workflow.getHandle(workflowId.ingest(lessonId));
     await handle.cancel();
     await expect(handle.result()).rejects.toThrow();

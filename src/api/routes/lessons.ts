@@ -622,11 +622,17 @@ class LessonVideos {
   async begin(lesson: CourseLesson): Promise<CourseLesson> {
     if (!lesson.video_key) throw new Error(`lesson ${lesson.id} has no video`);
     try {
-      await startIngest(this.deps.temporal, this.deps.config, {
-        lessonId: lesson.id,
-        courseId: lesson.course_id,
-        videoKey: lesson.video_key,
-      });
+      const course = await this.deps
+        .knex('courses')
+        .where({ id: lesson.course_id })
+        .first<{ title: string; instructor_id: string }>('title', 'instructor_id');
+      if (!course) throw new Error(`lesson ${lesson.id} has no course`);
+      await startIngest(
+        this.deps.temporal,
+        this.deps.config,
+        { lessonId: lesson.id, courseId: lesson.course_id, videoKey: lesson.video_key },
+        { instructorId: course.instructor_id, lessonTitle: lesson.title, courseTitle: course.title },
+      );
     } catch (err) {
       // The video is stored and the lesson exists (awaiting its processing): completing again starts it.
       this.deps.log.warn({ err, lessonId: lesson.id }, 'could not start the video ingest');
