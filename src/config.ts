@@ -47,8 +47,8 @@ const schema = z.object({
   VIDEO_MAX_FPS: z.coerce.number().positive().default(60),
   /** The whole file's average (video and audio): 100 Mbit/s is above any delivery codec at 4K60. */
   VIDEO_MAX_BITRATE_KBPS: z.coerce.number().int().positive().default(100_000),
-  /** Videos of one instructor stored and being processed at once; another upload is refused (429) until one is done. */
-  VIDEO_INGESTS_PER_INSTRUCTOR: z.coerce.number().int().positive().default(3),
+  /** Videos of one instructor stored and being processed at once (a course's worth); more are refused (429) until one is done. */
+  VIDEO_INGESTS_PER_INSTRUCTOR: z.coerce.number().int().positive().default(10),
   /** Tries of each media step (probe, thumbnail, renditions) of one ingest: a video that keeps failing stops costing. */
   VIDEO_INGEST_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
   ESCROW_HOLD: duration.default('7d'),

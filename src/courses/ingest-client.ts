@@ -32,6 +32,7 @@ export async function startIngest(
   config: Config,
   input: IngestInput,
   labels: IngestLabels,
+  options: { rerun?: boolean } = {},
 ): Promise<void> {
   try {
     await temporal.workflow.start<typeof videoIngestWorkflow>('videoIngestWorkflow', {
@@ -39,7 +40,8 @@ export async function startIngest(
       workflowId: workflowId.ingest(input.lessonId),
       args: [{ ...input, limits: videoLimits(config), mediaAttempts: config.VIDEO_INGEST_ATTEMPTS }],
       workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      // A rerun (retrying a failed ingest) is a new run under the same id, so progress and cancellation find it.
+      workflowIdReusePolicy: options.rerun ? 'ALLOW_DUPLICATE' : 'REJECT_DUPLICATE',
       typedSearchAttributes: [
         { key: searchAttributes.courseId, value: input.courseId },
         { key: searchAttributes.lessonId, value: input.lessonId },
@@ -60,6 +62,16 @@ export async function ingestProgress(temporal: Client, lessonId: string): Promis
     return await temporal.workflow.getHandle(workflowId.ingest(lessonId)).query(ingestProgressQuery);
   } catch {
     return undefined;
+  }
+}
+
+/** Whether the lesson's ingest workflow is still running (it may be finishing its clean-up after writing the outcome). */
+export async function isIngestRunning(temporal: Client, lessonId: string): Promise<boolean> {
+  try {
+    return (await temporal.workflow.getHandle(workflowId.ingest(lessonId)).describe()).status.name === 'RUNNING';
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
   }
 }
 

@@ -11,7 +11,7 @@ import type { Middleware } from 'koa';
 import { z } from 'zod';
 import { refreshTotalDuration } from '../../courses/course-duration';
 import { previewChangeViolation } from '../../domain/courses';
-import { cancelIngest, ingestProgress, startIngest } from '../../courses/ingest-client';
+import { cancelIngest, ingestProgress, isIngestRunning, startIngest } from '../../courses/ingest-client';
 import { insertLesson, isLessonOrderTaken, lessonOrderTaken, reorderLessons } from '../../courses/lessons';
 import { assertIngestSlot } from '../../courses/ingest-slots';
 import type { ApiDeps } from '../../deps';
@@ -443,6 +443,32 @@ export const lessonRoutes: RouteModule = (router, registry, deps) => {
     router,
     registry,
     {
+      method: 'post',
+      path: '/api/courses/:id/lessons/:lessonId/video/retry',
+      summary: 'Process a failed lesson video again, from the stored original',
+      description:
+        'For a lesson whose video is `failed` and whose original is still stored (the processing failed, was ' +
+        'cancelled, or the video was over a limit since raised): no re-upload. The lesson becomes `processing`.',
+      tags: ['lessons'],
+      auth: ['instructor', 'admin'],
+      forbiddenMessage: 'Only instructors can process videos',
+      params: LessonParams,
+      responses: {
+        200: LessonSchema,
+        409: { description: 'The video has not failed, its original is gone, or the last processing is finishing' },
+        429: { description: INGEST_SLOTS_DESCRIPTION },
+      },
+    },
+    async (_ctx, { params, user }) => {
+      const { course, lesson } = await manageLesson(deps.knex, params, user);
+      return toLessonResponse(await ingest.retry(lesson, course.instructor_id), bucket, managerView(course, user));
+    },
+  );
+
+  defineRoute(
+    router,
+    registry,
+    {
       method: 'get',
       path: '/api/courses/:id/lessons/:lessonId',
       summary: 'A lesson, with live processing progress while its video is processed',
@@ -620,19 +646,8 @@ class LessonVideos {
    * so a crash between the two steps leaves nothing inconsistent; only `awaiting_upload` changes here.
    */
   async begin(lesson: CourseLesson): Promise<CourseLesson> {
-    if (!lesson.video_key) throw new Error(`lesson ${lesson.id} has no video`);
     try {
-      const course = await this.deps
-        .knex('courses')
-        .where({ id: lesson.course_id })
-        .first<{ title: string; instructor_id: string }>('title', 'instructor_id');
-      if (!course) throw new Error(`lesson ${lesson.id} has no course`);
-      await startIngest(
-        this.deps.temporal,
-        this.deps.config,
-        { lessonId: lesson.id, courseId: lesson.course_id, videoKey: lesson.video_key },
-        { instructorId: course.instructor_id, lessonTitle: lesson.title, courseTitle: course.title },
-      );
+      await this.start(lesson);
     } catch (err) {
       // The video is stored and the lesson exists (awaiting its processing): completing again starts it.
       this.deps.log.warn({ err, lessonId: lesson.id }, 'could not start the video ingest');
@@ -707,6 +722,63 @@ class LessonVideos {
       await CourseLesson.query(trx).findById(lesson.id).patch({ video_upload_id: null, video_size_bytes: size });
     });
     return this.begin(lesson);
+  }
+
+  private async start(lesson: CourseLesson, options: { rerun?: boolean } = {}): Promise<void> {
+    if (!lesson.video_key) throw new Error(`lesson ${lesson.id} has no video`);
+    const course = await this.deps
+      .knex('courses')
+      .where({ id: lesson.course_id })
+      .first<{ title: string; instructor_id: string }>('title', 'instructor_id');
+    if (!course) throw new Error(`lesson ${lesson.id} has no course`);
+    await startIngest(
+      this.deps.temporal,
+      this.deps.config,
+      { lessonId: lesson.id, courseId: lesson.course_id, videoKey: lesson.video_key },
+      { instructorId: course.instructor_id, lessonTitle: lesson.title, courseTitle: course.title },
+      options,
+    );
+  }
+
+  /**
+   * Processes a failed lesson's stored original again (no re-upload): after a worker outage, an operator's
+   * cancellation, or limits raised since. It takes an ingest slot like an upload; 409 when the original is gone.
+   */
+  async retry(lesson: CourseLesson, instructorId: string): Promise<CourseLesson> {
+    if (lesson.video_status !== 'failed') {
+      throw conflict(`Only a video whose processing failed can be processed again; this one is ${lesson.video_status}`);
+    }
+    if (!lesson.video_key || lesson.video_upload_id || (await objectSize(this.bucket, lesson.video_key)) === undefined)
+      throw conflict('The original video is no longer stored; upload it again');
+    if (await isIngestRunning(this.deps.temporal, lesson.id)) {
+      throw conflict('The last processing is still finishing; retry in a few seconds', {
+        headers: { 'Retry-After': '5' },
+      });
+    }
+    const previous = { video_status: lesson.video_status, failure_reason: lesson.failure_reason };
+    await this.deps.knex.transaction(async (trx) => {
+      const claimed = await CourseLesson.query(trx)
+        .findById(lesson.id)
+        .where({ video_status: 'failed', video_key: lesson.video_key })
+        .forUpdate();
+      if (!claimed) throw conflict('The lesson changed meanwhile; reload it');
+      await assertIngestSlot(trx, instructorId, this.deps.config.VIDEO_INGESTS_PER_INSTRUCTOR, {
+        lock: true,
+        exceptLessonId: lesson.id,
+      });
+      await claimed.$query(trx).patch({ video_status: 'processing', failure_reason: null, processing_percent: 0 });
+    });
+    try {
+      await this.start(lesson, { rerun: true });
+    } catch (err) {
+      await CourseLesson.query(this.deps.knex)
+        .findById(lesson.id)
+        .where({ video_status: 'processing' })
+        .patch(previous);
+      this.deps.log.warn({ err, lessonId: lesson.id }, 'could not start the video ingest again');
+      throw unavailable(VIDEO_PROCESSING_FAILED_MESSAGE, 5);
+    }
+    return (await CourseLesson.query(this.deps.knex).findById(lesson.id)) ?? lesson;
   }
 
   /** Whether a stored object of `size` bytes begins as an MP4/MOV file does (the check both upload paths end with). */
