@@ -2,7 +2,9 @@
 // Everywhere: promises must be awaited/handled (no-floating-promises, no-misused-promises).
 // Workflow code (workflows/**) and the pure domain rules it imports (src/domain/**) run inside the
 // Temporal workflow sandbox and must stay deterministic: no Node built-ins, no I/O libraries, no
-// activity implementations (types only), no clock, no randomness, no timers, no `process`.
+// activity implementations (types only), no clock, no randomness, no timers, no `process`; workflows import only
+// from an allow-list. Layers point one way: activities and services never import src/api, src/main, src/stack;
+// src/domain never imports src/models.
 import { builtinModules } from 'node:module';
 import { defineConfig } from 'eslint/config';
 import js from '@eslint/js';
@@ -44,6 +46,33 @@ const sandboxRestrictedImports = {
     },
   ],
 };
+
+/** Layers point one way: the API, the bootstrap and the dev stack use the services, never the reverse. */
+const outerLayers = {
+  regex: '^(\\.\\./)+(src/)?(api|stack|main)(/|$)',
+  message:
+    'Services and activities must not depend on the API (src/api), the entry points (src/main) or the dev stack (src/stack): move what both need into a service module (src/problems, src/accounts, src/domain, ...).',
+};
+
+/** Domain rules are plain data and functions: vocabularies live in src/domain/statuses.ts, not in the models. */
+const noModels = {
+  regex: '(^|/)models(/|$)',
+  message: 'src/domain must not import src/models (status vocabularies are in src/domain/statuses.ts).',
+};
+
+/**
+ * Workflow code imports only what is known to be deterministic: the workflow SDK, the domain rules, the workflow
+ * contracts and task queues (src/temporal/contracts, src/temporal/shared.ts), sibling workflows, and activities
+ * as types.
+ */
+const workflowAllowList = {
+  regex:
+    '^(?!@temporalio/(workflow|common)$|\\.\\./src/domain/|\\.\\./src/temporal/(contracts/|shared$)|\\./|\\.\\./activities(/|$)).*',
+  message:
+    'Workflow code may import only @temporalio/workflow, @temporalio/common, src/domain, src/temporal/contracts, src/temporal/shared, sibling workflows, and activities as types.',
+};
+
+const withPatterns = (...patterns) => ({ patterns: [...sandboxRestrictedImports.patterns, ...patterns] });
 
 const deterministic = 'is not deterministic in workflow code';
 
@@ -102,9 +131,19 @@ export default defineConfig(
     languageOptions: { sourceType: 'commonjs' },
   },
 
-  // Deterministic sandbox code.
+  // Service layers and activities: nothing from the API, the entry points or the dev stack.
   {
-    files: ['workflows/**/*.ts', 'src/domain/**/*.ts'],
+    files: ['activities/**/*.ts', 'src/**/*.ts'],
+    ignores: ['src/api/**', 'src/main/**', 'src/stack/**', 'src/demo/**', 'src/seed/**'],
+    rules: {
+      'no-restricted-imports': 'off',
+      '@typescript-eslint/no-restricted-imports': ['error', { patterns: [outerLayers] }],
+    },
+  },
+
+  // Deterministic sandbox code: workflows and everything the workflow bundle imports.
+  {
+    files: ['workflows/**/*.ts', 'src/domain/**/*.ts', 'src/temporal/contracts/**/*.ts', 'src/temporal/shared.ts'],
     rules: {
       'no-restricted-imports': 'off',
       '@typescript-eslint/no-restricted-imports': ['error', sandboxRestrictedImports],
@@ -159,5 +198,17 @@ export default defineConfig(
         { name: 'require', message: 'Use static imports in workflow code.' },
       ],
     },
+  },
+  {
+    files: ['src/domain/**/*.ts', 'src/temporal/contracts/**/*.ts', 'src/temporal/shared.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', withPatterns(outerLayers)] },
+  },
+  {
+    files: ['src/domain/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', withPatterns(outerLayers, noModels)] },
+  },
+  {
+    files: ['workflows/**/*.ts'],
+    rules: { '@typescript-eslint/no-restricted-imports': ['error', withPatterns(workflowAllowList)] },
   },
 );

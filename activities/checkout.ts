@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import { parseDuration } from '../src/domain/time';
 import type { Deps } from '../src/deps';
 import { recordCompletedSale, type RecordedSale } from '../src/sales/record-sale';
-import type { CheckoutFailureReason, CheckoutInput, CheckoutSessionFacts } from '../src/temporal/shared';
+import type { CheckoutFailureReason, CheckoutInput, CheckoutSessionFacts } from '../src/temporal/contracts/checkout';
 
 export interface FulfilCheckoutInput {
   input: CheckoutInput;

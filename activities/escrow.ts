@@ -8,7 +8,7 @@ import {
   unfreezeShare,
   type ShareSnapshot,
 } from '../src/sales/shares';
-import type { DisputeClosed, DisputeOpened } from '../src/temporal/shared';
+import type { DisputeClosed, DisputeOpened } from '../src/temporal/contracts/escrow';
 import { nonRetryableOnDomainError } from './domain-failures';
 
 export type { ShareSnapshot } from '../src/sales/shares';

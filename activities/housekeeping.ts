@@ -1,31 +1,9 @@
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import type { Knex } from 'knex';
-import { IDEMPOTENCY_LEASE_SECONDS } from '../src/api/route';
+import { HOUSEKEEPING_RETENTION, IDEMPOTENCY_LEASE_SECONDS } from '../src/domain/retention';
 import type { Deps } from '../src/deps';
-import { HOUSEKEEPING_TABLES, type HousekeepingTable, type SweepResult } from '../src/temporal/shared';
-
-/**
- * How long rows outlive their use, per swept table. "Now" is always the database's `now()`, never a worker's clock.
- *  - idempotency_keys: deleted once `expires_at` (claim + 24 h, the replay window the API promises) has passed,
- *    exactly when the API itself would forget the key — except a key still in progress under a live lease
- *    (`response_status` NULL, claimed or taken over less than IDEMPOTENCY_LEASE_SECONDS ago): its request may
- *    still be running and will write its response into that row.
- *  - rate_limits: deleted an hour after the counter's window ended (`expire`, ms since epoch). An expired
- *    counter counts nothing (the limiter resets it in place on the next request); the hour, as in
- *    rate-limiter-flexible's own sweeper, covers API clocks that are a little off (they write `expire`) and
- *    spares a returning visitor's row. A row with no `expire` (never expires) is kept.
- *  - stripe_events: the webhook inbox dedupes redeliveries by event id. Stripe retries a webhook for 3 days and
- *    keeps an event (retrievable, resendable) for 30; a handled event is deleted after 90 days, when nothing
- *    can deliver it again. An event never handled (`handled_at` NULL) is kept: it is a hand-over that failed.
- * Not swept: `notifications`. A sent row's `dedupe_key` is what stops a writer that runs again from mailing twice,
- * and some writers can run again long after (a payout run rerun for a past period, once Temporal has forgotten its
- * children, re-inserts `payout-connect-required:<instructor>:<period>`); there is no age after which that is safe.
- */
-export const HOUSEKEEPING_RETENTION = {
-  rateLimitGraceMs: 60 * 60 * 1000,
-  stripeEventDays: 90,
-} as const;
+import { HOUSEKEEPING_TABLES, type HousekeepingTable, type SweepResult } from '../src/temporal/contracts/housekeeping';
 
 /** Upper bound on `batchSize`: one statement, one short transaction, a few milliseconds of row locks. */
 export const MAX_SWEEP_BATCH_SIZE = 10_000;

@@ -19,9 +19,10 @@ import {
 import { masterPlaylist, mediaPlaylistStats } from '../src/media/hls';
 import { videoLimits } from '../src/media/limits';
 import type { LessonRendition } from '../src/models/CourseLesson';
-import { ffmpegPaths } from '../src/stack/tools';
+import { ffmpegPaths } from '../src/media/ffmpeg-binaries';
 import { objectSize, presignedGetUrl, putFile } from '../src/storage/video-objects';
-import { INGEST_FILE_FAULTS, ingestStageProgressSignal, MEDIA_HEARTBEAT_INTERVAL_MS } from '../src/temporal/shared';
+import { INGEST_FILE_FAULTS, ingestStageProgressSignal } from '../src/temporal/contracts/ingest';
+import { MEDIA_HEARTBEAT_INTERVAL_MS } from '../src/temporal/shared';
 
 /**
  * ffprobe/ffmpeg work of the video ingest (media pool: CPU-bound, concurrency ≈ cores). ffmpeg reads the

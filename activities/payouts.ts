@@ -3,7 +3,7 @@ import Stripe from 'stripe';
 import type { Deps } from '../src/deps';
 import type { PayPeriod } from '../src/domain/time';
 import { completePayout, failPayout, findDueInstructors, preparePayout } from '../src/payouts/payout-records';
-import { TRANSFER_REJECTED } from '../src/temporal/shared';
+import { TRANSFER_REJECTED } from '../src/temporal/contracts/payouts';
 import { nonRetryableOnDomainError } from './domain-failures';
 
 /** Database steps of the payout run (core pool). */

@@ -6,7 +6,8 @@ import type { Deps } from '../src/deps';
 import { enqueueNotification } from '../src/notifications/outbox';
 import type { RevenueRecordStatus } from '../src/models/RevenueRecord';
 import { cancelOrClawBack, undoCancelOrClawBack } from '../src/sales/shares';
-import type { RefundFailureCode, RefundResult, RefundSource, SaleRefunded } from '../src/temporal/shared';
+import type { SaleRefunded } from '../src/temporal/contracts/escrow';
+import type { RefundFailureCode, RefundResult, RefundSource } from '../src/temporal/contracts/refund';
 import { nonRetryableOnDomainError } from './domain-failures';
 
 export interface RefundAttempt {

@@ -4,7 +4,7 @@ import { sessionFacts, sessionStatus } from '../src/checkout/stripe-session';
 import { COURSE_TAX_CODE, isStripeTaxUnavailable } from '../src/checkout/tax';
 import type { Deps } from '../src/deps';
 import { formatUsd } from '../src/domain/money';
-import type { CheckoutInput, CheckoutSessionFacts, CheckoutSessionView } from '../src/temporal/shared';
+import type { CheckoutInput, CheckoutSessionFacts, CheckoutSessionView } from '../src/temporal/contracts/checkout';
 
 /** Stripe accepts a Checkout Session expiry between 30 minutes and 24 hours after the request. */
 const SESSION_MIN_LIFETIME_MS = 60 * 60 * 1000; // 1 h from opening: leaves 30 min for retried requests

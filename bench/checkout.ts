@@ -18,7 +18,8 @@ import { buildApi } from '../src/api/app';
 import { loadConfig } from '../src/config';
 import { closeDeps, connectTemporal, createDeps, type ApiDeps } from '../src/deps';
 import { startEphemeralSystem } from '../src/stack/ephemeral';
-import { workflowId, type CheckoutResult } from '../src/temporal/shared';
+import { type CheckoutResult, checkoutWorkflowId } from '../src/temporal/contracts/checkout';
+import { escrowWorkflowId } from '../src/temporal/contracts/escrow';
 import { checkoutSessionEvent, sign } from '../tests/support/stripe-webhooks';
 import { createCourse, createUser, type FixtureUser } from '../tests/support/fixtures';
 import { argNumber, printResult, printTable, quick, runConcurrent, summarize } from './lib';
@@ -97,7 +98,7 @@ async function main(): Promise<void> {
       });
       if (hook.status !== 200) throw new Error(`webhook ${i}: ${hook.status} ${await hook.text()}`);
       const result = (await deps.temporal.workflow
-        .getHandle(workflowId.checkout(buyer.id, course.id, 1))
+        .getHandle(checkoutWorkflowId(buyer.id, course.id, 1))
         .result()) as CheckoutResult;
       if (result.status !== 'completed') throw new Error(`checkout ${i} ended ${result.status}`);
       escrows.push(result.transactionId);
@@ -156,7 +157,7 @@ async function main(): Promise<void> {
     // Escrow timers run for days (and this branch may have no worker for them): leave the shared server tidy.
     await runConcurrent(escrows.length, 20, (i) =>
       deps.temporal.workflow
-        .getHandle(workflowId.escrow(escrows[i]))
+        .getHandle(escrowWorkflowId(escrows[i]))
         .terminate('bench cleanup')
         .catch(() => undefined),
     );

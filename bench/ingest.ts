@@ -1,3 +1,4 @@
+// Over 350 lines on purpose: a self-contained benchmark script (inputs, runs, report) meant to be read in one place.
 /**
  * `npm run bench:ingest [-- --quick] [--seconds 60] [--runs 2] [--upload-mb 1024]`
  *
@@ -25,9 +26,9 @@ import { interpretProbe, planRenditions, probeArgs, run, thumbnailArgs, transcod
 import { startEphemeralSystem } from '../src/stack/ephemeral';
 import { spawnEntry, stopProcess } from '../src/stack/processes';
 import { freePort } from '../src/stack/services';
-import { ffmpegPaths } from '../src/stack/tools';
+import { ffmpegPaths } from '../src/media/ffmpeg-binaries';
 import { presignedGetUrl } from '../src/storage/video-objects';
-import { workflowId } from '../src/temporal/shared';
+import { ingestWorkflowId } from '../src/temporal/contracts/ingest';
 import { argNumber, printResult, printTable, timed } from './lib';
 
 const log = (line: string): void => void process.stderr.write(`[bench:ingest] ${line}\n`);
@@ -233,14 +234,14 @@ async function deleteLesson(
   });
   if (res.status !== 204) throw new Error(`deleting lesson ${lessonId} answered ${res.status}`);
   await client.workflow
-    .getHandle(workflowId.ingest(lessonId))
+    .getHandle(ingestWorkflowId(lessonId))
     .result()
     .catch(() => undefined);
 }
 
 /** The ingest's duration from its own start and close times, and each activity's from schedule to completion. */
 async function waitForWorkflow(client: Awaited<ReturnType<typeof connectTemporal>>, lessonId: string) {
-  const handle = client.workflow.getHandle(workflowId.ingest(lessonId));
+  const handle = client.workflow.getHandle(ingestWorkflowId(lessonId));
   const result = (await handle.result()) as { stage: string };
   if (result.stage !== 'ready') throw new Error(`ingest ended ${JSON.stringify(result)}`);
   const { startTime, closeTime } = await handle.describe();

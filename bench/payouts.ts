@@ -20,7 +20,7 @@ import { payPeriodOf } from '../src/domain/time';
 import { checkLedger } from '../src/ledger/check';
 import { startPayoutRun } from '../src/payouts/run';
 import { startEphemeralSystem } from '../src/stack/ephemeral';
-import { payoutIds, payoutRunProgressQuery } from '../src/temporal/shared';
+import { payoutIds, payoutRunProgressQuery } from '../src/temporal/contracts/payouts';
 import { seedPayees } from '../tests/support/payouts';
 import { argNumber, printResult, printTable, quick } from './lib';
 

@@ -20,21 +20,20 @@ import type { createStripeCheckoutActivities } from '../activities/stripe-checko
 import {
   cancelCheckoutUpdate,
   CHECKOUT_FAILURES,
-  checkoutEventSignal,
-  checkoutSessionUpdate,
-  checkoutStateQuery,
-  searchAttributes,
-  siblingQueue,
-  workflowId,
   type CheckoutEvent,
+  checkoutEventSignal,
   type CheckoutFailureReason,
   type CheckoutInput,
   type CheckoutPhase,
   type CheckoutResult,
   type CheckoutSessionFacts,
+  checkoutSessionUpdate,
   type CheckoutSessionView,
-  type EscrowInput,
-} from '../src/temporal/shared';
+  checkoutStateQuery,
+} from '../src/temporal/contracts/checkout';
+import { ESCROW_WORKFLOW, type EscrowInput, escrowWorkflowId } from '../src/temporal/contracts/escrow';
+import { saleSearchAttributes, saleStatusAttribute } from '../src/temporal/contracts/sale';
+import { siblingQueue } from '../src/temporal/shared';
 
 const db = proxyActivities<ReturnType<typeof createCheckoutActivities>>({
   startToCloseTimeout: '30 seconds',
@@ -126,7 +125,7 @@ export async function checkoutWorkflow(input: CheckoutInput): Promise<CheckoutRe
     await db.closeCheckout(input.transactionId, reason);
     failureReason = reason;
     enter('failed');
-    upsertSearchAttributes([{ key: searchAttributes.saleStatus, value: 'failed' }]);
+    upsertSearchAttributes(saleStatusAttribute('failed'));
     await condition(allHandlersFinished); // waiting requests get their answer before the workflow closes
     return { status: 'failed', transactionId: input.transactionId, failureReason: reason };
   }
@@ -148,7 +147,7 @@ export async function checkoutWorkflow(input: CheckoutInput): Promise<CheckoutRe
       releaseAt: sale.releaseAt,
     });
     enter('completed');
-    upsertSearchAttributes([{ key: searchAttributes.saleStatus, value: 'completed' }]);
+    upsertSearchAttributes(saleStatusAttribute('completed'));
     await condition(allHandlersFinished);
     return {
       status: 'completed',
@@ -255,18 +254,12 @@ function deadlineTimer() {
 /** The sale's escrow timer (workflows/escrow.ts, started by name): outlives this checkout, one per sale. */
 async function startEscrow(escrow: EscrowInput): Promise<void> {
   try {
-    await startChild('escrowWorkflow', {
-      workflowId: workflowId.escrow(escrow.transactionId),
+    await startChild(ESCROW_WORKFLOW, {
+      workflowId: escrowWorkflowId(escrow.transactionId),
       args: [escrow],
       parentClosePolicy: ParentClosePolicy.ABANDON,
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
-      typedSearchAttributes: [
-        { key: searchAttributes.transactionId, value: escrow.transactionId },
-        { key: searchAttributes.instructorId, value: escrow.instructorId },
-        { key: searchAttributes.courseId, value: escrow.courseId },
-        { key: searchAttributes.saleStatus, value: 'held' },
-        { key: searchAttributes.releaseAt, value: new Date(escrow.releaseAt) },
-      ],
+      typedSearchAttributes: saleSearchAttributes(escrow, { status: 'held', releaseAt: escrow.releaseAt }),
       staticSummary: `Escrow of sale ${escrow.transactionId} until ${escrow.releaseAt}`,
     });
   } catch (err) {

@@ -8,15 +8,14 @@ import {
 } from '@temporalio/workflow';
 import type { createEscrowActivities, ShareSnapshot } from '../activities/escrow';
 import {
-  escrowSignals,
-  escrowStateQuery,
-  searchAttributes,
-  type EscrowInput,
-  type EscrowState,
   type DisputeClosed,
   type DisputeOpened,
-  type SaleStatus,
-} from '../src/temporal/shared';
+  type EscrowInput,
+  escrowSignals,
+  type EscrowState,
+  escrowStateQuery,
+} from '../src/temporal/contracts/escrow';
+import { saleSearchAttributes, saleStatusAttribute, type SaleStatus } from '../src/temporal/contracts/sale';
 
 type Step =
   { kind: 'freeze'; dispute: DisputeOpened } | { kind: 'close'; dispute: DisputeClosed } | { kind: 'recheck' };
@@ -54,7 +53,7 @@ export async function escrowWorkflow(input: EscrowInput): Promise<EscrowState> {
   const steps: Step[] = [];
 
   const setStatus = (status: SaleStatus) => {
-    if (status !== state.status) upsertSearchAttributes([{ key: searchAttributes.saleStatus, value: status }]);
+    if (status !== state.status) upsertSearchAttributes(saleStatusAttribute(status));
     state.status = status;
   };
   // A share found cancelled while the sale is not refunded yet belongs to a refund under way: the loop then
@@ -82,13 +81,7 @@ export async function escrowWorkflow(input: EscrowInput): Promise<EscrowState> {
     steps.push({ kind: 'recheck' }); // the refund put the share back: see where it is now
   });
 
-  upsertSearchAttributes([
-    { key: searchAttributes.transactionId, value: input.transactionId },
-    { key: searchAttributes.instructorId, value: input.instructorId },
-    { key: searchAttributes.courseId, value: input.courseId },
-    { key: searchAttributes.releaseAt, value: new Date(input.releaseAt) },
-    { key: searchAttributes.saleStatus, value: state.status },
-  ]);
+  upsertSearchAttributes(saleSearchAttributes(input, { status: state.status, releaseAt: input.releaseAt }));
 
   // One timer for the whole hold, independent of disputes: a dispute won before releaseAt just goes back to
   // waiting for it. A refund ends the hold (and cancels the timer).

@@ -1,6 +1,10 @@
 import { ActivityFailure, ApplicationFailure, proxyActivities, setCurrentDetails } from '@temporalio/workflow';
 import type { createHousekeepingActivities } from '../activities/housekeeping';
-import { HOUSEKEEPING_TABLES, type HousekeepingInput, type HousekeepingResult } from '../src/temporal/shared';
+import {
+  HOUSEKEEPING_TABLES,
+  type HousekeepingInput,
+  type HousekeepingResult,
+} from '../src/temporal/contracts/housekeeping';
 
 /**
  * One table's sweep may be long after an outage (a backlog of millions of rows) but never silent: it heartbeats

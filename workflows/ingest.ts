@@ -26,12 +26,12 @@ import {
 } from '../src/domain/video';
 import {
   INGEST_FILE_FAULTS,
-  ingestProgressQuery,
-  ingestStageProgressSignal,
-  siblingQueue,
   type IngestInput,
   type IngestProgress,
-} from '../src/temporal/shared';
+  ingestProgressQuery,
+  ingestStageProgressSignal,
+} from '../src/temporal/contracts/ingest';
+import { siblingQueue } from '../src/temporal/shared';
 
 type MediaActivities = ReturnType<typeof createMediaActivities>;
 

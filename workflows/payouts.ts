@@ -25,17 +25,15 @@ import type { createPayoutActivities, createPayoutPaymentActivities } from '../a
 import { formatUsd } from '../src/domain/money';
 import { isPayPeriod, payPeriodOf } from '../src/domain/time';
 import {
-  payoutIds,
-  payoutRunProgressQuery,
-  scheduledStartTime,
-  searchAttributes,
-  siblingQueue,
-  TRANSFER_REJECTED,
   type InstructorPayoutInput,
   type InstructorPayoutResult,
+  payoutIds,
   type PayoutRunInput,
   type PayoutRunProgress,
-} from '../src/temporal/shared';
+  payoutRunProgressQuery,
+  TRANSFER_REJECTED,
+} from '../src/temporal/contracts/payouts';
+import { scheduledStartTime, searchAttributes, siblingQueue } from '../src/temporal/shared';
 
 const payoutRecordsRetry: RetryPolicy = {
   initialInterval: '1 second',

@@ -14,23 +14,21 @@ import {
 import type { createRefundActivities, RefundAttempt } from '../activities/refunds';
 import type { createStripeRefundActivities } from '../activities/stripe-refunds';
 import { refundRefusal, refundRefusals, type RefundRefusal } from '../src/domain/refunds';
+import { escrowSignals, escrowWorkflowId, type SaleRefunded } from '../src/temporal/contracts/escrow';
 import {
-  escrowSignals,
-  REFUND_FAILURE_CODES,
-  refundSignals,
-  refundStateQuery,
-  refundUpdates,
-  searchAttributes,
-  siblingQueue,
-  workflowId,
   type DisputeLost,
+  REFUND_FAILURE_CODES,
   type RefundFailureCode,
   type RefundInput,
   type RefundOutcome,
   type RefundRequest,
-  type SaleRefunded,
+  refundSignals,
+  refundStateQuery,
+  refundUpdates,
   type StripeRefunded,
-} from '../src/temporal/shared';
+} from '../src/temporal/contracts/refund';
+import { saleSearchAttributes, saleStatusAttribute } from '../src/temporal/contracts/sale';
+import { siblingQueue } from '../src/temporal/shared';
 
 type RefundActivities = ReturnType<typeof createRefundActivities>;
 type StripeRefundActivities = ReturnType<typeof createStripeRefundActivities>;
@@ -115,11 +113,7 @@ export async function refundWorkflow(sale: RefundInput): Promise<RefundOutcome> 
     run.trigger ??= { source: 'dispute_lost', event };
   });
 
-  upsertSearchAttributes([
-    { key: searchAttributes.transactionId, value: sale.transactionId },
-    { key: searchAttributes.instructorId, value: sale.instructorId },
-    { key: searchAttributes.courseId, value: sale.courseId },
-  ]);
+  upsertSearchAttributes(saleSearchAttributes(sale));
 
   if (await condition(() => run.trigger !== undefined, IDLE_TIMEOUT)) {
     run.outcome = await refund(run.trigger as Trigger);
@@ -169,7 +163,7 @@ export async function refundWorkflow(sale: RefundInput): Promise<RefundOutcome> 
     }
 
     const result = await mustFinish.completeRefund(attempt, { stripeRefundId, share });
-    upsertSearchAttributes([{ key: searchAttributes.saleStatus, value: share }]);
+    upsertSearchAttributes(saleStatusAttribute(share));
     await tellEscrow(escrowSignals.saleRefunded, { share });
     return { status: 'refunded', result };
   }
@@ -177,7 +171,7 @@ export async function refundWorkflow(sale: RefundInput): Promise<RefundOutcome> 
   /** The sale's escrow workflow ends its hold early; once it has released the share it is closed, which is fine. */
   async function tellEscrow<Args extends unknown[]>(signal: SignalDefinition<Args>, ...args: Args): Promise<void> {
     try {
-      await getExternalWorkflowHandle(workflowId.escrow(sale.transactionId)).signal(signal, ...args);
+      await getExternalWorkflowHandle(escrowWorkflowId(sale.transactionId)).signal(signal, ...args);
     } catch (err) {
       log.info('escrow workflow not running; nothing to tell it', { signal: signal.name, error: String(err) });
     }

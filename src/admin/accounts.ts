@@ -1,6 +1,6 @@
 /** Admin accounts: there is no sign-up for admins; an operator creates one (`npm run create-admin`). */
 import type { Knex } from 'knex';
-import { hashPassword } from '../api/auth';
+import { hashPassword } from '../accounts/passwords';
 import { User, type UserRole } from '../models/User';
 
 export interface AdminRequest {

@@ -9,7 +9,8 @@ import { authMiddleware } from './auth';
 import { buildOpenApiDocument, docsRoutes, type OpenApiDocument } from './docs';
 import { problemMiddleware } from './http/problem-middleware';
 import { createRateLimiter } from './rate-limit';
-import { createApiRegistry, type AppContextExtensions, type AppRouter, type AppState, type RouteModule } from './route';
+import type { AppContextExtensions, AppRouter, AppState, RouteModule } from './http/context';
+import { createApiRegistry } from './http/openapi';
 import { routeModules as defaultRouteModules } from './routes';
 
 export type App = Koa<AppState, AppContextExtensions>;

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { managesCourse } from '../domain/courses';
 import { Course } from '../models/Course';
 import { CourseLesson } from '../models/CourseLesson';
-import type { AuthUser } from './auth';
+import type { AuthUser } from '../accounts/identity';
 import type { PlaybackContext } from './course-views';
 import { forbidden, gone, notFound } from '../problems/http-problem';
 

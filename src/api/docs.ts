@@ -3,7 +3,7 @@ import path from 'node:path';
 import { OpenApiGeneratorV31, type OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import type { Config } from '../config';
 import { notFound } from '../problems/http-problem';
-import type { AppRouter } from './route';
+import type { AppRouter } from './http/context';
 
 export type OpenApiDocument = ReturnType<OpenApiGeneratorV31['generateDocument']>;
 

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import type { Pool } from 'pg';
 import { RateLimiterPostgres, RateLimiterRes } from 'rate-limiter-flexible';
-import type { AuthUser } from './auth';
+import type { AuthUser } from '../accounts/identity';
 import { tooManyRequests } from '../problems/http-problem';
 
 /**

@@ -5,7 +5,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 import busboy from 'busboy';
 import { deleteObjects, SERVER_SIDE_ENCRYPTION, type Bucket } from '../storage/video-objects';
 import { badRequest, HttpProblem, payloadTooLarge, unavailable, unsupportedMediaType } from '../problems/http-problem';
-import type { AppContext } from './route';
+import type { AppContext } from './http/context';
 
 /**
  * Streams a multipart/form-data file upload (a lesson video, a lesson resource) straight into S3: the request

@@ -1,6 +1,6 @@
 /**
  * Checkout attempts. An attempt is a pending transaction row (DESIGN §9) plus the workflow that drives it
- * (`workflowId.checkout(buyer, course, attempt)`). At most one attempt per buyer and course is pending (a
+ * (`checkoutWorkflowId(buyer, course, attempt)`). At most one attempt per buyer and course is pending (a
  * partial unique index), so a double click, a retried request and a webhook all land on the same workflow;
  * the next attempt gets the next number once the previous one has ended.
  */
@@ -8,18 +8,11 @@ import type { WorkflowStartOptions } from '@temporalio/client';
 import type { Knex } from 'knex';
 import type { Config } from '../config';
 import { parseDuration } from '../domain/time';
-import {
-  searchAttributes,
-  taskQueue,
-  workflowId,
-  type CheckoutInput,
-  type CheckoutFailureReason,
-} from '../temporal/shared';
+import { type CheckoutFailureReason, type CheckoutInput, checkoutWorkflowId } from '../temporal/contracts/checkout';
+import { saleSearchAttributes } from '../temporal/contracts/sale';
+import { taskQueue } from '../temporal/shared';
 import type { checkoutWorkflow } from '../../workflows/checkout';
 import type { PricedPurchase } from './pricing';
-
-/** The workflow type, started by name: the API never loads workflow code. */
-export const CHECKOUT_WORKFLOW = 'checkoutWorkflow';
 
 export interface CheckoutAttempt {
   transactionId: string;
@@ -89,7 +82,7 @@ export async function openCheckoutAttempt(
         amount_discount_cents: priced.discountCents,
         amount_net_cents: priced.netCents,
         status: 'pending',
-        checkout_workflow_id: workflowId.checkout(buyerId, courseId, (previous?.n ?? 0) + 1),
+        checkout_workflow_id: checkoutWorkflowId(buyerId, courseId, (previous?.n ?? 0) + 1),
       })
       .onConflict()
       .ignore()
@@ -195,12 +188,7 @@ export function checkoutStartOptions(
     taskQueue: taskQueue('core', config.TASK_QUEUE_PREFIX),
     args: [input],
     workflowIdReusePolicy: 'REJECT_DUPLICATE',
-    typedSearchAttributes: [
-      { key: searchAttributes.transactionId, value: input.transactionId },
-      { key: searchAttributes.courseId, value: input.courseId },
-      { key: searchAttributes.instructorId, value: input.instructorId },
-      { key: searchAttributes.saleStatus, value: 'pending' },
-    ],
+    typedSearchAttributes: saleSearchAttributes(input, { status: 'pending' }),
     staticSummary: `Checkout of "${input.courseTitle}" by ${input.buyerEmail}`,
   };
 }

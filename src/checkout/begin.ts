@@ -10,19 +10,19 @@ import {
   WorkflowNotFoundError,
   WorkflowUpdateFailedError,
 } from '@temporalio/client';
-import type { AuthUser } from '../api/auth';
+import type { AuthUser } from '../accounts/identity';
 import { conflict, unavailable } from '../problems/http-problem';
 import type { ApiDeps } from '../deps';
 import {
   cancelCheckoutUpdate,
   CHECKOUT_FAILURES,
-  checkoutSessionUpdate,
+  CHECKOUT_WORKFLOW,
   type CheckoutInput,
+  checkoutSessionUpdate,
   type CheckoutSessionView,
-} from '../temporal/shared';
+} from '../temporal/contracts/checkout';
 import type { checkoutWorkflow } from '../../workflows/checkout';
 import {
-  CHECKOUT_WORKFLOW,
   checkoutStartOptions,
   failAttempt,
   loadCheckoutInput,

@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import type { CheckoutSessionFacts } from '../temporal/shared';
+import type { CheckoutSessionFacts } from '../temporal/contracts/checkout';
 
 /** The metadata we put on every Checkout Session and its PaymentIntent: our ids, so events find their checkout. */
 export interface CheckoutMetadata {

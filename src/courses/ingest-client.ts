@@ -2,13 +2,13 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import type { Config } from '../config';
 import {
-  ingestProgressQuery,
-  searchAttributes,
-  taskQueue,
-  workflowId,
+  INGEST_WORKFLOW,
   type IngestInput,
   type IngestProgress,
-} from '../temporal/shared';
+  ingestProgressQuery,
+  ingestWorkflowId,
+} from '../temporal/contracts/ingest';
+import { searchAttributes, taskQueue } from '../temporal/shared';
 import type { videoIngestWorkflow } from '../../workflows/ingest';
 import { videoLimits } from '../media/limits';
 
@@ -35,9 +35,9 @@ export async function startIngest(
   options: { rerun?: boolean } = {},
 ): Promise<void> {
   try {
-    await temporal.workflow.start<typeof videoIngestWorkflow>('videoIngestWorkflow', {
+    await temporal.workflow.start<typeof videoIngestWorkflow>(INGEST_WORKFLOW, {
       taskQueue: taskQueue('core', config.TASK_QUEUE_PREFIX),
-      workflowId: workflowId.ingest(input.lessonId),
+      workflowId: ingestWorkflowId(input.lessonId),
       args: [{ ...input, limits: videoLimits(config), mediaAttempts: config.VIDEO_INGEST_ATTEMPTS }],
       workflowIdConflictPolicy: 'USE_EXISTING',
       // A rerun (retrying a failed ingest) is a new run under the same id, so progress and cancellation find it.
@@ -59,7 +59,7 @@ export async function startIngest(
 /** Live progress of a running ingest, or undefined when there is none to ask (never started, finished long ago, unreachable). */
 export async function ingestProgress(temporal: Client, lessonId: string): Promise<IngestProgress | undefined> {
   try {
-    return await temporal.workflow.getHandle(workflowId.ingest(lessonId)).query(ingestProgressQuery);
+    return await temporal.workflow.getHandle(ingestWorkflowId(lessonId)).query(ingestProgressQuery);
   } catch {
     return undefined;
   }
@@ -68,7 +68,7 @@ export async function ingestProgress(temporal: Client, lessonId: string): Promis
 /** Whether the lesson's ingest workflow is still running (it may be finishing its clean-up after writing the outcome). */
 export async function isIngestRunning(temporal: Client, lessonId: string): Promise<boolean> {
   try {
-    return (await temporal.workflow.getHandle(workflowId.ingest(lessonId)).describe()).status.name === 'RUNNING';
+    return (await temporal.workflow.getHandle(ingestWorkflowId(lessonId)).describe()).status.name === 'RUNNING';
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return false;
     throw err;
@@ -77,7 +77,7 @@ export async function isIngestRunning(temporal: Client, lessonId: string): Promi
 
 /** Requests cancellation of the lesson's ingest; nothing to do when none is running. */
 export async function cancelIngest(temporal: Client, lessonId: string): Promise<void> {
-  const handle = temporal.workflow.getHandle(workflowId.ingest(lessonId));
+  const handle = temporal.workflow.getHandle(ingestWorkflowId(lessonId));
   try {
     const { status } = await handle.describe();
     if (status.name !== 'RUNNING') return;

@@ -11,6 +11,9 @@ import { tooManyRequests } from '../problems/http-problem';
 
 const RETRY_AFTER_SECONDS = 60;
 
+export const INGEST_SLOTS_DESCRIPTION =
+  'The instructor already has VIDEO_INGESTS_PER_INSTRUCTOR videos being processed (Retry-After says when to try again)';
+
 /** Throws 429 when the instructor's videos already fill their slots. Pass the upload's own lesson to leave it out. */
 export async function assertIngestSlot(
   knex: Knex,

@@ -1,3 +1,4 @@
+// Over 350 lines on purpose: one end-to-end story (MKT-035) told in order; split, it would no longer read as one.
 /**
  * Spec MKT-035, the whole marketplace story, through the public HTTP API only — shared by `npm run demo` (against
  * the running dev stack) and tests/e2e/marketplace.test.ts (against a system of its own):
@@ -18,7 +19,10 @@ import path from 'node:path';
 import { formatUsd } from '../domain/money';
 import { payPeriodBounds, payPeriodOf, type PayPeriod } from '../domain/time';
 import { makeTestVideo } from '../media/test-pattern';
-import { payoutIds, workflowId } from '../temporal/shared';
+import { checkoutWorkflowId } from '../temporal/contracts/checkout';
+import { escrowWorkflowId } from '../temporal/contracts/escrow';
+import { ingestWorkflowId } from '../temporal/contracts/ingest';
+import { payoutIds } from '../temporal/contracts/payouts';
 import {
   accountOnboardedEvent,
   checkoutSessionEvent,
@@ -276,7 +280,7 @@ export async function runMarketplaceStory(opts: StoryOptions): Promise<StoryResu
     });
     uploaded.push(lesson.id as string);
     log(
-      `lesson ${i}/5 uploaded${i <= previewLessons ? ' (free preview)' : ''}: ingest workflow ${workflowId.ingest(lesson.id as string)}`,
+      `lesson ${i}/5 uploaded${i <= previewLessons ? ' (free preview)' : ''}: ingest workflow ${ingestWorkflowId(lesson.id as string)}`,
     );
   }
   const lessons: StoryResult['lessons'] = [];
@@ -290,7 +294,7 @@ export async function runMarketplaceStory(opts: StoryOptions): Promise<StoryResu
     lessons.push({
       id: lessonId,
       durationSeconds: ready.durationSeconds as number,
-      ingestWorkflowId: workflowId.ingest(lessonId),
+      ingestWorkflowId: ingestWorkflowId(lessonId),
     });
     log(`lesson ${i + 1}/5 ready: probed ${ready.durationSeconds} s, thumbnail and renditions in S3`);
   }
@@ -366,8 +370,8 @@ export async function runMarketplaceStory(opts: StoryOptions): Promise<StoryResu
     const sale: SaleFigures = {
       transactionId,
       // A fresh buyer's first attempt at the course (src/checkout/attempts.ts numbers attempts from 1).
-      checkoutWorkflowId: workflowId.checkout(student.id, courseId, 1),
-      escrowWorkflowId: workflowId.escrow(transactionId),
+      checkoutWorkflowId: checkoutWorkflowId(student.id, courseId, 1),
+      escrowWorkflowId: escrowWorkflowId(transactionId),
       grossCents: mine.grossCents,
       discountCents: mine.discountCents,
       netCents: mine.netCents,

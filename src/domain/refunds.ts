@@ -3,7 +3,7 @@
  * starts anything and by the refund workflow's update validator, which decides for concurrent requests.
  * Workflow-safe: no clock (the caller passes the instant), no I/O.
  */
-import type { UserRole } from '../models/User';
+import type { UserRole } from './statuses';
 import { isWithinRefundWindow } from './money';
 
 export const REFUND_REFUSAL_CODES = [

@@ -3,7 +3,7 @@
  * Used by the escrow workflow (its `EduSaleStatus` search attribute), the activities that move a share, and the
  * ledger check. Workflow-safe: types only, no I/O.
  */
-import type { RevenueRecordStatus } from '../models/RevenueRecord';
+import type { RevenueRecordStatus } from './statuses';
 
 export const SALE_STATUSES = ['held', 'frozen', 'payable', 'paid', 'cancelled', 'clawed_back'] as const;
 export type SaleStatus = (typeof SALE_STATUSES)[number];

@@ -1,4 +1,4 @@
-import { hashPassword } from '../api/auth';
+import { hashPassword } from '../accounts/passwords';
 import { loadConfig } from '../config';
 import { createKnex } from '../db/knex';
 import { migrateLatest } from '../db/migrate';

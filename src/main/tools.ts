@@ -1,4 +1,5 @@
-import { ensureTool, ffmpegPaths, GO_TOOLS } from '../stack/tools';
+import { ffmpegPaths } from '../media/ffmpeg-binaries';
+import { ensureTool, GO_TOOLS } from '../stack/tools';
 import { runMain } from './run-main';
 
 /** `npm run tools`: finds or builds (once, into the cache) every external binary the local stack uses. */

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ffmpegPaths } from '../stack/tools';
+import { ffmpegPaths } from './ffmpeg-binaries';
 
 const run = promisify(execFile);
 

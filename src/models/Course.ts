@@ -6,6 +6,9 @@ import { Enrollment } from './Enrollment';
 import { CourseReview } from './CourseReview';
 import { Transaction } from './Transaction';
 import { Coupon } from './Coupon';
+import { type CourseStatus } from '../domain/statuses';
+
+export { COURSE_STATUSES, type CourseStatus } from '../domain/statuses';
 
 export const COURSE_CATEGORIES = [
   'data_science',
@@ -28,10 +31,6 @@ export type CourseDifficultyLevel = (typeof COURSE_DIFFICULTY_LEVELS)[number];
 
 export const COURSE_PRICING_MODELS = ['one_time', 'subscription'] as const;
 export type CoursePricingModel = (typeof COURSE_PRICING_MODELS)[number];
-
-/** DESIGN §9: draft → under_review → published; any → archived (soft delete). */
-export const COURSE_STATUSES = ['draft', 'under_review', 'published', 'archived'] as const;
-export type CourseStatus = (typeof COURSE_STATUSES)[number];
 
 export class Course extends TimestampedModel {
   static override tableName = 'courses';

@@ -3,10 +3,9 @@ import type { LessonResource } from '../domain/resources';
 import { TimestampedModel } from './BaseModel';
 import { Course } from './Course';
 import { CourseProgress } from './CourseProgress';
+import { type LessonVideoStatus } from '../domain/statuses';
 
-/** DESIGN §9: awaiting_upload → processing → ready | failed (with a reason). */
-export const LESSON_VIDEO_STATUSES = ['awaiting_upload', 'processing', 'ready', 'failed'] as const;
-export type LessonVideoStatus = (typeof LESSON_VIDEO_STATUSES)[number];
+export { LESSON_VIDEO_STATUSES, type LessonVideoStatus } from '../domain/statuses';
 
 /** One streaming rendition: an HLS media playlist and the fragmented MP4 it addresses by byte ranges. */
 export interface LessonRendition {

@@ -6,10 +6,9 @@ import { Transaction } from './Transaction';
 import { CourseProgress } from './CourseProgress';
 import { CourseReview } from './CourseReview';
 import { Certificate } from './Certificate';
+import { type EnrollmentStatus } from '../domain/statuses';
 
-/** DESIGN §9: active → revoked (refund, lost dispute). */
-export const ENROLLMENT_STATUSES = ['active', 'revoked'] as const;
-export type EnrollmentStatus = (typeof ENROLLMENT_STATUSES)[number];
+export { ENROLLMENT_STATUSES, type EnrollmentStatus } from '../domain/statuses';
 
 /** A student's access to a course; one row per (course, student). */
 export class Enrollment extends TimestampedModel {

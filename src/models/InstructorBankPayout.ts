@@ -1,9 +1,9 @@
 import { Model, type RelationMappings } from 'objection';
 import { TimestampedModel } from './BaseModel';
 import { User } from './User';
+import { type BankPayoutStatus } from '../domain/statuses';
 
-export const BANK_PAYOUT_STATUSES = ['paid', 'failed'] as const;
-export type BankPayoutStatus = (typeof BANK_PAYOUT_STATUSES)[number];
+export { BANK_PAYOUT_STATUSES, type BankPayoutStatus } from '../domain/statuses';
 
 /**
  * A payout made by an instructor's Connect account from its Stripe balance to its bank, as reported by the

@@ -3,10 +3,9 @@ import { TimestampedModel } from './BaseModel';
 import { User } from './User';
 import { RevenueRecord } from './RevenueRecord';
 import { RevenueAdjustment } from './RevenueAdjustment';
+import { type PayoutStatus } from '../domain/statuses';
 
-/** DESIGN §9: pending → processing → completed | failed. */
-export const PAYOUT_STATUSES = ['pending', 'processing', 'completed', 'failed'] as const;
-export type PayoutStatus = (typeof PAYOUT_STATUSES)[number];
+export { PAYOUT_STATUSES, type PayoutStatus } from '../domain/statuses';
 
 /**
  * One transfer per instructor per pay period. total_amount_cents = gross_cents − adjustments_cents (≥ 5000).

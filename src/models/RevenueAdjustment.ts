@@ -4,10 +4,9 @@ import { User } from './User';
 import { Transaction } from './Transaction';
 import { RevenueRecord } from './RevenueRecord';
 import { InstructorPayout } from './InstructorPayout';
+import { type RevenueAdjustmentStatus } from '../domain/statuses';
 
-/** DESIGN §9: outstanding → applied (deducted in a payout). */
-export const REVENUE_ADJUSTMENT_STATUSES = ['outstanding', 'applied'] as const;
-export type RevenueAdjustmentStatus = (typeof REVENUE_ADJUSTMENT_STATUSES)[number];
+export { REVENUE_ADJUSTMENT_STATUSES, type RevenueAdjustmentStatus } from '../domain/statuses';
 
 /** A clawback of an already-paid instructor share; amount_cents (> 0) is deducted from a later payout. */
 export class RevenueAdjustment extends BaseModel {

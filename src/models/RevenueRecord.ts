@@ -4,13 +4,14 @@ import { User } from './User';
 import { Transaction } from './Transaction';
 import { InstructorPayout } from './InstructorPayout';
 import { RevenueAdjustment } from './RevenueAdjustment';
+import { type RevenueRecordStatus } from '../domain/statuses';
+
+export { REVENUE_RECORD_STATUSES, type RevenueRecordStatus } from '../domain/statuses';
 
 /**
  * DESIGN §9: held → payable → paid; held/payable → cancelled (refund);
  * held/payable → frozen (dispute) → payable (won) | cancelled (lost).
  */
-export const REVENUE_RECORD_STATUSES = ['held', 'payable', 'paid', 'cancelled', 'frozen'] as const;
-export type RevenueRecordStatus = (typeof REVENUE_RECORD_STATUSES)[number];
 
 /** The instructor's share of one sale (cents); instructor + platform = the transaction's net. */
 export class RevenueRecord extends TimestampedModel {

@@ -6,10 +6,9 @@ import { Coupon } from './Coupon';
 import { RevenueRecord } from './RevenueRecord';
 import { Enrollment } from './Enrollment';
 import { TransactionAuditLog } from './TransactionAuditLog';
+import { type TransactionStatus } from '../domain/statuses';
 
-/** DESIGN §9: pending → completed → refunded; pending → failed. */
-export const TRANSACTION_STATUSES = ['pending', 'completed', 'failed', 'refunded'] as const;
-export type TransactionStatus = (typeof TRANSACTION_STATUSES)[number];
+export { TRANSACTION_STATUSES, type TransactionStatus } from '../domain/statuses';
 
 /** A purchase. All amounts are integer cents; amount_net_cents = amount_gross_cents − amount_discount_cents. */
 export class Transaction extends TimestampedModel {

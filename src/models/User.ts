@@ -8,9 +8,9 @@ import { RevenueRecord } from './RevenueRecord';
 import { RevenueAdjustment } from './RevenueAdjustment';
 import { CourseReview } from './CourseReview';
 import { Coupon } from './Coupon';
+import { type UserRole } from '../domain/statuses';
 
-export const USER_ROLES = ['student', 'instructor', 'admin'] as const;
-export type UserRole = (typeof USER_ROLES)[number];
+export { USER_ROLES, type UserRole } from '../domain/statuses';
 
 export class User extends TimestampedModel {
   static override tableName = 'users';

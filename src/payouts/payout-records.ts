@@ -1,3 +1,4 @@
+// Over 350 lines on purpose: every database step of a payout's life in one place, so the state machine reads top to bottom.
 /**
  * Payout records (`instructor_payouts`): every database change of a payout's life (DESIGN §3, §9), each in
  * one transaction and each safe to repeat (activities retry, webhooks are redelivered). What happens to the

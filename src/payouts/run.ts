@@ -16,7 +16,8 @@ import {
 import type { payoutRunWorkflow } from '../../workflows/payouts';
 import type { Config } from '../config';
 import type { PayPeriod } from '../domain/time';
-import { payoutIds, searchAttributes, taskQueue, type PayoutRunInput } from '../temporal/shared';
+import { PAYOUT_RUN_WORKFLOW, payoutIds, type PayoutRunInput } from '../temporal/contracts/payouts';
+import { searchAttributes, taskQueue } from '../temporal/shared';
 
 /** `0 0 1 * *` in UTC: 00:00 on the 1st of every month (DESIGN §3). */
 export const PAYOUT_SCHEDULE_SPEC: ScheduleSpec = {
@@ -42,7 +43,7 @@ function runInput(config: Config, input: PayoutRunInput): PayoutRunInput {
 export function payoutScheduleAction(config: Config): ScheduleOptionsStartWorkflowAction<typeof payoutRunWorkflow> {
   return {
     type: 'startWorkflow',
-    workflowType: 'payoutRunWorkflow',
+    workflowType: PAYOUT_RUN_WORKFLOW,
     workflowId: payoutIds.scheduledRun(config.TASK_QUEUE_PREFIX),
     taskQueue: taskQueue('core', config.TASK_QUEUE_PREFIX),
     args: [runInput(config, {})],
@@ -71,7 +72,7 @@ export async function startPayoutRun(
   config: Config,
   run: { period: PayPeriod; dryRun?: boolean },
 ): Promise<WorkflowHandleWithFirstExecutionRunId<typeof payoutRunWorkflow>> {
-  return client.workflow.start<typeof payoutRunWorkflow>('payoutRunWorkflow', {
+  return client.workflow.start<typeof payoutRunWorkflow>(PAYOUT_RUN_WORKFLOW, {
     workflowId: payoutIds.run(config.TASK_QUEUE_PREFIX, run.period, run.dryRun),
     taskQueue: taskQueue('core', config.TASK_QUEUE_PREFIX),
     args: [runInput(config, { period: run.period, dryRun: run.dryRun ?? false })],

@@ -1,3 +1,4 @@
+import { ServiceError } from '@temporalio/client';
 import { ZodError } from 'zod';
 import {
   badRequest,
@@ -96,6 +97,7 @@ const CONNECTION_ERROR_CODES = new Set([
   'ETIMEDOUT',
   'EHOSTUNREACH',
   'ENETUNREACH',
+  'ENOTFOUND',
 ]);
 
 /** A dependency could not be reached, or the connection to it broke — this error, or one it wraps. */
@@ -108,6 +110,20 @@ function isConnectionFailure(err: unknown, depth = 0): boolean {
   const inner = e.nativeError ?? e.cause;
   return inner !== undefined && depth < 3 && isConnectionFailure(inner, depth + 1);
 }
+
+/**
+ * Temporal (its client's ServiceError: the server unreachable, or refusing the call) or S3 (an AWS SDK error, which
+ * carries `$metadata`) failing under a request that did not handle it: not the client's doing, and every route's
+ * step is safe to repeat. These answer later than a dropped database connection, hence the longer Retry-After.
+ */
+function isServiceFailure(err: unknown, depth = 0): boolean {
+  if (err instanceof ServiceError) return true;
+  const e = asErrorLike(err);
+  if ((e as { $metadata?: unknown }).$metadata !== undefined || e.name === 'TimeoutError') return true;
+  return e.cause !== undefined && depth < 3 && isServiceFailure(e.cause, depth + 1);
+}
+
+const serviceUnavailable = () => unavailable('A service this request needs is temporarily unavailable, retry', 5);
 
 /** Turns anything thrown into a problem; `internal` marks the ones whose cause must not be shown. */
 export function toProblem(err: unknown): { problem: HttpProblem; internal: boolean } {
@@ -155,6 +171,7 @@ export function toProblem(err: unknown): { problem: HttpProblem; internal: boole
     return { problem: new HttpProblem(status, detail), internal: false };
   }
 
+  if (isServiceFailure(err)) return { problem: serviceUnavailable(), internal: true };
   if (isConnectionFailure(err)) return { problem: dependencyUnavailable(), internal: true };
 
   return {

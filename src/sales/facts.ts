@@ -1,7 +1,8 @@
 import type { Knex } from 'knex';
 import type { RevenueRecordStatus } from '../models/RevenueRecord';
 import type { TransactionStatus } from '../models/Transaction';
-import type { EscrowInput, RefundInput } from '../temporal/shared';
+import type { EscrowInput } from '../temporal/contracts/escrow';
+import type { RefundInput } from '../temporal/contracts/refund';
 
 /** One sale as the refund and escrow workflows need it: the transaction, its course's instructor, its share. */
 export interface SaleFacts {

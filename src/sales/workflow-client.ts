@@ -5,7 +5,15 @@
 import { WithStartWorkflowOperation, type Client } from '@temporalio/client';
 import type { SignalDefinition } from '@temporalio/common';
 import type { Config } from '../config';
-import { taskQueue, workflowId, refundUpdates, type RefundRequest, type RefundResult } from '../temporal/shared';
+import { ESCROW_WORKFLOW, escrowWorkflowId } from '../temporal/contracts/escrow';
+import {
+  type RefundRequest,
+  type RefundResult,
+  REFUND_WORKFLOW,
+  refundUpdates,
+  refundWorkflowId,
+} from '../temporal/contracts/refund';
+import { taskQueue } from '../temporal/shared';
 import type { escrowWorkflow } from '../../workflows/escrow';
 import type { refundWorkflow } from '../../workflows/refund';
 import { escrowInputOf, refundInputOf, type SaleFacts } from './facts';
@@ -30,8 +38,8 @@ export function requestRefund(
 ): Promise<RefundResult> {
   return temporal.workflow.executeUpdateWithStart(refundUpdates.request, {
     args: [request],
-    startWorkflowOperation: new WithStartWorkflowOperation<typeof refundWorkflow>('refundWorkflow', {
-      workflowId: workflowId.refund(sale.transactionId),
+    startWorkflowOperation: new WithStartWorkflowOperation<typeof refundWorkflow>(REFUND_WORKFLOW, {
+      workflowId: refundWorkflowId(sale.transactionId),
       taskQueue: coreQueue(config),
       args: [refundInputOf(sale)],
       workflowIdConflictPolicy: 'USE_EXISTING',
@@ -48,8 +56,8 @@ export async function signalRefundWorkflow<A>(
   signal: SignalDefinition<[A]>,
   arg: A,
 ): Promise<string> {
-  const id = workflowId.refund(sale.transactionId);
-  await temporal.workflow.signalWithStart<typeof refundWorkflow, [A]>('refundWorkflow', {
+  const id = refundWorkflowId(sale.transactionId);
+  await temporal.workflow.signalWithStart<typeof refundWorkflow, [A]>(REFUND_WORKFLOW, {
     workflowId: id,
     taskQueue: coreQueue(config),
     args: [refundInputOf(sale)],
@@ -71,8 +79,8 @@ export async function signalEscrowWorkflow<A>(
   signal: SignalDefinition<[A]>,
   arg: A,
 ): Promise<string> {
-  const id = workflowId.escrow(sale.transactionId);
-  await temporal.workflow.signalWithStart<typeof escrowWorkflow, [A]>('escrowWorkflow', {
+  const id = escrowWorkflowId(sale.transactionId);
+  await temporal.workflow.signalWithStart<typeof escrowWorkflow, [A]>(ESCROW_WORKFLOW, {
     workflowId: id,
     taskQueue: coreQueue(config),
     args: [escrowInputOf(sale)],

@@ -1,3 +1,4 @@
+// Over 350 lines on purpose: one generator that writes a consistent catalogue (users, courses, sales, reviews) in one pass; split, its invariants would be spread.
 import type { Knex } from 'knex';
 import { COURSE_CATEGORIES, type CourseCategory, type CourseDifficultyLevel } from '../models/Course';
 import { estimateStripeFee, splitRevenue } from '../domain/money';

@@ -1,3 +1,4 @@
+// Over 350 lines on purpose: word lists (data), not logic.
 import type { CourseCategory, CourseDifficultyLevel } from '../models/Course';
 import type { Random } from './random';
 

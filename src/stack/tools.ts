@@ -100,13 +100,3 @@ export function ensureTool(tool: GoTool, log: (line: string) => void = console.l
   }
   return built;
 }
-
-/** ffmpeg/ffprobe: FFMPEG_PATH/FFPROBE_PATH, then PATH, then the binaries shipped in the @ffmpeg-installer npm packages. */
-export function ffmpegPaths(env: NodeJS.ProcessEnv = process.env): { ffmpeg: string; ffprobe: string } {
-  /* eslint-disable @typescript-eslint/no-require-imports -- optional platform packages, loaded lazily */
-  const ffmpeg = env.FFMPEG_PATH ?? onPath('ffmpeg') ?? (require('@ffmpeg-installer/ffmpeg') as { path: string }).path;
-  const ffprobe =
-    env.FFPROBE_PATH ?? onPath('ffprobe') ?? (require('@ffprobe-installer/ffprobe') as { path: string }).path;
-  /* eslint-enable @typescript-eslint/no-require-imports */
-  return { ffmpeg, ffprobe };
-}

@@ -1,18 +1,20 @@
 import { Client, ScheduleAlreadyRunning, ScheduleOptions, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Config } from '../config';
 import { payoutScheduleOptions } from '../payouts/run';
-import { housekeepingIds, taskQueue } from './shared';
+import { HOUSEKEEPING_WORKFLOW, housekeepingIds } from './contracts/housekeeping';
+import { FLUSH_NOTIFICATIONS_WORKFLOW, notificationIds } from './contracts/notifications';
+import { taskQueue } from './shared';
 
 /** Every Schedule the system runs. Ids carry TASK_QUEUE_PREFIX so deployments sharing a namespace stay apart. */
 export function scheduleDefinitions(config: Config): ScheduleOptions[] {
   const queue = taskQueue('core', config.TASK_QUEUE_PREFIX);
   return [
     {
-      scheduleId: `${config.TASK_QUEUE_PREFIX}notifications-relay`,
+      scheduleId: notificationIds.schedule(config.TASK_QUEUE_PREFIX),
       spec: { intervals: [{ every: '1 minute' }] },
       action: {
         type: 'startWorkflow',
-        workflowType: 'flushNotificationsWorkflow',
+        workflowType: FLUSH_NOTIFICATIONS_WORKFLOW,
         args: [500],
         taskQueue: queue,
         workflowExecutionTimeout: '5 minutes',
@@ -27,7 +29,7 @@ export function scheduleDefinitions(config: Config): ScheduleOptions[] {
       spec: { intervals: [{ every: '1 hour' }] },
       action: {
         type: 'startWorkflow',
-        workflowType: 'housekeepingWorkflow',
+        workflowType: HOUSEKEEPING_WORKFLOW,
         workflowId: housekeepingIds.scheduledRun(config.TASK_QUEUE_PREFIX),
         args: [{}],
         taskQueue: queue,

@@ -1,8 +1,13 @@
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import type Stripe from 'stripe';
-import { CHECKOUT_WORKFLOW, checkoutStartOptions, loadCheckoutInput } from '../checkout/attempts';
+import { checkoutStartOptions, loadCheckoutInput } from '../checkout/attempts';
 import { checkoutTransactionId, sessionFacts } from '../checkout/stripe-session';
-import { checkoutEventSignal, type CheckoutEvent, type CheckoutEventType } from '../temporal/shared';
+import {
+  CHECKOUT_WORKFLOW,
+  type CheckoutEvent,
+  checkoutEventSignal,
+  type CheckoutEventType,
+} from '../temporal/contracts/checkout';
 import type { WebhookHandler, WebhookHandlers } from './types';
 
 /**

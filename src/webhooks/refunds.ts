@@ -2,7 +2,8 @@ import type Stripe from 'stripe';
 import type { ApiDeps } from '../deps';
 import { findSale, type SaleFacts } from '../sales/facts';
 import { signalEscrowWorkflow, signalRefundWorkflow } from '../sales/workflow-client';
-import { escrowSignals, refundSignals } from '../temporal/shared';
+import { escrowSignals } from '../temporal/contracts/escrow';
+import { refundSignals } from '../temporal/contracts/refund';
 import type { WebhookHandlers } from './types';
 
 const idOf = (value: string | { id: string } | null | undefined): string | null =>

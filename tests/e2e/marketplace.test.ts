@@ -18,7 +18,7 @@ import { estimateStripeFee } from '../../src/domain/money';
 import { defaultPeriods, runMarketplaceStory, type StoryResult } from '../../src/demo/marketplace-story';
 import { checkLedger } from '../../src/ledger/check';
 import { startEphemeralSystem, type EphemeralSystem } from '../../src/stack/ephemeral';
-import { payoutIds } from '../../src/temporal/shared';
+import { payoutIds } from '../../src/temporal/contracts/payouts';
 import { startTestApi, uniqueEmail, type TestApi } from '../support/api';
 
 jest.setTimeout(420_000);

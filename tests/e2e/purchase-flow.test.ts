@@ -5,7 +5,7 @@
  */
 import { parseDuration } from '../../src/domain/time';
 import { loadConfig } from '../../src/config';
-import { workflowId, type EscrowInput } from '../../src/temporal/shared';
+import { type EscrowInput, escrowWorkflowId } from '../../src/temporal/contracts/escrow';
 import { startTestApi, type TestApi } from '../support/api';
 import { checkoutOutcome, startCheckout, terminateEscrows } from '../support/checkout';
 import { createCourse, createReadyLessons, createUser } from '../support/fixtures';
@@ -95,9 +95,9 @@ test('MKT-015: $79 course → paid webhook → completed transaction, $55.30 / $
   expect(lessons.length - 1).toBeGreaterThan(0); // paid lessons exist beyond the one preview
 
   // The sale's escrow timer was started by name with the sale's release time.
-  const escrow = await t.deps.temporal.workflow.getHandle(workflowId.escrow(outcome.transactionId)).describe();
+  const escrow = await t.deps.temporal.workflow.getHandle(escrowWorkflowId(outcome.transactionId)).describe();
   expect(escrow.type).toBe('escrowWorkflow');
-  const history = await t.deps.temporal.workflow.getHandle(workflowId.escrow(outcome.transactionId)).fetchHistory();
+  const history = await t.deps.temporal.workflow.getHandle(escrowWorkflowId(outcome.transactionId)).fetchHistory();
   const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
   const [input] = (started?.input?.payloads ?? []).map(
     (p) => JSON.parse(Buffer.from(p.data as Uint8Array).toString()) as EscrowInput,

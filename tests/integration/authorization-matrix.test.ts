@@ -20,7 +20,9 @@ import type { Knex } from 'knex';
 import type { Response } from 'supertest';
 import { findCertificate } from '../../src/learning/certificates';
 import type { RecordedSale } from '../../src/sales/record-sale';
-import { cancelCheckoutUpdate, payoutIds, workflowId } from '../../src/temporal/shared';
+import { cancelCheckoutUpdate } from '../../src/temporal/contracts/checkout';
+import { payoutIds } from '../../src/temporal/contracts/payouts';
+import { refundWorkflowId } from '../../src/temporal/contracts/refund';
 import { startTestApi, uniqueEmail, type TestApi } from '../support/api';
 import { changedTables, databaseFingerprint } from '../support/db-fingerprint';
 import {
@@ -1219,7 +1221,7 @@ describe('authorization matrix', () => {
       .select('id', 'checkout_workflow_id');
     const started = [
       ...purchases.flatMap((t) => (t.checkout_workflow_id ? [t.checkout_workflow_id] : [])),
-      ...purchases.map((t) => workflowId.refund(t.id)),
+      ...purchases.map((t) => refundWorkflowId(t.id)),
       payoutIds.run(api.deps.config.TASK_QUEUE_PREFIX, DRY_RUN_PERIOD, true),
     ];
     const stillRunning: string[] = [];

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../../src/config';
-import { checkoutStateQuery } from '../../src/temporal/shared';
+import { checkoutStateQuery } from '../../src/temporal/contracts/checkout';
 import { startTestApi, type TestApi } from '../support/api';
 import { checkoutOutcome, checkoutWorkflowId, startCheckout, terminateEscrows } from '../support/checkout';
 import { createCourse, createSale, createUser, type FixtureUser } from '../support/fixtures';

@@ -5,7 +5,8 @@
 import { loadConfig } from '../../src/config';
 import { parseDuration } from '../../src/domain/time';
 import { checkLedger } from '../../src/ledger/check';
-import { searchAttributes, type EscrowState } from '../../src/temporal/shared';
+import type { EscrowState } from '../../src/temporal/contracts/escrow';
+import { searchAttributes } from '../../src/temporal/shared';
 import { startTestApi, type TestApi } from '../support/api';
 import { historyEvents, saleWithEscrow, waitFor } from '../support/escrow';
 

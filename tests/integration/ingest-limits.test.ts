@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { createCourse, createUser, type FixtureUser } from '../support/fixtures';
 import { startTestApi, type TestApi } from '../support/api';
 import { keysUnder, makeVideo, uploadLesson, waitForIngest } from '../support/videos';
-import { workflowId } from '../../src/temporal/shared';
+import { ingestWorkflowId } from '../../src/temporal/contracts/ingest';
 
 jest.setTimeout(120_000);
 
@@ -92,7 +92,7 @@ describe('limits on one video, refused with a reason that names them', () => {
   it('each media step is tried VIDEO_INGEST_ATTEMPTS times at most', async () => {
     const { limited, instructor, course } = await withLimits({ VIDEO_INGEST_ATTEMPTS: '2' });
     const { id } = await ingestOutcome(limited, instructor, course.id, await makeVideo({ seconds: 1 }));
-    const history = await limited.deps.temporal.workflow.getHandle(workflowId.ingest(id)).fetchHistory();
+    const history = await limited.deps.temporal.workflow.getHandle(ingestWorkflowId(id)).fetchHistory();
     const media = (history.events ?? [])
       .map((e) => e.activityTaskScheduledEventAttributes)
       .filter(

@@ -17,7 +17,7 @@ import {
   waitForIngest,
   type LessonBody,
 } from '../support/videos';
-import { workflowId } from '../../src/temporal/shared';
+import { ingestWorkflowId } from '../../src/temporal/contracts/ingest';
 import { behindMp4Boxes, hostileFiles, startListener, type Listener } from '../support/hostile-media';
 
 const UNREADABLE_VIDEO = 'The file is not a readable video: it is damaged, or not really an MP4/MOV file';
@@ -43,7 +43,7 @@ afterAll(async () => {
   await Promise.all(
     lessons.map((id: string) =>
       api.deps.temporal.workflow
-        .getHandle(workflowId.ingest(id))
+        .getHandle(ingestWorkflowId(id))
         .result()
         .catch(() => undefined),
     ),
@@ -55,7 +55,7 @@ const draftCourse = () => createCourse(api.deps.knex, instructor.id, { status: '
 
 /** The ingest's "current details" as the Temporal UI shows them (the SDK's built-in metadata query). */
 async function currentDetails(lessonId: string): Promise<string | undefined> {
-  const handle = api.deps.temporal.workflow.getHandle(workflowId.ingest(lessonId));
+  const handle = api.deps.temporal.workflow.getHandle(ingestWorkflowId(lessonId));
   return (await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata')).currentDetails;
 }
 
@@ -102,7 +102,7 @@ describe('streamed upload (POST /api/courses/:id/lessons)', () => {
     const detail = await api.request.get(`/api/courses/${course.id}`).set(instructor.auth);
     expect(detail.body.totalDurationMinutes).toBe(1);
 
-    const handle = api.deps.temporal.workflow.getHandle(workflowId.ingest(created.id));
+    const handle = api.deps.temporal.workflow.getHandle(ingestWorkflowId(created.id));
     const ingest = await handle.describe();
     expect(ingest.status.name).toBe('COMPLETED');
     expect(ingest.typedSearchAttributes.getAll().map((p) => [p.key.name, p.value])).toEqual(
@@ -208,7 +208,7 @@ describe('streamed upload (POST /api/courses/:id/lessons)', () => {
     expect(lesson.video.status).toBe('failed');
     // A fixed sentence: ffprobe's own words (which name the presigned URL and what the file made it try) stay in the log.
     expect(lesson.video.failureReason).toBe(UNREADABLE_VIDEO);
-    const handle = api.deps.temporal.workflow.getHandle(workflowId.ingest(res.body.id));
+    const handle = api.deps.temporal.workflow.getHandle(ingestWorkflowId(res.body.id));
     expect(await handle.result()).toMatchObject({ stage: 'failed', failureReason: lesson.video.failureReason });
     expect(await currentDetails(res.body.id)).toBe(`**failed** · ${UNREADABLE_VIDEO}`);
     const history = await handle.fetchHistory();
@@ -396,7 +396,7 @@ describe('cancelling an ingest', () => {
     const course = await draftCourse();
     const lessonId = await lessonInTranscoding(course.id);
     expect(await currentDetails(lessonId)).toMatch(/^\*\*transcoding\*\* · \d+%$/);
-    const handle = api.deps.temporal.workflow.getHandle(workflowId.ingest(lessonId));
+    const handle = api.deps.temporal.workflow.getHandle(ingestWorkflowId(lessonId));
     await handle.cancel();
     await expect(handle.result()).rejects.toThrow();
 
@@ -414,7 +414,7 @@ describe('cancelling an ingest', () => {
     await api.request.delete(`/api/courses/${course.id}/lessons/${lessonId}`).set(instructor.auth).expect(204);
     expect(await api.deps.knex('course_lessons').where({ id: lessonId })).toHaveLength(0);
 
-    const handle = api.deps.temporal.workflow.getHandle(workflowId.ingest(lessonId));
+    const handle = api.deps.temporal.workflow.getHandle(ingestWorkflowId(lessonId));
     await expect(handle.result()).rejects.toThrow();
     expect((await handle.describe()).status.name).toBe('CANCELLED');
     expect(await keysUnder(api.deps.s3, bucket, `courses/${course.id}/`)).toEqual([]);
@@ -435,7 +435,7 @@ describe('retrying a failed ingest (POST …/lessons/:lessonId/video/retry)', ()
       expect(res.status).toBe(201);
       lessonId = res.body.id;
       const failed = await waitForIngest(strict.request, instructor.auth, course.id, lessonId);
-      firstRun = (await api.deps.temporal.workflow.getHandle(workflowId.ingest(lessonId)).describe()).runId;
+      firstRun = (await api.deps.temporal.workflow.getHandle(ingestWorkflowId(lessonId)).describe()).runId;
       expect(failed.video).toMatchObject({
         status: 'failed',
         failureReason: expect.stringMatching(/^The video is 2 s long/),
@@ -458,7 +458,7 @@ describe('retrying a failed ingest (POST …/lessons/:lessonId/video/retry)', ()
     const row = await api.deps.knex('course_lessons').where({ id: lessonId }).first();
     expect(row.video_key).toBe(original);
     // A new run under the same id: the UI and the progress query follow the lesson.
-    const handle = api.deps.temporal.workflow.getHandle(workflowId.ingest(lessonId));
+    const handle = api.deps.temporal.workflow.getHandle(ingestWorkflowId(lessonId));
     expect(await handle.result()).toEqual({ stage: 'ready', percent: 100 });
     expect((await handle.describe()).runId).not.toBe(firstRun);
 

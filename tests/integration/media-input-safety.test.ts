@@ -18,7 +18,7 @@ import {
   transcodeArgs,
   FfmpegError,
 } from '../../src/media/ffmpeg';
-import { ffmpegPaths } from '../../src/stack/tools';
+import { ffmpegPaths } from '../../src/media/ffmpeg-binaries';
 import { hostileFiles, startListener, type Listener } from '../support/hostile-media';
 import { makeVideo, scratchDir } from '../support/videos';
 

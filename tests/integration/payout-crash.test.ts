@@ -9,7 +9,7 @@ import { closeDeps, connectTemporal, createDeps, type Deps } from '../../src/dep
 import { checkLedger } from '../../src/ledger/check';
 import { startPayoutRun } from '../../src/payouts/run';
 import { startEphemeralSystem, type EphemeralSystem } from '../../src/stack/ephemeral';
-import { payoutIds } from '../../src/temporal/shared';
+import { payoutIds } from '../../src/temporal/contracts/payouts';
 import { seedPayees } from '../support/payouts';
 
 jest.setTimeout(600_000);

@@ -11,7 +11,7 @@ import { loadConfig } from '../../src/config';
 import { nextPayoutRunAt } from '../../src/domain/time';
 import { checkLedger } from '../../src/ledger/check';
 import { payoutScheduleOptions } from '../../src/payouts/run';
-import { payoutIds, type PayoutRunProgress } from '../../src/temporal/shared';
+import { payoutIds, type PayoutRunProgress } from '../../src/temporal/contracts/payouts';
 import { payoutWebhookHandlers } from '../../src/webhooks/payouts';
 import { startTestApi, type TestApi } from '../support/api';
 import { createUser, type FixtureUser } from '../support/fixtures';

@@ -10,7 +10,8 @@ import { payableBalance } from '../../src/domain/money';
 import { checkLedger } from '../../src/ledger/check';
 import { findSale } from '../../src/sales/facts';
 import { requestRefund } from '../../src/sales/workflow-client';
-import { workflowId, type EscrowState, type RefundOutcome } from '../../src/temporal/shared';
+import type { EscrowState } from '../../src/temporal/contracts/escrow';
+import { type RefundOutcome, refundWorkflowId } from '../../src/temporal/contracts/refund';
 import { startTestApi, type TestApi } from '../support/api';
 import { activityCount, markPaidOut, saleWithEscrow, waitFor, type SaleScenario } from '../support/escrow';
 import { createUser, type FixtureUser } from '../support/fixtures';
@@ -162,7 +163,7 @@ describe('refunds', () => {
     }
     // One refund attempt (each run audits its own request), one Stripe call (the only code that refunds at
     // Stripe is that activity), one refund on the books.
-    expect(await activityCount(t.deps.temporal, workflowId.refund(s.sale.transactionId), 'createStripeRefund')).toBe(1);
+    expect(await activityCount(t.deps.temporal, refundWorkflowId(s.sale.transactionId), 'createStripeRefund')).toBe(1);
     for (const action of ['refund_requested', 'refund_processed']) {
       expect(
         await knex('transaction_audit_logs')
@@ -307,7 +308,7 @@ describe('refunds', () => {
       // the validator lets it through, the saga's first step finds the sale refunded and answers 409.
       const s = await scenario(HOUR);
       expect((await refund(s, s.buyer)).status).toBe(200);
-      const refundId = workflowId.refund(s.sale.transactionId);
+      const refundId = refundWorkflowId(s.sale.transactionId);
       const outcome = (await t.deps.temporal.workflow.getHandle(refundId).result()) as RefundOutcome;
       expect(outcome.status).toBe('refunded');
       const stale = {

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import knexFactory, { type Knex } from 'knex';
-import { hashPassword } from '../../src/api/auth';
+import { hashPassword } from '../../src/accounts/passwords';
 import { createKnex } from '../../src/db/knex';
 import { migrateLatest } from '../../src/db/migrate';
 import { splitRevenue } from '../../src/domain/money';

@@ -8,7 +8,8 @@ import type { Knex } from 'knex';
 import type Stripe from 'stripe';
 import { loadConfig } from '../../src/config';
 import { checkLedger } from '../../src/ledger/check';
-import { workflowId, type EscrowState, type RefundOutcome } from '../../src/temporal/shared';
+import { type EscrowState, escrowWorkflowId } from '../../src/temporal/contracts/escrow';
+import { type RefundOutcome, refundWorkflowId } from '../../src/temporal/contracts/refund';
 import { refundWebhookHandlers } from '../../src/webhooks/refunds';
 import type { WebhookHandler } from '../../src/webhooks/types';
 import { startTestApi, type TestApi } from '../support/api';
@@ -39,7 +40,7 @@ describe('refunds and disputes from Stripe', () => {
   const deliver = (event: Stripe.Event) => (refundWebhookHandlers[event.type] as WebhookHandler)(t.deps, event);
   const share = (s: SaleScenario) => knex('revenue_records').where({ id: s.sale.revenueRecordId }).first();
   const refundOutcome = (s: SaleScenario) =>
-    t.deps.temporal.workflow.getHandle(workflowId.refund(s.sale.transactionId)).result() as Promise<RefundOutcome>;
+    t.deps.temporal.workflow.getHandle(refundWorkflowId(s.sale.transactionId)).result() as Promise<RefundOutcome>;
 
   async function chargeEvent(s: SaleScenario, type: 'charge.refunded', extra: object = {}) {
     return stripeEvent(type, {
@@ -76,7 +77,7 @@ describe('refunds and disputes from Stripe', () => {
   it('a dashboard refund (charge.refunded) converges on the refund workflow: same outcome, no second Stripe refund', async () => {
     const s = await scenario(HOUR);
     const event = await chargeEvent(s, 'charge.refunded');
-    expect(await deliver(event)).toEqual({ workflowId: workflowId.refund(s.sale.transactionId) });
+    expect(await deliver(event)).toEqual({ workflowId: refundWorkflowId(s.sale.transactionId) });
 
     const outcome = await refundOutcome(s);
     expect(outcome).toMatchObject({
@@ -87,7 +88,7 @@ describe('refunds and disputes from Stripe', () => {
         stripeRefundId: `re_dashboard_${s.sale.transactionId.slice(0, 8)}`,
       },
     });
-    expect(await activityCount(t.deps.temporal, workflowId.refund(s.sale.transactionId), 'createStripeRefund')).toBe(0);
+    expect(await activityCount(t.deps.temporal, refundWorkflowId(s.sale.transactionId), 'createStripeRefund')).toBe(0);
     expect(await knex('transactions').where({ id: s.sale.transactionId }).first()).toMatchObject({
       status: 'refunded',
     });
@@ -144,7 +145,7 @@ describe('refunds and disputes from Stripe', () => {
   it('a dispute won before releaseAt: frozen, then held again, then released at releaseAt', async () => {
     const s = await scenario(8000);
     const opened = await disputeEvent(s, 'charge.dispute.created', 'needs_response');
-    expect(await deliver(opened)).toEqual({ workflowId: workflowId.escrow(s.sale.transactionId) });
+    expect(await deliver(opened)).toEqual({ workflowId: escrowWorkflowId(s.sale.transactionId) });
     await deliver(opened); // redelivered: dropped by event id
     await waitFor(
       async () => ((await escrowState(s.escrow)).status === 'frozen' ? true : undefined),
@@ -209,7 +210,7 @@ describe('refunds and disputes from Stripe', () => {
       status: 'refunded',
       result: { source: 'dispute_lost', instructorShare: 'cancelled', stripeRefundId: null },
     });
-    expect(await activityCount(t.deps.temporal, workflowId.refund(s.sale.transactionId), 'createStripeRefund')).toBe(0);
+    expect(await activityCount(t.deps.temporal, refundWorkflowId(s.sale.transactionId), 'createStripeRefund')).toBe(0);
     expect(await s.escrow.result()).toMatchObject({ status: 'cancelled', dispute: { state: 'lost' } });
     expect(await share(s)).toMatchObject({ status: 'cancelled' });
     expect(await knex('transactions').where({ id: s.sale.transactionId }).first()).toMatchObject({
@@ -238,7 +239,7 @@ describe('refunds and disputes from Stripe', () => {
     await deliver(await disputeEvent(s, 'charge.dispute.closed', 'lost'));
     expect(await refundOutcome(s)).toMatchObject({ status: 'refunded', result: { instructorShare: 'clawed_back' } });
     const escrow = (await t.deps.temporal.workflow
-      .getHandle(workflowId.escrow(s.sale.transactionId))
+      .getHandle(escrowWorkflowId(s.sale.transactionId))
       .result()) as EscrowState;
     expect(escrow).toMatchObject({ status: 'clawed_back' });
     expect(await knex('revenue_adjustments').where({ transaction_id: s.sale.transactionId }).first()).toMatchObject({

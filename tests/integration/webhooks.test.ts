@@ -8,7 +8,7 @@ import type Stripe from 'stripe';
 import { estimateStripeFee } from '../../src/domain/money';
 import { receiveStripeEvent, webhookHandlers } from '../../src/webhooks';
 import type { WebhookHandlers } from '../../src/webhooks/types';
-import { checkoutStateQuery } from '../../src/temporal/shared';
+import { checkoutStateQuery } from '../../src/temporal/contracts/checkout';
 import { startTestApi, type TestApi } from '../support/api';
 import { checkoutOutcome, checkoutWorkflowId, startCheckout, terminateEscrows } from '../support/checkout';
 import { createCourse, createUser } from '../support/fixtures';

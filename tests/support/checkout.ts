@@ -1,5 +1,6 @@
 /** Checkout helpers shared by the checkout tests, the e2e story and the benchmark. */
-import { workflowId, type CheckoutResult } from '../../src/temporal/shared';
+import type { CheckoutResult } from '../../src/temporal/contracts/checkout';
+import { escrowWorkflowId } from '../../src/temporal/contracts/escrow';
 import type { TestApi } from './api';
 import type { FixtureUser } from './fixtures';
 
@@ -50,7 +51,7 @@ export async function terminateEscrows(t: Pick<TestApi, 'deps'>, transactionIds:
   await Promise.all(
     transactionIds.map((id) =>
       t.deps.temporal.workflow
-        .getHandle(workflowId.escrow(id))
+        .getHandle(escrowWorkflowId(id))
         .terminate('test cleanup')
         .catch(() => undefined),
     ),

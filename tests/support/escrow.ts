@@ -9,7 +9,8 @@ import { simulatedEvent } from '../../src/webhooks/simulated-events';
 import type Stripe from 'stripe';
 import type { Config } from '../../src/config';
 import type { RecordedSale } from '../../src/sales/record-sale';
-import { taskQueue, workflowId, type EscrowInput, type EscrowState } from '../../src/temporal/shared';
+import { type EscrowInput, type EscrowState, escrowWorkflowId } from '../../src/temporal/contracts/escrow';
+import { taskQueue } from '../../src/temporal/shared';
 import { createCourse, createSale, createUser, type CourseFixture, type FixtureUser } from './fixtures';
 
 export interface SaleScenario {
@@ -55,7 +56,7 @@ export function startEscrow(
     releaseAt: sale.releaseAt,
   };
   return client.workflow.start('escrowWorkflow', {
-    workflowId: workflowId.escrow(sale.transactionId),
+    workflowId: escrowWorkflowId(sale.transactionId),
     taskQueue: taskQueue('core', config.TASK_QUEUE_PREFIX),
     args: [input],
   });

@@ -10,7 +10,7 @@ import { problemTypes } from '../../src/problems/http-problem';
 import { loadConfig, type Config } from '../../src/config';
 import { checkLedger, type LedgerReport } from '../../src/ledger/check';
 import { startEphemeralSystem, type EphemeralSystem } from '../../src/stack/ephemeral';
-import type { PayoutRunProgress } from '../../src/temporal/shared';
+import type { PayoutRunProgress } from '../../src/temporal/contracts/payouts';
 import { startTestApi, type TestApi } from './api';
 import { checkoutOutcome, type CheckoutAnswer } from './checkout';
 import { waitFor } from './escrow';

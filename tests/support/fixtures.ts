@@ -5,7 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Knex } from 'knex';
-import { hashPassword, signToken, type Role } from '../../src/api/auth';
+import type { Role } from '../../src/accounts/identity';
+import { hashPassword } from '../../src/accounts/passwords';
+import { signToken } from '../../src/api/auth';
 import type { Config } from '../../src/config';
 import { recordCompletedSale, type RecordedSale } from '../../src/sales/record-sale';
 import { uniqueEmail } from './api';

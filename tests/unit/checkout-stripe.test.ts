@@ -1,7 +1,7 @@
 import Stripe from 'stripe';
 import { checkoutSessionParams } from '../../activities/stripe-checkout';
 import { isStripeTaxUnavailable } from '../../src/checkout/tax';
-import type { CheckoutInput } from '../../src/temporal/shared';
+import type { CheckoutInput } from '../../src/temporal/contracts/checkout';
 import { joinHandlers } from '../../src/webhooks';
 
 const input: CheckoutInput = {

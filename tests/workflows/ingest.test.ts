@@ -18,13 +18,12 @@ import type { createMediaActivities } from '../../activities/media';
 import { ingestPercent, VIDEO_PROCESSING_FAILED_MESSAGE } from '../../src/domain/video';
 import {
   INGEST_FILE_FAULTS,
-  ingestProgressQuery,
-  ingestStageProgressSignal,
-  REPLAY_WORKER_NAME,
-  taskQueue,
   type IngestInput,
   type IngestProgress,
-} from '../../src/temporal/shared';
+  ingestProgressQuery,
+  ingestStageProgressSignal,
+} from '../../src/temporal/contracts/ingest';
+import { REPLAY_WORKER_NAME, taskQueue } from '../../src/temporal/shared';
 import { PROCESSING_CANCELLED_MESSAGE, type videoIngestWorkflow } from '../../workflows/ingest';
 import { historyToJson } from '../support/histories';
 import { loadConfig } from '../../src/config';

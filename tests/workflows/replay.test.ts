@@ -13,7 +13,8 @@ import type { temporal } from '@temporalio/proto';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type Stripe from 'stripe';
 import { loadConfig } from '../../src/config';
-import { REPLAY_WORKER_NAME, workflowId } from '../../src/temporal/shared';
+import { refundWorkflowId } from '../../src/temporal/contracts/refund';
+import { REPLAY_WORKER_NAME } from '../../src/temporal/shared';
 import { refundWebhookHandlers } from '../../src/webhooks/refunds';
 import type { WebhookHandler } from '../../src/webhooks/types';
 import { startTestApi, type TestApi } from '../support/api';
@@ -142,7 +143,7 @@ async function recordScenarios(
   ).toBe(200);
   await refunded.escrow.result();
   out['escrow-refunded'] = await history(refunded.escrow.workflowId);
-  out['refund-api'] = await history(workflowId.refund(refunded.sale.transactionId));
+  out['refund-api'] = await history(refundWorkflowId(refunded.sale.transactionId));
 
   const refused = await scenario(HOUR);
   await knex('transactions').where({ id: refused.sale.transactionId }).update({ stripe_payment_intent_id: null });
@@ -150,8 +151,8 @@ async function recordScenarios(
     (await t.request.post(`/api/transactions/${refused.sale.transactionId}/refund`).set(refused.buyer.auth).send({}))
       .status,
   ).toBe(502);
-  await client.workflow.getHandle(workflowId.refund(refused.sale.transactionId)).result();
-  out['refund-compensated'] = await history(workflowId.refund(refused.sale.transactionId));
+  await client.workflow.getHandle(refundWorkflowId(refused.sale.transactionId)).result();
+  out['refund-compensated'] = await history(refundWorkflowId(refused.sale.transactionId));
   await refused.escrow.terminate('recorded');
 
   const dashboard = await scenario(HOUR);
@@ -164,8 +165,8 @@ async function recordScenarios(
       refunds: { data: [] },
     }),
   );
-  await client.workflow.getHandle(workflowId.refund(dashboard.sale.transactionId)).result();
-  out['refund-stripe'] = await history(workflowId.refund(dashboard.sale.transactionId));
+  await client.workflow.getHandle(refundWorkflowId(dashboard.sale.transactionId)).result();
+  out['refund-stripe'] = await history(refundWorkflowId(dashboard.sale.transactionId));
 
   const won = await scenario(1500);
   await dispute(won, 'charge.dispute.created', 'needs_response');
@@ -179,7 +180,7 @@ async function recordScenarios(
   await waitFor(async () => ((await escrowState(lost.escrow)).status === 'frozen' ? true : undefined), 'freeze');
   await dispute(lost, 'charge.dispute.closed', 'lost');
   await lost.escrow.result();
-  await client.workflow.getHandle(workflowId.refund(lost.sale.transactionId)).result();
+  await client.workflow.getHandle(refundWorkflowId(lost.sale.transactionId)).result();
   out['escrow-dispute-lost'] = await history(lost.escrow.workflowId);
-  out['refund-dispute-lost'] = await history(workflowId.refund(lost.sale.transactionId));
+  out['refund-dispute-lost'] = await history(refundWorkflowId(lost.sale.transactionId));
 }

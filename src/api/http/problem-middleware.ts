@@ -1,7 +1,7 @@
 import type { Middleware } from 'koa';
 import { HttpProblem, methodNotAllowed, notFound } from '../../problems/http-problem';
 import { toProblem } from '../../problems/to-problem';
-import type { AppState } from '../route';
+import type { AppState } from './context';
 
 /**
  * Every error the API returns — ours, the body parser's, the router's, the database's — leaves through

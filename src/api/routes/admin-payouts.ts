@@ -2,9 +2,10 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import { isPayPeriod, payPeriodOf } from '../../domain/time';
 import { startPayoutRun, temporalUiLink } from '../../payouts/run';
-import { payoutIds, payoutRunProgressQuery, type PayoutRunProgress } from '../../temporal/shared';
+import { payoutIds, type PayoutRunProgress, payoutRunProgressQuery } from '../../temporal/contracts/payouts';
 import { badRequest, notFound } from '../../problems/http-problem';
-import { defineRoute, type RouteModule } from '../route';
+import type { RouteModule } from '../http/context';
+import { defineRoute } from '../http/define-route';
 
 const Period = z
   .string()

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { AUDIT_ACTIONS } from '../../models/TransactionAuditLog';
 import { USER_ROLES } from '../../models/User';
 import { badRequest } from '../../problems/http-problem';
-import { defineRoute, Timestamp, type RouteModule } from '../route';
+import type { RouteModule } from '../http/context';
+import { defineRoute } from '../http/define-route';
+import { Timestamp } from '../http/schemas';
 
 const Instant = z.iso.datetime({ offset: true }).openapi({ format: 'date-time' });
 

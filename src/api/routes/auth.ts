@@ -1,19 +1,19 @@
 import { UniqueViolationError } from 'objection';
 import { z } from 'zod';
 import { User } from '../../models/User';
+import { ROLES, type AuthUser } from '../../accounts/identity';
 import {
   dummyPasswordHash,
   hashPassword,
   PASSWORD_MAX_LENGTH,
   PASSWORD_MIN_LENGTH,
-  ROLES,
-  signToken,
-  ttlSeconds,
   verifyPassword,
-  type AuthUser,
-} from '../auth';
+} from '../../accounts/passwords';
+import { signToken, ttlSeconds } from '../auth';
 import { conflict, unauthorized } from '../../problems/http-problem';
-import { defineRoute, Timestamp, type RouteModule } from '../route';
+import type { RouteModule } from '../http/context';
+import { defineRoute } from '../http/define-route';
+import { Timestamp } from '../http/schemas';
 
 /** Emails are stored trimmed and lower-cased, so lookups and the unique index see one spelling. */
 export const EmailSchema = z

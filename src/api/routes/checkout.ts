@@ -3,7 +3,9 @@ import { beginCheckout } from '../../checkout/begin';
 import { loadPurchasableCourse, pricePurchase } from '../../checkout/pricing';
 import { calculateTax, TaxLocationError } from '../../checkout/tax';
 import { badRequest } from '../../problems/http-problem';
-import { defineRoute, Timestamp, type RouteModule } from '../route';
+import type { RouteModule } from '../http/context';
+import { defineRoute } from '../http/define-route';
+import { Timestamp } from '../http/schemas';
 
 const Cents = z.number().int().nonnegative();
 

@@ -7,7 +7,9 @@ import { Coupon } from '../../models/Coupon';
 import { assertOwnerOrAdmin } from '../auth';
 import { COURSE_ARCHIVED, manageCourse } from '../course-access';
 import { badRequest, conflict, notFound } from '../../problems/http-problem';
-import { defineRoute, IdParams, Timestamp, type RouteModule } from '../route';
+import type { RouteModule } from '../http/context';
+import { defineRoute } from '../http/define-route';
+import { IdParams, Timestamp } from '../http/schemas';
 
 const CouponCode = z
   .string()

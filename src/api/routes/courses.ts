@@ -12,7 +12,9 @@ import { CourseLesson } from '../../models/CourseLesson';
 import { COURSE_ARCHIVED, manageCourse, viewCourse } from '../course-access';
 import { CourseDetailSchema, CourseSchema, toCourseResponse, toLessonResponse } from '../course-views';
 import { badRequest, conflict, gone, validationProblem } from '../../problems/http-problem';
-import { defineRoute, IdParams, type RouteModule } from '../route';
+import type { RouteModule } from '../http/context';
+import { defineRoute } from '../http/define-route';
+import { IdParams } from '../http/schemas';
 
 /**
  * Courses (spec MKT-006): create a draft, read, update, archive, and the publishing path

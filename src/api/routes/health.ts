@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { defineRoute, type RouteModule } from '../route';
+import type { RouteModule } from '../http/context';
+import { defineRoute } from '../http/define-route';
 
 /** Each dependency gets this long; a probe that hangs is worse than one that says "no". */
 const CHECK_TIMEOUT_MS = 2_000;

@@ -1,4 +1,4 @@
-import type { RouteModule } from '../route';
+import type { RouteModule } from '../http/context';
 import { adminPayoutRoutes } from './admin-payouts';
 import { auditRoutes } from './audit';
 import { authRoutes } from './auth';
@@ -8,6 +8,7 @@ import { courseRoutes } from './courses';
 import { enrollmentRoutes } from './enrollments';
 import { healthRoutes } from './health';
 import { lessonResourceRoutes } from './lesson-resources';
+import { lessonUploadRoutes } from './lesson-uploads';
 import { lessonRoutes } from './lessons';
 import { instructorConnectRoutes } from './instructor-connect';
 import { instructorEarningsRoutes } from './instructor-earnings';
@@ -28,6 +29,7 @@ export const routeModules: RouteModule[] = [
   opsRoutes,
   searchRoutes,
   courseRoutes,
+  lessonUploadRoutes,
   lessonRoutes,
   lessonResourceRoutes,
   couponRoutes,

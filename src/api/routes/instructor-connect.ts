@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { User } from '../../models/User';
 import { startConnectOnboarding } from '../../payouts/connect';
 import { unauthorized, unavailable } from '../../problems/http-problem';
-import { defineRoute, Timestamp, type RouteModule } from '../route';
+import type { RouteModule } from '../http/context';
+import { defineRoute } from '../http/define-route';
+import { Timestamp } from '../http/schemas';
 
 export const INSTRUCTOR_ONLY = 'Instructor-only endpoint';
 

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { formatUsd, PAYOUT_MINIMUM_CENTS } from '../../domain/money';
 import { nextPayoutRunAt } from '../../domain/time';
 import { earningsByCourse, earningsSummary, payoutHistory, pendingShares } from '../../payouts/earnings';
-import { defineRoute, Timestamp, type RouteModule } from '../route';
+import type { RouteModule } from '../http/context';
+import { defineRoute } from '../http/define-route';
+import { Timestamp } from '../http/schemas';
 import { INSTRUCTOR_ONLY } from './instructor-connect';
 
 /** An amount of money: integer cents for programs, the USD text for people. */

@@ -19,7 +19,9 @@ import { deleteObjects, type Bucket } from '../../storage/video-objects';
 import { COURSE_ARCHIVED, manageLesson } from '../course-access';
 import { LessonResourceSchema, toResourceResponse } from '../course-views';
 import { conflict, notFound, validationProblem } from '../../problems/http-problem';
-import { defineRoute, parseRequestPart, type RouteModule } from '../route';
+import type { RouteModule } from '../http/context';
+import { defineRoute } from '../http/define-route';
+import { parseRequestPart } from '../http/validation';
 import { streamFileToS3, type UploadKind } from '../streamed-upload';
 
 /**

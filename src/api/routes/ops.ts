@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { flushNotificationsWorkflow } from '../../../workflows/notifications';
-import { taskQueue, workflowId } from '../../temporal/shared';
-import { defineRoute, type RouteModule } from '../route';
+import { FLUSH_NOTIFICATIONS_WORKFLOW, notificationIds } from '../../temporal/contracts/notifications';
+import { taskQueue } from '../../temporal/shared';
+import type { RouteModule } from '../http/context';
+import { defineRoute } from '../http/define-route';
 
 /** Operator actions that run a workflow on demand (they also run on their Schedules). */
 export const opsRoutes: RouteModule = (router, registry, deps) => {
@@ -29,9 +31,9 @@ export const opsRoutes: RouteModule = (router, registry, deps) => {
       },
     },
     async (ctx, { body }) => {
-      const id = workflowId.notificationFlush(randomUUID());
+      const id = notificationIds.flush(randomUUID());
       const { delivered, failed } = await deps.temporal.workflow.execute<typeof flushNotificationsWorkflow>(
-        'flushNotificationsWorkflow',
+        FLUSH_NOTIFICATIONS_WORKFLOW,
         {
           workflowId: id,
           taskQueue: taskQueue('core', deps.config.TASK_QUEUE_PREFIX),

@@ -4,9 +4,11 @@ import { z } from 'zod';
 import { refundRefusal } from '../../domain/refunds';
 import { findSale, refundInputOf } from '../../sales/facts';
 import { requestRefund } from '../../sales/workflow-client';
-import { REFUND_FAILURE_CODES, type RefundFailureCode, type RefundRequest } from '../../temporal/shared';
+import { REFUND_FAILURE_CODES, type RefundFailureCode, type RefundRequest } from '../../temporal/contracts/refund';
 import { HttpProblem, notFound, unavailable } from '../../problems/http-problem';
-import { defineRoute, IdParams, type RouteModule } from '../route';
+import type { RouteModule } from '../http/context';
+import { defineRoute } from '../http/define-route';
+import { IdParams } from '../http/schemas';
 
 const RefundBody = z
   .object({

@@ -12,7 +12,9 @@ import { toPlainText } from '../../lib/plain-text';
 import { assertOwnerOrAdmin } from '../auth';
 import { viewCourse } from '../course-access';
 import { conflict, forbidden, notFound } from '../../problems/http-problem';
-import { defineRoute, IdParams, Timestamp, type RouteModule } from '../route';
+import type { RouteModule } from '../http/context';
+import { defineRoute } from '../http/define-route';
+import { IdParams, Timestamp } from '../http/schemas';
 
 /** Spec MKT-027's wording. */
 export const REVIEW_MESSAGES = {

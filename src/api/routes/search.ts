@@ -6,7 +6,9 @@ import { searchCourses, type CourseHit, type CourseSearch } from '../../search/s
 import { TotalCache } from '../../search/totals';
 import { decodeCursor, LISTING_SORTS, RELEVANCE, type CursorPosition, type SortName } from '../../search/sorts';
 import { badRequest } from '../../problems/http-problem';
-import { defineRoute, Timestamp, type RouteModule } from '../route';
+import type { RouteModule } from '../http/context';
+import { defineRoute } from '../http/define-route';
+import { Timestamp } from '../http/schemas';
 
 /** Listing prices the filter accepts, in cents ($0–$500: every course price lies within). */
 const MAX_FILTER_PRICE_CENTS = 50_000;

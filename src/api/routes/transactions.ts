@@ -1,9 +1,11 @@
 import type { Knex } from 'knex';
 import { z } from 'zod';
 import { TRANSACTION_STATUSES } from '../../models/Transaction';
-import type { AuthUser } from '../auth';
+import type { AuthUser } from '../../accounts/identity';
 import { forbidden, notFound } from '../../problems/http-problem';
-import { defineRoute, IdParams, Timestamp, type RouteModule } from '../route';
+import type { RouteModule } from '../http/context';
+import { defineRoute } from '../http/define-route';
+import { IdParams, Timestamp } from '../http/schemas';
 
 const Cents = z.number().int();
 

@@ -2,7 +2,9 @@ import Stripe from 'stripe';
 import { z } from 'zod';
 import { receiveStripeEvent } from '../../webhooks';
 import { badRequest, HttpProblem, unavailable } from '../../problems/http-problem';
-import { defineRoute, readRawBody, type RouteModule } from '../route';
+import type { RouteModule } from '../http/context';
+import { defineRoute } from '../http/define-route';
+import { readRawBody } from '../http/raw-body';
 
 const WebhookAck = z
   .object({

@@ -1,0 +1,43 @@
+/** Schemas every route shares: the problem body, timestamps, `{ id }` path params. */
+import { extendZodWithOpenApi } from '@asteasolutions/zod-to-openapi';
+import { z } from 'zod';
+
+// Once per process: adds `.openapi()` to zod's schemas. Idempotent; every module that calls `.openapi()` imports a
+// value from this one (defineRoute, Timestamp), so the extension is in place before such a schema is built.
+extendZodWithOpenApi(z);
+
+export const ProblemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    instance: z.string(),
+    requestId: z.string(),
+    errors: z
+      .array(
+        z.object({
+          field: z.string(),
+          message: z.string(),
+          in: z.enum(['path', 'query', 'header', 'body']).optional(),
+        }),
+      )
+      .optional(),
+  })
+  .openapi('Problem', { description: 'RFC 7807 problem details' });
+
+/** A timestamp in responses: accepts the `Date` pg returns (or a string), emits ISO 8601. */
+export const Timestamp = z
+  .union([z.date(), z.string()])
+  .transform((v, ctx) => {
+    const date = new Date(v);
+    if (Number.isNaN(date.getTime())) {
+      ctx.issues.push({ code: 'custom', message: 'Invalid date', input: v });
+      return z.NEVER;
+    }
+    return date.toISOString();
+  })
+  .openapi({ type: 'string', format: 'date-time' });
+
+/** Path params `{ id: uuid }` — validating here turns a bad id into a 400 before it reaches SQL. */
+export const IdParams = z.object({ id: z.uuid() });
