@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { Deps } from '../src/deps';
-import { derivedVideoKeys, renditionsFor } from '../src/domain/video';
+import { derivedVideoKeys, renditionsFor, videoLimitViolation, type VideoLimits } from '../src/domain/video';
 import {
   FfmpegError,
   interpretProbe,
@@ -17,6 +17,7 @@ import {
   type ProbeResult,
 } from '../src/media/ffmpeg';
 import { masterPlaylist, mediaPlaylistStats } from '../src/media/hls';
+import { videoLimits } from '../src/media/limits';
 import type { LessonRendition } from '../src/models/CourseLesson';
 import { ffmpegPaths } from '../src/media/ffmpeg-binaries';
 import { objectSize, presignedGetUrl, putFile } from '../src/storage/video-objects';
@@ -67,8 +68,8 @@ export function createMediaActivities(deps: Deps) {
   const sourceUrl = (videoKey: string) => presignedGetUrl(bucket, videoKey, SOURCE_URL_TTL_SECONDS);
 
   return {
-    /** Format, duration, size and streams; a file that is not a readable video fails non-retryably. */
-    async probeVideo(input: { videoKey: string }): Promise<ProbeResult> {
+    /** Format, duration, size and streams; a file that is not a readable video, or exceeds the limits, fails non-retryably. */
+    async probeVideo(input: { videoKey: string; limits?: VideoLimits }): Promise<ProbeResult> {
       const url = await sourceUrl(input.videoKey);
       let json: string;
       try {
@@ -89,6 +90,8 @@ export function createMediaActivities(deps: Deps) {
       }
       const probe = interpretProbe(json);
       if ('unreadable' in probe) throw invalidVideo(probe.unreadable);
+      const tooMuch = videoLimitViolation(probe, input.limits ?? videoLimits(deps.config));
+      if (tooMuch) throw ApplicationFailure.nonRetryable(tooMuch, INGEST_FILE_FAULTS.invalidVideo);
       return probe;
     },
 

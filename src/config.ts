@@ -57,6 +57,18 @@ const schema = z.object({
   S3_SECRET_ACCESS_KEY: z.string().optional(),
   FFMPEG_PATH: z.string().optional(),
   FFPROBE_PATH: z.string().optional(),
+  // Lesson videos: what one upload, and one instructor, may ask of the media pool (refusals name the limit).
+  VIDEO_MAX_DURATION: duration.default('4h'),
+  /** 4K, in either orientation: the longer side at most 4096 px (DCI; UHD is 3840), the shorter at most 2160. */
+  VIDEO_MAX_LONG_SIDE: z.coerce.number().int().positive().default(4096),
+  VIDEO_MAX_SHORT_SIDE: z.coerce.number().int().positive().default(2160),
+  VIDEO_MAX_FPS: z.coerce.number().positive().default(60),
+  /** The whole file's average (video and audio): 100 Mbit/s is above any delivery codec at 4K60. */
+  VIDEO_MAX_BITRATE_KBPS: z.coerce.number().int().positive().default(100_000),
+  /** Videos of one instructor stored and being processed at once (a course's worth); more are refused (429) until one is done. */
+  VIDEO_INGESTS_PER_INSTRUCTOR: z.coerce.number().int().positive().default(10),
+  /** Tries of each media step (probe, thumbnail, renditions) of one ingest: a video that keeps failing stops costing. */
+  VIDEO_INGEST_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
   ESCROW_HOLD: duration.default('7d'),
   /** How long a course listing's total is remembered per query, per instance; 0s counts every first page. */
   SEARCH_TOTAL_TTL: duration.default('30s'),

@@ -22,6 +22,7 @@ import {
   VIDEO_PROCESSING_FAILED_MESSAGE,
   wholeSeconds,
   type IngestStage,
+  type VideoLimits,
 } from '../src/domain/video';
 import {
   INGEST_FILE_FAULTS,
@@ -43,6 +44,7 @@ export const PROCESSING_CANCELLED_MESSAGE = 'Processing was cancelled';
 /** Workflows started before the second clean-up sweep existed replay without it. */
 const SWEEP_TWICE_PATCH = 'ingest-cancel-sweep-twice';
 const LATE_UPLOAD_GRACE = '3 seconds';
+const DEFAULT_MEDIA_ATTEMPTS = 3;
 /** The lesson row's percent is written in steps this large (each write is an activity). */
 const PERSIST_STEP_PERCENT = 5;
 
@@ -53,14 +55,21 @@ const PERSIST_STEP_PERCENT = 5;
  * lesson was deleted, or an operator stopped it) kills ffmpeg, then removes whatever was produced — and the
  * original too when the lesson no longer exists.
  */
-export async function videoIngestWorkflow(input: IngestInput): Promise<IngestProgress> {
+export interface VideoIngestInput extends IngestInput {
+  /** The limits in force when the upload was accepted (absent from ingests started before limits existed: the media worker's own). */
+  limits?: VideoLimits;
+  /** Tries of each media step (VIDEO_INGEST_ATTEMPTS; 3 when absent). */
+  mediaAttempts?: number;
+}
+
+export async function videoIngestWorkflow(input: VideoIngestInput): Promise<IngestProgress> {
   const ref = { lessonId: input.lessonId, videoKey: input.videoKey };
   const mediaQueue = siblingQueue(workflowInfo().taskQueue, 'media');
   const mediaRetry: RetryPolicy = {
     initialInterval: '5s',
     backoffCoefficient: 2,
     maximumInterval: '2 minutes',
-    maximumAttempts: 3,
+    maximumAttempts: input.mediaAttempts ?? DEFAULT_MEDIA_ATTEMPTS,
   };
   const { probeVideo } = proxyActivities<MediaActivities>({
     taskQueue: mediaQueue,
@@ -78,14 +87,17 @@ export async function videoIngestWorkflow(input: IngestInput): Promise<IngestPro
   });
 
   let progress: IngestProgress = { stage: 'queued', percent: 0 };
+  /** The Temporal UI's "current details": stage and percent (the static summary names the lesson and course). */
+  const show = (): void => setCurrentDetails(describeIngest(progress));
   const enter = (stage: IngestStage): void => {
     progress = { stage, percent: Math.max(progress.percent, ingestPercent(stage)) };
-    setCurrentDetails(`Lesson ${input.lessonId}: ${stage}`);
+    show();
   };
   setHandler(ingestProgressQuery, () => progress);
   setHandler(ingestStageProgressSignal, ({ stage, stagePercent }) => {
-    if (stage === progress.stage)
-      progress = { stage, percent: Math.max(progress.percent, ingestPercent(stage, stagePercent)) };
+    if (stage !== progress.stage) return;
+    progress = { stage, percent: Math.max(progress.percent, ingestPercent(stage, stagePercent)) };
+    show();
   });
 
   let finished = false;
@@ -110,7 +122,7 @@ export async function videoIngestWorkflow(input: IngestInput): Promise<IngestPro
     const persisting = persistProgress().catch(() => undefined);
     try {
       enter('probing');
-      const probe = await probeVideo({ videoKey: input.videoKey });
+      const probe = await probeVideo({ videoKey: input.videoKey, ...(input.limits && { limits: input.limits }) });
       enter('transcoding');
       // The thumbnail needs only the probe: it is made alongside the renditions rather than before them.
       const [{ thumbnailKey }, streams] = await allOrNothing([
@@ -139,7 +151,7 @@ export async function videoIngestWorkflow(input: IngestInput): Promise<IngestPro
         return progress;
       }
       progress = { stage: 'ready', percent: 100 };
-      setCurrentDetails(`Lesson ${input.lessonId}: ready`);
+      show();
       return progress;
     } finally {
       finished = true;
@@ -169,11 +181,17 @@ export async function videoIngestWorkflow(input: IngestInput): Promise<IngestPro
     const reason = fileFault ?? VIDEO_PROCESSING_FAILED_MESSAGE;
     await core.failIngest({ ...ref, reason });
     progress = { stage: 'failed', percent: progress.percent, failureReason: reason };
-    setCurrentDetails(`Lesson ${input.lessonId}: failed — ${reason}`);
+    show();
     // The file's fault is an outcome, not an operational failure; anything else stays visible as a failed workflow.
     if (fileFault) return progress;
     throw err;
   }
+}
+
+/** `**transcoding** · 45%`, `**failed** · <reason>`. */
+export function describeIngest(progress: IngestProgress): string {
+  const status = progress.failureReason ?? `${progress.percent}%`;
+  return `**${progress.stage}** · ${status}`;
 }
 
 /** Runs steps side by side; when one fails, the others are cancelled and awaited before the failure propagates. */

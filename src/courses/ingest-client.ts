@@ -10,6 +10,7 @@ import {
 } from '../temporal/contracts/ingest';
 import { searchAttributes, taskQueue } from '../temporal/shared';
 import type { videoIngestWorkflow } from '../../workflows/ingest';
+import { videoLimits } from '../media/limits';
 
 /** The API's side of the video ingest: start it once per lesson video, ask how far it is, cancel it. */
 
@@ -17,19 +18,37 @@ import type { videoIngestWorkflow } from '../../workflows/ingest';
  * Starts the lesson's ingest; a repeated call (a retried `complete`, a double click) lands on the same
  * workflow, whether it is still running or already finished — a lesson's video is ingested once.
  */
-export async function startIngest(temporal: Client, config: Config, input: IngestInput): Promise<void> {
+/** What operators see of an ingest in the Temporal UI besides its ids: whose it is and what it is called. */
+export interface IngestLabels {
+  instructorId: string;
+  lessonTitle: string;
+  courseTitle: string;
+}
+
+const quoted = (title: string): string => `“${title.length > 80 ? `${title.slice(0, 79)}…` : title}”`;
+
+export async function startIngest(
+  temporal: Client,
+  config: Config,
+  input: IngestInput,
+  labels: IngestLabels,
+  options: { rerun?: boolean } = {},
+): Promise<void> {
   try {
     await temporal.workflow.start<typeof videoIngestWorkflow>(INGEST_WORKFLOW, {
       taskQueue: taskQueue('core', config.TASK_QUEUE_PREFIX),
       workflowId: ingestWorkflowId(input.lessonId),
-      args: [input],
+      args: [{ ...input, limits: videoLimits(config), mediaAttempts: config.VIDEO_INGEST_ATTEMPTS }],
       workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      // A rerun (retrying a failed ingest) is a new run under the same id, so progress and cancellation find it.
+      workflowIdReusePolicy: options.rerun ? 'ALLOW_DUPLICATE' : 'REJECT_DUPLICATE',
       typedSearchAttributes: [
         { key: searchAttributes.courseId, value: input.courseId },
         { key: searchAttributes.lessonId, value: input.lessonId },
+        { key: searchAttributes.instructorId, value: labels.instructorId },
       ],
-      staticSummary: `Video ingest of lesson ${input.lessonId} (course ${input.courseId})`,
+      staticSummary: `Video ingest of lesson ${quoted(labels.lessonTitle)} in course ${quoted(labels.courseTitle)}`,
+      staticDetails: `Lesson \`${input.lessonId}\` · course \`${input.courseId}\` · instructor \`${labels.instructorId}\` · original \`${input.videoKey}\``,
     });
   } catch (err) {
     if (err instanceof WorkflowExecutionAlreadyStartedError) return;
@@ -43,6 +62,16 @@ export async function ingestProgress(temporal: Client, lessonId: string): Promis
     return await temporal.workflow.getHandle(ingestWorkflowId(lessonId)).query(ingestProgressQuery);
   } catch {
     return undefined;
+  }
+}
+
+/** Whether the lesson's ingest workflow is still running (it may be finishing its clean-up after writing the outcome). */
+export async function isIngestRunning(temporal: Client, lessonId: string): Promise<boolean> {
+  try {
+    return (await temporal.workflow.getHandle(ingestWorkflowId(lessonId)).describe()).status.name === 'RUNNING';
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
+    throw err;
   }
 }
 

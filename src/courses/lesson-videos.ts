@@ -16,9 +16,10 @@ import {
 } from '../domain/video';
 import { CourseLesson } from '../models/CourseLesson';
 import { badRequest, conflict, payloadTooLarge, unavailable } from '../problems/http-problem';
-import { abortMultipartUpload, completeMultipartUpload } from '../storage/multipart-uploads';
+import { abortMultipartUpload, completeMultipartUpload, partSizeFor } from '../storage/multipart-uploads';
 import { deleteVideoObjects, objectSize, readObjectHead, type Bucket } from '../storage/video-objects';
-import { cancelIngest, startIngest } from './ingest-client';
+import { cancelIngest, isIngestRunning, startIngest } from './ingest-client';
+import { assertIngestSlot } from './ingest-slots';
 
 export interface LessonVideoDeps {
   knex: Knex;
@@ -38,13 +39,8 @@ export class LessonVideos {
    * so a crash between the two steps leaves nothing inconsistent; only `awaiting_upload` changes here.
    */
   async begin(lesson: CourseLesson): Promise<CourseLesson> {
-    if (!lesson.video_key) throw new Error(`lesson ${lesson.id} has no video`);
     try {
-      await startIngest(this.deps.temporal, this.deps.config, {
-        lessonId: lesson.id,
-        courseId: lesson.course_id,
-        videoKey: lesson.video_key,
-      });
+      await this.start(lesson);
     } catch (err) {
       // The video is stored and the lesson exists (awaiting its processing): completing again starts it.
       this.deps.log.warn({ err, lessonId: lesson.id }, 'could not start the video ingest');
@@ -70,6 +66,11 @@ export class LessonVideos {
     if (size === undefined) {
       if (!lesson.video_upload_id) throw conflict('The lesson has no upload in progress');
       if (!parts?.length) throw badRequest('parts are required to complete the upload', { field: 'parts', in: 'body' });
+      assertPartsOfUpload(
+        lesson,
+        parts.map((p) => p.partNumber),
+        'parts',
+      );
       await completeMultipartUpload(this.bucket, key, lesson.video_upload_id, parts).catch((err: unknown) => {
         const status = (err as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
         // Wrong or missing parts are the client's to fix (S3 answers 400 InvalidPart / InvalidPartOrder / EntityTooSmall).
@@ -82,11 +83,82 @@ export class LessonVideos {
       if (size === undefined) throw conflict('The upload is no longer in progress; start a new one');
     }
     if (size > MAX_VIDEO_BYTES) return this.refuse(lesson, payloadTooLarge(MAX_VIDEO_SIZE_MESSAGE));
+    if (lesson.video_size_bytes !== null && size !== lesson.video_size_bytes) {
+      return this.refuse(
+        lesson,
+        badRequest(`The uploaded file is ${size} bytes, but ${lesson.video_size_bytes} were declared; upload it again`),
+      );
+    }
     if (!(await this.isVideo(key, size))) return this.refuse(lesson, badRequest(UNSUPPORTED_VIDEO_MESSAGE));
-    await CourseLesson.query(this.deps.knex)
-      .findById(lesson.id)
-      .patch({ video_upload_id: null, video_size_bytes: size });
+    // Claims an ingest slot: refused (429), the lesson keeps its stored video and completing again later starts it.
+    await this.deps.knex.transaction(async (trx) => {
+      const course = await trx('courses')
+        .where({ id: lesson.course_id })
+        .first<{ instructor_id: string }>('instructor_id');
+      await assertIngestSlot(trx, course.instructor_id, this.deps.config.VIDEO_INGESTS_PER_INSTRUCTOR, {
+        lock: true,
+        exceptLessonId: lesson.id,
+      });
+      await CourseLesson.query(trx).findById(lesson.id).patch({ video_upload_id: null, video_size_bytes: size });
+    });
     return this.begin(lesson);
+  }
+
+  private async start(lesson: CourseLesson, options: { rerun?: boolean } = {}): Promise<void> {
+    if (!lesson.video_key) throw new Error(`lesson ${lesson.id} has no video`);
+    const course = await this.deps
+      .knex('courses')
+      .where({ id: lesson.course_id })
+      .first<{ title: string; instructor_id: string }>('title', 'instructor_id');
+    if (!course) throw new Error(`lesson ${lesson.id} has no course`);
+    await startIngest(
+      this.deps.temporal,
+      this.deps.config,
+      { lessonId: lesson.id, courseId: lesson.course_id, videoKey: lesson.video_key },
+      { instructorId: course.instructor_id, lessonTitle: lesson.title, courseTitle: course.title },
+      options,
+    );
+  }
+
+  /**
+   * Processes a failed lesson's stored original again (no re-upload): after a worker outage, an operator's
+   * cancellation, or limits raised since. It takes an ingest slot like an upload; 409 when the original is gone.
+   */
+  async retry(lesson: CourseLesson, instructorId: string): Promise<CourseLesson> {
+    if (lesson.video_status !== 'failed') {
+      throw conflict(`Only a video whose processing failed can be processed again; this one is ${lesson.video_status}`);
+    }
+    if (!lesson.video_key || lesson.video_upload_id || (await objectSize(this.bucket, lesson.video_key)) === undefined)
+      throw conflict('The original video is no longer stored; upload it again');
+    if (await isIngestRunning(this.deps.temporal, lesson.id)) {
+      throw conflict('The last processing is still finishing; retry in a few seconds', {
+        headers: { 'Retry-After': '5' },
+      });
+    }
+    const previous = { video_status: lesson.video_status, failure_reason: lesson.failure_reason };
+    await this.deps.knex.transaction(async (trx) => {
+      const claimed = await CourseLesson.query(trx)
+        .findById(lesson.id)
+        .where({ video_status: 'failed', video_key: lesson.video_key })
+        .forUpdate();
+      if (!claimed) throw conflict('The lesson changed meanwhile; reload it');
+      await assertIngestSlot(trx, instructorId, this.deps.config.VIDEO_INGESTS_PER_INSTRUCTOR, {
+        lock: true,
+        exceptLessonId: lesson.id,
+      });
+      await claimed.$query(trx).patch({ video_status: 'processing', failure_reason: null, processing_percent: 0 });
+    });
+    try {
+      await this.start(lesson, { rerun: true });
+    } catch (err) {
+      await CourseLesson.query(this.deps.knex)
+        .findById(lesson.id)
+        .where({ video_status: 'processing' })
+        .patch(previous);
+      this.deps.log.warn({ err, lessonId: lesson.id }, 'could not start the video ingest again');
+      throw unavailable(VIDEO_PROCESSING_FAILED_MESSAGE, 5);
+    }
+    return (await CourseLesson.query(this.deps.knex).findById(lesson.id)) ?? lesson;
   }
 
   /** Whether a stored object of `size` bytes begins as an MP4/MOV file does (the check both upload paths end with). */
@@ -119,5 +191,19 @@ export class LessonVideos {
       .findById(lesson.id)
       .patch({ video_status: 'failed', failure_reason: problem.detail ?? problem.message, video_upload_id: null });
     throw problem;
+  }
+}
+
+/** Part numbers of a direct upload run from 1 to the count its declared size needs (`upload.partCount`); others are 400. */
+export function assertPartsOfUpload(lesson: CourseLesson, partNumbers: number[], field: string): void {
+  const declared = lesson.video_size_bytes;
+  if (declared === null) return;
+  const partCount = Math.ceil(declared / partSizeFor(declared));
+  const beyond = partNumbers.find((n) => n > partCount);
+  if (beyond !== undefined) {
+    throw badRequest(`Part ${beyond} is beyond this upload: a file of ${declared} bytes has ${partCount} part(s)`, {
+      field,
+      in: 'body',
+    });
   }
 }

@@ -214,3 +214,58 @@ export function ingestPercent(stage: IngestStage, stagePercent = 0): number {
   const within = Math.min(100, Math.max(0, stagePercent));
   return Math.floor(span[0] + ((span[1] - span[0]) * within) / 100);
 }
+
+// --- limits ------------------------------------------------------------------------------------
+
+/** What one lesson video may be (configuration: VIDEO_MAX_*), so that no upload can occupy the media pool for long. */
+export interface VideoLimits {
+  maxDurationSeconds: number;
+  /** 4K in either orientation: the longer and the shorter side, in pixels. */
+  maxLongSide: number;
+  maxShortSide: number;
+  maxFramesPerSecond: number;
+  /** The file's average bit rate. */
+  maxBitRateKbps: number;
+}
+
+export interface ProbedVideo {
+  durationSeconds: number;
+  width: number;
+  height: number;
+  /** Average frame rate, when ffprobe knows it. */
+  framesPerSecond?: number;
+  bitRateKbps?: number;
+}
+
+/** Frame rates such as 59.94 or 60.0001 count as 60. */
+const FPS_TOLERANCE = 0.01;
+
+/** Why a video exceeds the limits, in words for the instructor who uploaded it; undefined when it is within them. */
+export function videoLimitViolation(video: ProbedVideo, limits: VideoLimits): string | undefined {
+  if (video.durationSeconds > limits.maxDurationSeconds) {
+    return `The video is ${spokenDuration(video.durationSeconds)} long; a lesson video may be at most ${spokenDuration(limits.maxDurationSeconds)} long`;
+  }
+  const [long, short] = [Math.max(video.width, video.height), Math.min(video.width, video.height)];
+  if (long > limits.maxLongSide || short > limits.maxShortSide) {
+    return `The video is ${video.width}×${video.height} pixels; a lesson video may be at most ${limits.maxLongSide}×${limits.maxShortSide} (or ${limits.maxShortSide}×${limits.maxLongSide} upright)`;
+  }
+  if (video.framesPerSecond !== undefined && video.framesPerSecond > limits.maxFramesPerSecond + FPS_TOLERANCE) {
+    return `The video has ${Math.round(video.framesPerSecond)} frames per second; a lesson video may have at most ${limits.maxFramesPerSecond}`;
+  }
+  if (video.bitRateKbps !== undefined && video.bitRateKbps > limits.maxBitRateKbps) {
+    return `The video's bit rate is ${spokenBitRate(video.bitRateKbps)}; a lesson video may have at most ${spokenBitRate(limits.maxBitRateKbps)} (export it at a lower quality setting)`;
+  }
+  return undefined;
+}
+
+/** "4 h", "1 h 30 min", "12 min 5 s", "3 s". */
+export function spokenDuration(seconds: number): string {
+  const total = Math.round(seconds);
+  const [h, min, s] = [Math.floor(total / 3600), Math.floor((total % 3600) / 60), total % 60];
+  const parts = h > 0 ? [h && `${h} h`, min && `${min} min`] : [min && `${min} min`, s && `${s} s`];
+  return parts.filter(Boolean).join(' ') || '0 s';
+}
+
+function spokenBitRate(kbps: number): string {
+  return kbps >= 1000 ? `${Number((kbps / 1000).toFixed(1))} Mbit/s` : `${Math.round(kbps)} kbit/s`;
+}

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
-import type { RenditionSpec } from '../domain/video';
+import type { ProbedVideo, RenditionSpec } from '../domain/video';
 
 /**
  * ffprobe/ffmpeg as child processes: the exact command lines of the ingest (exported, so the benchmark
@@ -110,23 +110,23 @@ export function probeArgs(input: string): string[] {
   return ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', ...inputArgs(input)];
 }
 
-export interface ProbeResult {
+export interface ProbeResult extends ProbedVideo {
   formatName: string;
-  durationSeconds: number;
-  width: number;
-  height: number;
   videoCodec: string;
   hasAudio: boolean;
 }
 
 interface FfprobeJson {
-  format?: { format_name?: string; duration?: string };
+  format?: { format_name?: string; duration?: string; bit_rate?: string };
   streams?: {
     codec_type?: string;
     codec_name?: string;
     width?: number;
     height?: number;
     duration?: string;
+    avg_frame_rate?: string;
+    r_frame_rate?: string;
+    bit_rate?: string;
     disposition?: { attached_pic?: number };
   }[];
 }
@@ -156,15 +156,29 @@ export function interpretProbe(json: string): ProbeResult | { unreadable: string
   if (!video || !video.width || !video.height) return { unreadable: 'it contains no video' };
   const duration = Number(parsed.format?.duration ?? video.duration);
   if (!Number.isFinite(duration) || duration <= 0) return { unreadable: 'it has no duration' };
+  const bitRate = Number(parsed.format?.bit_rate ?? video.bit_rate);
   return {
     formatName,
     durationSeconds: duration,
     width: video.width,
     height: video.height,
+    ...optional('framesPerSecond', frameRate(video.avg_frame_rate) ?? frameRate(video.r_frame_rate)),
+    ...optional('bitRateKbps', Number.isFinite(bitRate) && bitRate > 0 ? Math.round(bitRate / 1000) : undefined),
     videoCodec: video.codec_name ?? 'unknown',
     hasAudio: streams.some((s) => s.codec_type === 'audio'),
   };
 }
+
+/** ffprobe writes rates as fractions ("30000/1001"), "0/0" when it does not know. */
+function frameRate(fraction: string | undefined): number | undefined {
+  const [num, den] = (fraction ?? '').split('/').map(Number);
+  const rate = den === undefined ? num : num / den;
+  return Number.isFinite(rate) && rate > 0 ? rate : undefined;
+}
+
+/** `{ key: value }`, or nothing when the value is unknown (activity results keep no undefined fields). */
+const optional = <K extends string, V>(key: K, value: V | undefined): Partial<Record<K, V>> =>
+  value === undefined ? {} : ({ [key]: value } as Record<K, V>);
 
 // --- thumbnail ---------------------------------------------------------------------------------
 

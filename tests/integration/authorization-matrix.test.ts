@@ -432,6 +432,17 @@ const MATRIX: Record<string, Case[]> = {
       expect: [401, 403, 403, 200, 403, 200],
     },
   ],
+  'POST /api/courses/{id}/lessons/{lessonId}/video/retry': [
+    {
+      // Its video is processed: there is nothing to retry, which only those who may retry are told.
+      on: 'a ready lesson of the workshop',
+      call: (w) => ({
+        method: 'post',
+        path: `/api/courses/${w.workshop.id}/lessons/${w.workshopLessonId}/video/retry`,
+      }),
+      expect: [401, 403, 403, 409, 403, 409],
+    },
+  ],
   'GET /api/courses/{id}/lessons/{lessonId}': [
     {
       on: 'a paid lesson of the published course',

@@ -5,7 +5,7 @@
  */
 import fs from 'node:fs';
 import http from 'node:http';
-import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand } from '@aws-sdk/client-s3';
 import { createCourse, createUser, type FixtureUser } from '../support/fixtures';
 import { startTestApi, type TestApi } from '../support/api';
 import {
@@ -53,6 +53,12 @@ afterAll(async () => {
 
 const draftCourse = () => createCourse(api.deps.knex, instructor.id, { status: 'draft' });
 
+/** The ingest's "current details" as the Temporal UI shows them (the SDK's built-in metadata query). */
+async function currentDetails(lessonId: string): Promise<string | undefined> {
+  const handle = api.deps.temporal.workflow.getHandle(ingestWorkflowId(lessonId));
+  return (await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata')).currentDetails;
+}
+
 async function readObject(key: string): Promise<Buffer> {
   const res = await api.deps.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   return Buffer.from(await res.Body!.transformToByteArray());
@@ -96,14 +102,19 @@ describe('streamed upload (POST /api/courses/:id/lessons)', () => {
     const detail = await api.request.get(`/api/courses/${course.id}`).set(instructor.auth);
     expect(detail.body.totalDurationMinutes).toBe(1);
 
-    const ingest = await api.deps.temporal.workflow.getHandle(ingestWorkflowId(created.id)).describe();
+    const handle = api.deps.temporal.workflow.getHandle(ingestWorkflowId(created.id));
+    const ingest = await handle.describe();
     expect(ingest.status.name).toBe('COMPLETED');
     expect(ingest.typedSearchAttributes.getAll().map((p) => [p.key.name, p.value])).toEqual(
       expect.arrayContaining([
         ['EduCourseId', course.id],
         ['EduLessonId', created.id],
+        ['EduInstructorId', instructor.id],
       ]),
     );
+    // What an operator sees in the Temporal UI: which lesson of which course, and how far it got.
+    expect(await ingest.staticSummary()).toBe(`Video ingest of lesson “Intro” in course “${course.title}”`);
+    expect(await currentDetails(created.id)).toBe('**ready** · 100%');
   });
 
   it('accepts MOV and keys it as .mov', async () => {
@@ -199,6 +210,7 @@ describe('streamed upload (POST /api/courses/:id/lessons)', () => {
     expect(lesson.video.failureReason).toBe(UNREADABLE_VIDEO);
     const handle = api.deps.temporal.workflow.getHandle(ingestWorkflowId(res.body.id));
     expect(await handle.result()).toMatchObject({ stage: 'failed', failureReason: lesson.video.failureReason });
+    expect(await currentDetails(res.body.id)).toBe(`**failed** · ${UNREADABLE_VIDEO}`);
     const history = await handle.fetchHistory();
     const probeAttempts = (history.events ?? [])
       .filter((e) => e.activityTaskStartedEventAttributes)
@@ -383,6 +395,7 @@ describe('cancelling an ingest', () => {
   it('by an operator kills ffmpeg, fails the lesson with a reason and removes what was produced', async () => {
     const course = await draftCourse();
     const lessonId = await lessonInTranscoding(course.id);
+    expect(await currentDetails(lessonId)).toMatch(/^\*\*transcoding\*\* · \d+%$/);
     const handle = api.deps.temporal.workflow.getHandle(ingestWorkflowId(lessonId));
     await handle.cancel();
     await expect(handle.result()).rejects.toThrow();
@@ -405,6 +418,71 @@ describe('cancelling an ingest', () => {
     await expect(handle.result()).rejects.toThrow();
     expect((await handle.describe()).status.name).toBe('CANCELLED');
     expect(await keysUnder(api.deps.s3, bucket, `courses/${course.id}/`)).toEqual([]);
+  });
+});
+
+describe('retrying a failed ingest (POST …/lessons/:lessonId/video/retry)', () => {
+  const retry = (t: TestApi, courseId: string, lessonId: string) =>
+    t.request.post(`/api/courses/${courseId}/lessons/${lessonId}/video/retry`).set(instructor.auth);
+
+  it('processes the stored original again, without re-uploading, once the limit it failed is raised', async () => {
+    const course = await draftCourse();
+    const strict = await startTestApi({ env: { VIDEO_MAX_DURATION: '1s' } });
+    let lessonId: string;
+    let firstRun: string;
+    try {
+      const res = await uploadLesson(strict.request, instructor.auth, course.id, await makeVideo({ seconds: 2 }));
+      expect(res.status).toBe(201);
+      lessonId = res.body.id;
+      const failed = await waitForIngest(strict.request, instructor.auth, course.id, lessonId);
+      firstRun = (await api.deps.temporal.workflow.getHandle(ingestWorkflowId(lessonId)).describe()).runId;
+      expect(failed.video).toMatchObject({
+        status: 'failed',
+        failureReason: expect.stringMatching(/^The video is 2 s long/),
+      });
+    } finally {
+      await strict.close();
+    }
+    const original = (await api.deps.knex('course_lessons').where({ id: lessonId }).first()).video_key;
+    let again = await retry(api, course.id, lessonId);
+    // The failed run may still be writing its outcome: the API says so and when to come back.
+    for (let i = 0; again.status === 409 && again.body.detail.includes('still finishing') && i < 20; i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      again = await retry(api, course.id, lessonId);
+    }
+    expect(again.status).toBe(200);
+    expect(again.body.video).toMatchObject({ status: 'processing', failureReason: null });
+    const ready = await waitForIngest(api.request, instructor.auth, course.id, lessonId);
+    expect(ready.video.status).toBe('ready');
+    expect(ready.durationSeconds).toBe(2);
+    const row = await api.deps.knex('course_lessons').where({ id: lessonId }).first();
+    expect(row.video_key).toBe(original);
+    // A new run under the same id: the UI and the progress query follow the lesson.
+    const handle = api.deps.temporal.workflow.getHandle(ingestWorkflowId(lessonId));
+    expect(await handle.result()).toEqual({ stage: 'ready', percent: 100 });
+    expect((await handle.describe()).runId).not.toBe(firstRun);
+
+    expect((await retry(api, course.id, lessonId)).status).toBe(409); // ready: nothing to retry
+  });
+
+  it('refuses when the original is gone (409), and for students and other instructors', async () => {
+    const course = await draftCourse();
+    const res = await uploadLesson(api.request, instructor.auth, course.id, await makeCorruptMp4());
+    const lessonId = res.body.id as string;
+    await waitForIngest(api.request, instructor.auth, course.id, lessonId);
+    const row = await api.deps.knex('course_lessons').where({ id: lessonId }).first();
+    await api.deps.s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: row.video_key }));
+    const gone = await retry(api, course.id, lessonId);
+    expect({ status: gone.status, detail: gone.body.detail }).toEqual({
+      status: 409,
+      detail: 'The original video is no longer stored; upload it again',
+    });
+    const student = await createUser(api.deps.knex, api.deps.config, 'student');
+    const stranger = await createUser(api.deps.knex, api.deps.config, 'instructor');
+    const statusFor = async (user: FixtureUser) =>
+      (await api.request.post(`/api/courses/${course.id}/lessons/${lessonId}/video/retry`).set(user.auth)).status;
+    expect(await statusFor(student)).toBe(403); // not an instructor
+    expect(await statusFor(stranger)).toBe(404); // someone else's draft course is not visible
   });
 });
 

@@ -4,7 +4,9 @@ import {
   renditionsFor,
   SNIFF_BYTES,
   sniffVideoContainer,
+  spokenDuration,
   thumbnailAtSeconds,
+  videoLimitViolation,
   videoObjectKey,
   wholeSeconds,
 } from '../../src/domain/video';
@@ -97,6 +99,53 @@ describe('sniffVideoContainer', () => {
   });
 });
 
+describe('video limits', () => {
+  const limits = {
+    maxDurationSeconds: 4 * 3600,
+    maxLongSide: 4096,
+    maxShortSide: 2160,
+    maxFramesPerSecond: 60,
+    maxBitRateKbps: 100_000,
+  };
+  const hd = { durationSeconds: 600, width: 1920, height: 1080, framesPerSecond: 30, bitRateKbps: 8000 };
+
+  it('accepts what is within every limit, 4K and 59.94/60 fps included, in either orientation', () => {
+    expect(videoLimitViolation(hd, limits)).toBeUndefined();
+    expect(videoLimitViolation({ ...hd, width: 3840, height: 2160, framesPerSecond: 60 }, limits)).toBeUndefined();
+    expect(
+      videoLimitViolation({ ...hd, width: 2160, height: 4096, framesPerSecond: 60000 / 1001 }, limits),
+    ).toBeUndefined();
+    expect(videoLimitViolation({ durationSeconds: 4 * 3600, width: 640, height: 360 }, limits)).toBeUndefined(); // rate unknown
+  });
+
+  it('names the limit a video exceeds, in words', () => {
+    expect(videoLimitViolation({ ...hd, durationSeconds: 4 * 3600 + 1800 }, limits)).toBe(
+      'The video is 4 h 30 min long; a lesson video may be at most 4 h long',
+    );
+    expect(videoLimitViolation({ ...hd, width: 7680, height: 4320 }, limits)).toBe(
+      'The video is 7680×4320 pixels; a lesson video may be at most 4096×2160 (or 2160×4096 upright)',
+    );
+    expect(videoLimitViolation({ ...hd, width: 2400, height: 2400 }, limits)).toMatch(/^The video is 2400×2400 pixels/);
+    expect(videoLimitViolation({ ...hd, framesPerSecond: 120 }, limits)).toBe(
+      'The video has 120 frames per second; a lesson video may have at most 60',
+    );
+    expect(videoLimitViolation({ ...hd, bitRateKbps: 250_000 }, limits)).toBe(
+      "The video's bit rate is 250 Mbit/s; a lesson video may have at most 100 Mbit/s (export it at a lower quality setting)",
+    );
+  });
+
+  it('says durations the way people do', () => {
+    expect([3, 65, 600, 3600, 5400, 14_400].map(spokenDuration)).toEqual([
+      '3 s',
+      '1 min 5 s',
+      '10 min',
+      '1 h',
+      '1 h 30 min',
+      '4 h',
+    ]);
+  });
+});
+
 describe('object keys', () => {
   it('derive the thumbnail and stream keys from the original’s key', () => {
     const key = videoObjectKey('c1', '1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed', 'mov');
@@ -165,6 +214,13 @@ describe('ffmpeg and ffprobe', () => {
       videoCodec: 'h264',
       hasAudio: true,
     });
+    const rates = {
+      format: { format_name: 'mov,mp4,m4a,3gp,3g2,mj2', duration: '10', bit_rate: '2500000' },
+      streams: [{ codec_type: 'video', width: 640, height: 360, avg_frame_rate: '30000/1001', r_frame_rate: '30/1' }],
+    };
+    expect(interpretProbe(JSON.stringify(rates))).toMatchObject({ framesPerSecond: 30000 / 1001, bitRateKbps: 2500 });
+    rates.streams[0].avg_frame_rate = '0/0'; // unknown: the nominal rate stands in
+    expect(interpretProbe(JSON.stringify(rates))).toMatchObject({ framesPerSecond: 30 });
     const coverArtOnly = JSON.stringify({
       format: { format_name: 'mov,mp4,m4a,3gp,3g2,mj2', duration: '180' },
       streams: [

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { LessonVideos } from '../../courses/lesson-videos';
+import { assertIngestSlot, INGEST_SLOTS_DESCRIPTION } from '../../courses/ingest-slots';
+import { assertPartsOfUpload, LessonVideos } from '../../courses/lesson-videos';
 import { insertLesson, isLessonOrderTaken, lessonOrderTaken } from '../../courses/lessons';
 import { previewChangeViolation } from '../../domain/courses';
 import {
@@ -121,6 +122,7 @@ const expiresAt = (): string => new Date(Date.now() + PRESIGNED_URL_TTL_SECONDS 
 export const lessonUploadRoutes: RouteModule = (router, registry, deps) => {
   const bucket: Bucket = { s3: deps.s3, name: deps.config.S3_BUCKET };
   const videos = new LessonVideos(deps, bucket);
+  const ingestSlots = deps.config.VIDEO_INGESTS_PER_INSTRUCTOR;
   router.use('/api/courses/:id/lessons', drainRefusedUploads);
 
   defineRoute(
@@ -147,6 +149,7 @@ export const lessonUploadRoutes: RouteModule = (router, registry, deps) => {
         410: { description: COURSE_ARCHIVED },
         413: { description: MAX_VIDEO_SIZE_MESSAGE },
         415: { description: 'Not multipart/form-data' },
+        429: { description: INGEST_SLOTS_DESCRIPTION },
       },
       openapi: {
         request: {
@@ -179,6 +182,7 @@ export const lessonUploadRoutes: RouteModule = (router, registry, deps) => {
           if (parsed.data.lessonOrder && (await isLessonOrderTaken(deps.knex, course.id, parsed.data.lessonOrder))) {
             throw lessonOrderTaken(parsed.data.lessonOrder);
           }
+          await assertIngestSlot(deps.knex, course.instructor_id, ingestSlots);
           return parsed.data;
         },
       });
@@ -192,6 +196,7 @@ export const lessonUploadRoutes: RouteModule = (router, registry, deps) => {
         lesson = await deps.knex.transaction(async (trx) => {
           const current = await manageCourse(trx, course.id, user, { forUpdate: true }); // still ours, not archived meanwhile
           assertNewLessonMayBePreview(current, video.fields.isPreview);
+          await assertIngestSlot(trx, current.instructor_id, ingestSlots, { lock: true });
           return insertLesson(trx, {
             courseId: course.id,
             ...video.fields,
@@ -229,12 +234,14 @@ export const lessonUploadRoutes: RouteModule = (router, registry, deps) => {
         409: { description: 'The lesson order is taken' },
         410: { description: COURSE_ARCHIVED },
         413: { description: MAX_VIDEO_SIZE_MESSAGE },
+        429: { description: INGEST_SLOTS_DESCRIPTION },
       },
     },
     async (ctx, { params, body, user }) => {
       if (body.sizeBytes > MAX_VIDEO_BYTES) throw payloadTooLarge(MAX_VIDEO_SIZE_MESSAGE);
       const course = await manageCourse(deps.knex, params.id, user);
       assertNewLessonMayBePreview(course, body.isPreview);
+      await assertIngestSlot(deps.knex, course.instructor_id, ingestSlots); // checked again, and claimed, on completion
       const container: VideoContainer = body.contentType === 'video/quicktime' ? 'mov' : 'mp4';
       const key = videoObjectKey(course.id, randomUUID(), container);
       const UploadId = await createMultipartUpload(bucket, key, CONTAINER_CONTENT_TYPES[container]);
@@ -281,12 +288,17 @@ export const lessonUploadRoutes: RouteModule = (router, registry, deps) => {
       forbiddenMessage: 'Only instructors can upload videos',
       params: LessonParams,
       body: PartsBody,
-      responses: { 200: PartUrlsSchema, 409: { description: 'The lesson has no upload in progress' } },
+      responses: {
+        200: PartUrlsSchema,
+        400: { description: 'A part number beyond the upload’s part count' },
+        409: { description: 'The lesson has no upload in progress' },
+      },
     },
     async (_ctx, { params, body, user }) => {
       const { lesson } = await manageLesson(deps.knex, params, user);
       if (!lesson.video_upload_id || !lesson.video_key) throw conflict('The lesson has no upload in progress');
       const { video_key: key, video_upload_id: uploadId } = lesson;
+      assertPartsOfUpload(lesson, body.partNumbers, 'partNumbers');
       const parts = await Promise.all(
         [...new Set(body.partNumbers)].map(async (partNumber) => ({
           partNumber,
@@ -314,8 +326,9 @@ export const lessonUploadRoutes: RouteModule = (router, registry, deps) => {
       body: CompleteBody,
       responses: {
         200: LessonSchema,
-        400: { description: UNSUPPORTED_VIDEO_MESSAGE },
+        400: { description: `${UNSUPPORTED_VIDEO_MESSAGE}, parts beyond the upload, or a size other than declared` },
         413: { description: MAX_VIDEO_SIZE_MESSAGE },
+        429: { description: `${INGEST_SLOTS_DESCRIPTION}; the stored video waits, complete again later` },
       },
     },
     async (_ctx, { params, body, user }) => {

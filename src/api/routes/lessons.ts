@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { refreshTotalDuration } from '../../courses/course-duration';
 import { ingestProgress } from '../../courses/ingest-client';
+import { INGEST_SLOTS_DESCRIPTION } from '../../courses/ingest-slots';
 import { LessonVideos } from '../../courses/lesson-videos';
 import { reorderLessons } from '../../courses/lessons';
 import { previewChangeViolation } from '../../domain/courses';
@@ -69,6 +70,32 @@ const expiresAt = (): string => new Date(Date.now() + PRESIGNED_URL_TTL_SECONDS 
 export const lessonRoutes: RouteModule = (router, registry, deps) => {
   const bucket: Bucket = { s3: deps.s3, name: deps.config.S3_BUCKET };
   const videos = new LessonVideos(deps, bucket);
+
+  defineRoute(
+    router,
+    registry,
+    {
+      method: 'post',
+      path: '/api/courses/:id/lessons/:lessonId/video/retry',
+      summary: 'Process a failed lesson video again, from the stored original',
+      description:
+        'For a lesson whose video is `failed` and whose original is still stored (the processing failed, was ' +
+        'cancelled, or the video was over a limit since raised): no re-upload. The lesson becomes `processing`.',
+      tags: ['lessons'],
+      auth: ['instructor', 'admin'],
+      forbiddenMessage: 'Only instructors can process videos',
+      params: LessonParams,
+      responses: {
+        200: LessonSchema,
+        409: { description: 'The video has not failed, its original is gone, or the last processing is finishing' },
+        429: { description: INGEST_SLOTS_DESCRIPTION },
+      },
+    },
+    async (_ctx, { params, user }) => {
+      const { course, lesson } = await manageLesson(deps.knex, params, user);
+      return toLessonResponse(await videos.retry(lesson, course.instructor_id), bucket, managerView(course, user));
+    },
+  );
 
   defineRoute(
     router,
