@@ -130,20 +130,7 @@ export async function startTemporal(opts: {
   ];
   if (opts.persistent) args.push('--db-filename', path.join(opts.dataDir, 'temporal.sqlite'));
   const child = spawnProcess(binary, args, { logFile: path.join(opts.dataDir, 'logs', 'temporal.log') });
-  await waitFor(
-    `Temporal dev server on ${address}`,
-    async () => {
-      const connection = await Connection.connect({ address, connectTimeout: 1000 });
-      try {
-        await connection.workflowService.getSystemInfo({});
-        return true;
-      } finally {
-        await connection.close();
-      }
-    },
-    60_000,
-    child,
-  );
+  await waitFor(`Temporal dev server on ${address}`, () => temporalAnswers(address), 60_000, child);
   return {
     name: 'temporal',
     env: { TEMPORAL_ADDRESS: address, TEMPORAL_UI_URL: uiUrl },
@@ -239,4 +226,15 @@ export async function startMailpit(opts: {
     urls: { 'mailpit API': `${api}/api/v1/messages`, 'mailpit SMTP': `smtp://${smtp}` },
     stop: () => stopProcess(child, 5000),
   };
+}
+
+/** Whether a Temporal frontend (dev server or server) at `address` answers a system-info call. */
+export async function temporalAnswers(address: string): Promise<boolean> {
+  const connection = await Connection.connect({ address, connectTimeout: 1000 });
+  try {
+    await connection.workflowService.getSystemInfo({});
+    return true;
+  } finally {
+    await connection.close();
+  }
 }

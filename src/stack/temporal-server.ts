@@ -3,9 +3,8 @@ import { randomInt } from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { Connection } from '@temporalio/client';
 import { spawnProcess, stopProcess } from './processes';
-import { freePort, waitFor, type Service } from './services';
+import { freePort, temporalAnswers, waitFor, type Service } from './services';
 import { ensureTool, GO_TOOLS } from './tools';
 
 /**
@@ -250,7 +249,7 @@ export async function startTemporalServer(opts: {
         logFile,
       },
     );
-    await waitFor(`Temporal server on ${address}`, () => answers(address), 90_000, child);
+    await waitFor(`Temporal server on ${address}`, () => temporalAnswers(address), 90_000, child);
   };
   await start();
   opts.log('temporal: namespace and search attributes (deploy/temporal-setup.sh namespace)…');
@@ -273,14 +272,4 @@ export async function startTemporalServer(opts: {
       }
     },
   };
-}
-
-async function answers(address: string): Promise<boolean> {
-  const connection = await Connection.connect({ address, connectTimeout: 1000 });
-  try {
-    await connection.workflowService.getSystemInfo({});
-    return true;
-  } finally {
-    await connection.close();
-  }
 }

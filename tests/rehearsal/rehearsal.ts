@@ -32,6 +32,7 @@ import { payoutIds } from '../../src/temporal/contracts/payouts';
 import { searchAttributes } from '../../src/temporal/shared';
 import { accountOnboardedEvent, checkoutSessionEvent, signEvent } from '../../src/webhooks/simulated-events';
 import { RehearsalClient, RehearsalError } from './http-client';
+import { waitFor } from '../support/wait-for';
 
 const INSTRUCTORS = Number(process.env.REHEARSAL_INSTRUCTORS ?? 6);
 /** Second-wave buyers per instructor (sold while the faults happen). */
@@ -58,20 +59,9 @@ interface Fault {
   note?: string;
 }
 
-async function until<T>(
-  what: string,
-  probe: () => Promise<T | undefined>,
-  limitMs = 180_000,
-  everyMs = 500,
-): Promise<T> {
-  const deadline = Date.now() + limitMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new RehearsalError(`timed out after ${limitMs / 1000}s waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
+/** The tests' one polling helper, with the rehearsal's longer defaults (its steps wait on real restarts). */
+const until = <T>(what: string, probe: () => Promise<T | undefined>, limitMs = 180_000, everyMs = 500): Promise<T> =>
+  waitFor(probe, what, limitMs, everyMs);
 
 async function main(): Promise<void> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'edustream-rehearsal-'));
