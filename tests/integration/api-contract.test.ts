@@ -1,15 +1,22 @@
 import { randomUUID } from 'node:crypto';
+import Ajv2020 from 'ajv/dist/2020';
+import addFormats from 'ajv-formats';
+import { z } from 'zod';
 import { startTestApi, type TestApi } from '../support/api';
+import { createUser, type FixtureUser } from '../support/fixtures';
 
 /**
  * The API keeps the promises its OpenAPI document makes (issue 20), through HTTP against the real services:
- * methods a resource lacks are a 405 with `Allow`, never a 5xx.
+ * methods a resource lacks are a 405 with `Allow`, never a 5xx; responses match the document's schemas (not only
+ * the zod schemas they come from); what the document allows, the server accepts.
  */
 
 let t: TestApi;
+let instructor: FixtureUser;
 
 beforeAll(async () => {
   t = await startTestApi();
+  instructor = await createUser(t.deps.knex, t.deps.config, 'instructor');
 });
 
 afterAll(async () => {
@@ -49,5 +56,125 @@ describe('a method the resource lacks → 405 problem with Allow', () => {
     const res = await send('TRACE', '/api/nope');
     expectProblem(res, 404);
     expect(res.headers.allow).toBeUndefined();
+  });
+});
+
+type JsonSchema = {
+  $ref?: string;
+  type?: string | string[];
+  properties?: Record<string, JsonSchema>;
+  items?: JsonSchema;
+  anyOf?: JsonSchema[];
+  oneOf?: JsonSchema[];
+};
+
+type Doc = {
+  paths: Record<
+    string,
+    Record<string, { responses: Record<string, { content?: Record<string, { schema: object }> }> }>
+  >;
+  components: object;
+};
+
+/** Checks a real response body against the schema the OpenAPI document gives it (JSON Schema 2020-12, OpenAPI 3.1). */
+function expectMatchesDocument(method: string, path: string, res: Res): void {
+  const doc = t.api.openApiDocument() as unknown as Doc;
+  const content = doc.paths[path]?.[method]?.responses[String(res.status)]?.content;
+  const contentType = res.headers['content-type'].split(';')[0];
+  expect(content && Object.keys(content)).toContain(contentType);
+  // `#/components/...` refs resolve against the root, so the components travel with the schema.
+  const ajv = new Ajv2020({ strict: false, allErrors: true });
+  addFormats(ajv);
+  const validate = ajv.compile({ ...content![contentType].schema, components: doc.components });
+  validate(res.body);
+  expect(validate.errors ?? []).toEqual([]);
+}
+
+const draft = {
+  title: 'A draft course',
+  description: 'Not published yet',
+  category: 'design',
+  difficultyLevel: 'beginner',
+  pricingModel: 'one_time',
+  priceCents: 1900,
+};
+
+describe('responses match the schema the document declares', () => {
+  test('a draft course (publishedAt null) through create, read and update', async () => {
+    const created = await t.request.post('/api/courses').set(instructor.auth).send(draft);
+    expect(created.status).toBe(201);
+    expect(created.body.publishedAt).toBeNull();
+    expectMatchesDocument('post', '/api/courses', created);
+
+    const id = created.body.id as string;
+    const read = await t.request.get(`/api/courses/${id}`).set(instructor.auth);
+    expect(read.status).toBe(200);
+    expect(read.body.publishedAt).toBeNull();
+    expectMatchesDocument('get', '/api/courses/{id}', read);
+
+    const updated = await t.request.put(`/api/courses/${id}`).set(instructor.auth).send({ title: 'A renamed draft' });
+    expect(updated.status).toBe(200);
+    expect(updated.body).toMatchObject({ title: 'A renamed draft', publishedAt: null });
+    expectMatchesDocument('put', '/api/courses/{id}', updated);
+  });
+
+  test('every field a response schema lets be null is nullable in the document', () => {
+    const doc = t.api.openApiDocument() as unknown as Doc & { components: { schemas: Record<string, JsonSchema> } };
+    const deref = (s: JsonSchema | undefined): JsonSchema | undefined =>
+      s?.$ref ? doc.components.schemas[s.$ref.split('/').pop()!] : s;
+    const allowsNull = (s: JsonSchema | undefined): boolean => {
+      const schema = deref(s);
+      if (!schema || (schema.type === undefined && !schema.properties && !schema.anyOf && !schema.oneOf)) return true;
+      if (schema.anyOf || schema.oneOf) return (schema.anyOf ?? schema.oneOf)!.some(allowsNull);
+      return schema.type === 'null' || (Array.isArray(schema.type) && schema.type.includes('null'));
+    };
+    /** The schema under nullable/optional/default wrappers and transforms (whose input side the document shows). */
+    const core = (schema: z.ZodType): z.ZodType => {
+      const def = schema._zod.def as { type: string; in?: z.ZodType; innerType?: z.ZodType };
+      if (def.type === 'pipe') return core(def.in!);
+      if (def.innerType && ['nullable', 'optional', 'default', 'readonly'].includes(def.type))
+        return core(def.innerType);
+      return schema;
+    };
+    const mismatches: string[] = [];
+    const walk = (schema: z.ZodType, json: JsonSchema | undefined, where: string): void => {
+      const documented = deref(json);
+      if (!documented) return;
+      if (schema.safeParse(null).success && !allowsNull(documented)) mismatches.push(where);
+      const inner = core(schema);
+      if (inner instanceof z.ZodObject && documented.properties) {
+        for (const [key, field] of Object.entries(inner.shape)) {
+          walk(field as z.ZodType, documented.properties[key], `${where}.${key}`);
+        }
+      }
+      if (inner instanceof z.ZodArray && documented.items)
+        walk(inner.element as z.ZodType, documented.items, `${where}[]`);
+    };
+    let checked = 0;
+    for (const definition of t.api.registry.definitions) {
+      if (definition.type !== 'route') continue;
+      const { method, path, responses } = definition.route;
+      for (const [status, response] of Object.entries(responses)) {
+        const content = 'content' in response ? (response.content ?? {}) : {};
+        for (const [contentType, media] of Object.entries(content)) {
+          const schema = media && 'schema' in media ? media.schema : undefined;
+          if (!(schema instanceof z.ZodType)) continue;
+          checked += 1;
+          const json = doc.paths[path][method].responses[status].content?.[contentType].schema as JsonSchema;
+          walk(schema, json, `${method.toUpperCase()} ${path} ${status}`);
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(40);
+    expect(mismatches).toEqual([]);
+  });
+
+  test('a problem matches the Problem schema', async () => {
+    const res = await send('TRACE', '/healthz');
+    expect(res.status).toBe(405);
+    // Not declared per operation (a method the path lacks has no operation); the shared Problem schema applies.
+    const doc = t.api.openApiDocument() as unknown as Doc & { components: { schemas: { Problem: object } } };
+    const ajv = new Ajv2020({ strict: false });
+    expect(ajv.validate(doc.components.schemas.Problem, res.body)).toBe(true);
   });
 });
