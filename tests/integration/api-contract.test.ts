@@ -3,7 +3,8 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { z } from 'zod';
 import { startTestApi, type TestApi } from '../support/api';
-import { createUser, type FixtureUser } from '../support/fixtures';
+import { FORBIDDEN_JSON_KEY } from '../../src/problems/to-problem';
+import { createCourse, createReadyLessons, createSale, createUser, type FixtureUser } from '../support/fixtures';
 
 /**
  * The API keeps the promises its OpenAPI document makes (issue 20), through HTTP against the real services:
@@ -176,5 +177,103 @@ describe('responses match the schema the document declares', () => {
     const doc = t.api.openApiDocument() as unknown as Doc & { components: { schemas: { Problem: object } } };
     const ajv = new Ajv2020({ strict: false });
     expect(ajv.validate(doc.components.schemas.Problem, res.body)).toBe(true);
+  });
+});
+
+describe('what the document allows, the server accepts; what it refuses, the document says', () => {
+  const schemas = () =>
+    (t.api.openApiDocument() as unknown as { components: { schemas: Record<string, Record<string, unknown>> } })
+      .components.schemas;
+
+  test('an update needs at least one field: minProperties in the document, 400 for {} on PUT course and PATCH lesson', async () => {
+    expect(schemas().UpdateCourseRequest.minProperties).toBe(1);
+    expect(schemas().UpdateLessonRequest.minProperties).toBe(1);
+
+    const course = await createCourse(t.deps.knex, instructor.id, { status: 'draft' });
+    const [lesson] = await createReadyLessons(t.deps.knex, course.id, 1);
+    const emptyCourse = await t.request.put(`/api/courses/${course.id}`).set(instructor.auth).send({});
+    expectProblem(emptyCourse, 400);
+    expect(emptyCourse.body.detail).toBe('Provide at least one field to change');
+    const emptyLesson = await t.request
+      .patch(`/api/courses/${course.id}/lessons/${lesson.id}`)
+      .set(instructor.auth)
+      .send({});
+    expectProblem(emptyLesson, 400);
+    expect(emptyLesson.body.detail).toBe('Provide at least one field to change');
+
+    const oneField = await t.request
+      .patch(`/api/courses/${course.id}/lessons/${lesson.id}`)
+      .set(instructor.auth)
+      .send({ isPreview: true });
+    expect(oneField.status).toBe(200);
+  });
+
+  test('progressSeconds up to the documented maximum never reaches a database error', async () => {
+    const documented = schemas().LessonProgressUpdate as { properties: { progressSeconds: { maximum: number } } };
+    const maximum = documented.properties.progressSeconds.maximum;
+    expect(maximum).toBe(2_147_483_647); // the int4 column's bound
+
+    const student = await createUser(t.deps.knex, t.deps.config, 'student');
+    const course = await createCourse(t.deps.knex, instructor.id);
+    const [long] = await createReadyLessons(t.deps.knex, course.id, 1, { durationSeconds: maximum - 10 });
+    const sale = await createSale(t.deps.knex, { buyerId: student.id, courseId: course.id, grossCents: 7900 });
+    const put = (lessonId: string, progressSeconds: number) =>
+      t.request
+        .put(`/api/enrollments/${sale.enrollmentId}/progress/${lessonId}`)
+        .set(student.auth)
+        .send({ progressSeconds });
+
+    // Beyond the lesson's duration: the documented refusal, not "numeric value out of range".
+    const beyond = await put(long.id, maximum);
+    expectProblem(beyond, 400);
+    expect(beyond.body.detail).toBe('Invalid progress value');
+
+    const atEnd = await put(long.id, maximum - 10);
+    expect(atEnd.status).toBe(200);
+    expect(atEnd.body).toMatchObject({ progressSeconds: maximum - 10, completed: true });
+    const midway = await put(long.id, 1_000_000_000);
+    expect(midway.status).toBe(200);
+    expect(midway.body).toMatchObject({ progressSeconds: 1_000_000_000, completed: true }); // completed stays
+
+    expectProblem(await put(long.id, maximum + 1), 400);
+  });
+
+  test('a JSON key named __proto__ is refused with a message that says so, and pollutes nothing', async () => {
+    const body = '{"email":"a@b.co","password":"long enough pw","__proto__":{"isAdmin":true}}';
+    const res = await t.request.post('/api/auth/login').set('Content-Type', 'application/json').send(body);
+    expectProblem(res, 400);
+    expect(res.body.detail).toBe(FORBIDDEN_JSON_KEY);
+    expect(res.body.errors).toEqual([{ field: 'body', message: FORBIDDEN_JSON_KEY, in: 'body' }]);
+    expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();
+
+    const nested = await t.request
+      .put(`/api/courses/${randomUUID()}`)
+      .set(instructor.auth)
+      .set('Content-Type', 'application/json')
+      .send('{"title":"A fine title","thumbnailUrl":null,"x":{"__proto__":{"polluted":1}}}');
+    expectProblem(nested, 400);
+    expect(nested.body.detail).toBe(FORBIDDEN_JSON_KEY);
+
+    // A malformed body keeps its own message.
+    const malformed = await t.request.post('/api/auth/login').set('Content-Type', 'application/json').send('{"a":');
+    expect(malformed.body.detail).toBe('Malformed JSON body');
+  });
+
+  test('a boolean query is documented as boolean and takes exactly true or false', async () => {
+    const doc = t.api.openApiDocument() as unknown as {
+      paths: Record<string, { get: { parameters: { name: string; schema: Record<string, unknown> }[] } }>;
+    };
+    const dryRun = doc.paths['/api/admin/payout-runs/{period}'].get.parameters.find((p) => p.name === 'dryRun');
+    expect(dryRun?.schema).toMatchObject({ type: 'boolean' });
+
+    const admin = await createUser(t.deps.knex, t.deps.config, 'admin');
+    const get = (dryRun: string) => t.request.get(`/api/admin/payout-runs/2020-01-01?dryRun=${dryRun}`).set(admin.auth);
+    for (const value of ['__main__', 'yes', '1', 'TRUE']) {
+      const res = await get(value);
+      expectProblem(res, 400);
+      expect(res.body.errors).toEqual([expect.objectContaining({ field: 'dryRun', in: 'query' })]);
+    }
+    // Valid values get past validation: no run exists for that period.
+    for (const value of ['true', 'false']) expectProblem(await get(value), 404);
   });
 });

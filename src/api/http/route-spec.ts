@@ -36,7 +36,7 @@ export interface RouteSpec<
   /** 403 detail when the role does not match, e.g. 'Only instructors can create courses'. */
   forbiddenMessage?: string;
   params?: P;
-  /** Query values arrive as strings: use z.coerce.number(), z.stringbool(), defaults. */
+  /** Query values arrive as strings: use z.coerce.number(), QueryBoolean (http/schemas), defaults. */
   query?: Q;
   body?: B;
   /** Keys in lower case (Node lower-cases incoming header names). */
