@@ -277,3 +277,40 @@ describe('what the document allows, the server accepts; what it refuses, the doc
     for (const value of ['true', 'false']) expectProblem(await get(value), 404);
   });
 });
+
+describe('headers and retryable statuses are documented on every operation', () => {
+  test('503 (and 429 where rate limited) with Retry-After; X-Request-Id on every response; Idempotent-Replayed on idempotent successes', () => {
+    type Response = { headers?: Record<string, { $ref: string }>; content?: Record<string, unknown> };
+    type Operation = { responses: Record<string, Response>; parameters?: { name: string; in: string }[] };
+    const doc = t.api.openApiDocument() as unknown as {
+      paths: Record<string, Record<string, Operation>>;
+      components: { headers: Record<string, unknown> };
+    };
+    expect(Object.keys(doc.components.headers).sort()).toEqual(['Idempotent-Replayed', 'Retry-After', 'X-Request-Id']);
+    let operations = 0;
+    for (const [path, item] of Object.entries(doc.paths)) {
+      for (const [method, operation] of Object.entries(item)) {
+        operations += 1;
+        const where = `${method.toUpperCase()} ${path}`;
+        const unavailable = operation.responses['503'];
+        expect([where, unavailable]).toEqual([where, expect.anything()]);
+        // A route's own 503 (readiness: which dependency failed) is an answer, not a "retry later".
+        if (unavailable.content?.['application/problem+json']) {
+          expect([where, unavailable.headers?.['Retry-After']]).toEqual([where, expect.anything()]);
+        }
+        if (path.startsWith('/api/') && !path.startsWith('/api/webhooks/')) {
+          // Every /api/ route spends a budget, except Stripe's deliveries (rateLimit: false).
+          expect([where, operation.responses['429']?.headers?.['Retry-After']]).toEqual([where, expect.anything()]);
+        }
+        for (const [status, response] of Object.entries(operation.responses)) {
+          if (status === 'default') continue;
+          expect([where, status, response.headers?.['X-Request-Id']]).toEqual([where, status, expect.anything()]);
+        }
+        const idempotent = operation.parameters?.some((p) => p.in === 'header' && p.name === 'idempotency-key');
+        const success = Object.entries(operation.responses).find(([status]) => status.startsWith('2'))?.[1];
+        if (idempotent) expect([where, success?.headers?.['Idempotent-Replayed']]).toEqual([where, expect.anything()]);
+      }
+    }
+    expect(operations).toBeGreaterThan(40);
+  });
+});

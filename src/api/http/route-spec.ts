@@ -88,6 +88,11 @@ export type AnyRouteSpec = RouteSpec<
   ResponsesSpec
 >;
 
+/** The request budget a route spends (rate-limit.ts): its own, or 'general' under /api/; `false` for none. */
+export function rateLimitPolicyOf(spec: Pick<AnyRouteSpec, 'rateLimit' | 'path'>): RateLimitPolicy | false {
+  return spec.rateLimit ?? (spec.path.startsWith('/api/') ? 'general' : false);
+}
+
 /** The body schema of a declared response, if it has one. */
 export function responseSchema(spec: ResponseSpec | undefined): z.ZodType | undefined {
   if (spec == null) return undefined;
