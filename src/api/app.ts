@@ -102,7 +102,7 @@ export function buildApi(deps: ApiDeps, options: CreateAppOptions = {}): Api {
   app.use(jsonBodyParser());
   app.use(authMiddleware(deps.config));
   app.use(router.routes());
-  // Leaves 405/501 (with Allow) for problemMiddleware to render.
+  // Leaves 405/501 (with Allow) for problemMiddleware to render, both as a 405 problem.
   app.use(router.allowedMethods());
 
   return { app, router, registry, openApiDocument: () => buildOpenApiDocument(registry, deps.config) };

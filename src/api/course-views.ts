@@ -17,7 +17,7 @@ import {
   presignedGetUrl,
   type Bucket,
 } from '../storage/video-objects';
-import { Timestamp } from './http/schemas';
+import { NullableTimestamp, Timestamp } from './http/schemas';
 
 /**
  * How courses and lessons look in responses (camelCase, money in cents, URLs signed per request), and the
@@ -45,7 +45,7 @@ export const CourseSchema = z
     ratingAverage: z.number(),
     ratingCount: z.number().int(),
     enrollmentCount: z.number().int(),
-    publishedAt: Timestamp.nullable(),
+    publishedAt: NullableTimestamp,
     createdAt: Timestamp,
     updatedAt: Timestamp,
   })

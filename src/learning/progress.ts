@@ -27,6 +27,7 @@ export interface SavedLessonProgress {
  *   completed when the student seeks back (rewatching does not undo a lesson).
  * - The enrollment row is locked first (FOR NO KEY UPDATE), the progress row second — the order every
  *   progress writer follows, so the completion trigger (migration 20261127500001) can count safely.
+ * - The completion test multiplies in bigint: any position the API accepts (up to the int4 column's maximum) fits.
  * - Returns nothing when any condition fails; `describeRejectedProgress` then says which.
  */
 export async function saveLessonProgress(
@@ -46,7 +47,7 @@ export async function saveLessonProgress(
     ),
     saved AS (
       INSERT INTO course_progress AS p (enrollment_id, lesson_id, progress_seconds, completed)
-      SELECT t.enrollment_id, t.lesson_id, ?, ? * 100 >= t.duration * ? FROM target t
+      SELECT t.enrollment_id, t.lesson_id, ?, ?::bigint * 100 >= t.duration::bigint * ? FROM target t
       ON CONFLICT (enrollment_id, lesson_id) DO UPDATE
       SET progress_seconds = excluded.progress_seconds,
           completed = p.completed OR excluded.completed,

@@ -87,6 +87,9 @@ function fromPostgres(code: string, err: unknown): HttpProblem | undefined {
   }
 }
 
+/** The 400 for a JSON body with a `__proto__` key, which the parser will not read (it could poison prototypes). */
+export const FORBIDDEN_JSON_KEY = 'JSON keys named "__proto__" are not accepted, at any depth';
+
 const dependencyUnavailable = () => unavailable('The service is temporarily unavailable, please retry', 1);
 
 /** Socket errors reaching a dependency (Postgres, S3, …): the same request may well succeed a moment later. */
@@ -141,6 +144,10 @@ export function toProblem(err: unknown): { problem: HttpProblem; internal: boole
   // co-body / raw-body (through koa-body) tag their errors with `type`.
   if (e.type === 'entity.too.large' || status === 413) {
     return { problem: payloadTooLarge(), internal: false };
+  }
+  if (status === 400 && err instanceof SyntaxError && err.message === 'Object contains forbidden prototype property') {
+    // co-body's JSON parser (bourne) refuses keys that could poison prototypes; say so rather than "malformed".
+    return { problem: badRequest(FORBIDDEN_JSON_KEY, { field: 'body', in: 'body' }), internal: false };
   }
   if (e.type === 'entity.parse.failed' || (status === 400 && err instanceof SyntaxError)) {
     return { problem: badRequest('Malformed JSON body'), internal: false };

@@ -5,7 +5,15 @@ import { assertRole, assertUser } from '../auth';
 import { type AppMiddleware, type AppRouter, parsedBody } from './context';
 import { withIdempotency } from './idempotency';
 import { toOpenApiOperation } from './openapi';
-import type { AuthRequirement, ObjectSchema, ResponsesSpec, RouteHandler, RouteInput, RouteSpec } from './route-spec';
+import {
+  rateLimitPolicyOf,
+  type AuthRequirement,
+  type ObjectSchema,
+  type ResponsesSpec,
+  type RouteHandler,
+  type RouteInput,
+  type RouteSpec,
+} from './route-spec';
 import { parsePart, serializeResponse } from './validation';
 
 /**
@@ -43,7 +51,7 @@ export function defineRoute<
           ? assertUser(ctx.state.user)
           : assertRole(ctx.state.user, spec.auth, spec.forbiddenMessage);
 
-    const policy = spec.rateLimit ?? (spec.path.startsWith('/api/') ? 'general' : false);
+    const policy = rateLimitPolicyOf(spec);
     if (policy) await ctx.rateLimiter.consume(policy, { user, ip: ctx.ip });
 
     if (spec.body && ctx.request.is('application/json', '+json') === false) {

@@ -26,6 +26,10 @@ function render(ctx: Parameters<Middleware<AppState>>[0], problem: HttpProblem):
 /**
  * Renders every error as application/problem+json. Also turns the empty 404/405/501 that the
  * router leaves behind into problems, so "no such route" looks like every other error.
+ * The router answers 501 to a method it has no list for (TRACE, PROPFIND…): that is the client's choice, not a
+ * server failure, so it becomes 405 with `Allow` like any other method the resource lacks (404 if no route matches
+ * the path at all). Done here rather than with allowedMethods' `throw` option: its error factories get no
+ * context, so they cannot name the allowed methods.
  */
 export function problemMiddleware(): Middleware<AppState> {
   return async (ctx, next) => {
@@ -33,7 +37,14 @@ export function problemMiddleware(): Middleware<AppState> {
       await next();
       if (ctx.body == null && ctx.status >= 400) {
         if (ctx.status === 404) throw notFound(`No route matches ${ctx.method} ${ctx.path}`);
-        if (ctx.status === 405) throw methodNotAllowed(ctx.method, String(ctx.response.get('Allow') ?? ''));
+        if (ctx.status === 405 || ctx.status === 501) {
+          const allow = String(ctx.response.get('Allow') ?? '');
+          if (!allow) {
+            ctx.remove('Allow'); // the router's empty list
+            throw notFound(`No route matches ${ctx.method} ${ctx.path}`);
+          }
+          throw methodNotAllowed(ctx.method, allow);
+        }
         throw new HttpProblem(ctx.status);
       }
     } catch (err) {

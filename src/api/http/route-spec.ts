@@ -36,7 +36,7 @@ export interface RouteSpec<
   /** 403 detail when the role does not match, e.g. 'Only instructors can create courses'. */
   forbiddenMessage?: string;
   params?: P;
-  /** Query values arrive as strings: use z.coerce.number(), z.stringbool(), defaults. */
+  /** Query values arrive as strings: use z.coerce.number(), QueryBoolean (http/schemas), defaults. */
   query?: Q;
   body?: B;
   /** Keys in lower case (Node lower-cases incoming header names). */
@@ -87,6 +87,11 @@ export type AnyRouteSpec = RouteSpec<
   AuthRequirement,
   ResponsesSpec
 >;
+
+/** The request budget a route spends (rate-limit.ts): its own, or 'general' under /api/; `false` for none. */
+export function rateLimitPolicyOf(spec: Pick<AnyRouteSpec, 'rateLimit' | 'path'>): RateLimitPolicy | false {
+  return spec.rateLimit ?? (spec.path.startsWith('/api/') ? 'general' : false);
+}
 
 /** The body schema of a declared response, if it has one. */
 export function responseSchema(spec: ResponseSpec | undefined): z.ZodType | undefined {

@@ -39,5 +39,19 @@ export const Timestamp = z
   })
   .openapi({ type: 'string', format: 'date-time' });
 
+/**
+ * A timestamp or null (a draft's `publishedAt`). Its own schema because `Timestamp.nullable()` would inherit the
+ * `type: 'string'` override above in the OpenAPI document, which would then forbid the null the server sends.
+ */
+export const NullableTimestamp = Timestamp.nullable().openapi({ type: ['string', 'null'], format: 'date-time' });
+
+/**
+ * A boolean query parameter: exactly `true` or `false`, as the document says (`type: boolean`). zod's default
+ * stringbool also takes yes/on/1/enabled in any case, which a client reading the document cannot know.
+ */
+export const QueryBoolean = z
+  .stringbool({ truthy: ['true'], falsy: ['false'], case: 'sensitive' })
+  .openapi({ type: 'boolean' });
+
 /** Path params `{ id: uuid }` — validating here turns a bad id into a 400 before it reaches SQL. */
 export const IdParams = z.object({ id: z.uuid() });

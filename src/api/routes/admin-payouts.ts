@@ -6,6 +6,7 @@ import { payoutIds, type PayoutRunProgress, payoutRunProgressQuery } from '../..
 import { badRequest, notFound } from '../../problems/http-problem';
 import type { RouteModule } from '../http/context';
 import { defineRoute } from '../http/define-route';
+import { QueryBoolean } from '../http/schemas';
 
 const Period = z
   .string()
@@ -102,7 +103,7 @@ export const adminPayoutRoutes: RouteModule = (router, registry, deps) => {
       tags: ['admin'],
       auth: ['admin'],
       params: z.object({ period: Period }),
-      query: z.object({ dryRun: z.stringbool().default(false) }),
+      query: z.object({ dryRun: QueryBoolean.default(false) }),
       responses: { 200: RunStatus, 404: { description: 'No run for this period' } },
     },
     async (ctx, { params, query }) => {

@@ -9,7 +9,7 @@ import { COURSE_ARCHIVED, manageCourse } from '../course-access';
 import { badRequest, conflict, notFound } from '../../problems/http-problem';
 import type { RouteModule } from '../http/context';
 import { defineRoute } from '../http/define-route';
-import { IdParams, Timestamp } from '../http/schemas';
+import { IdParams, NullableTimestamp, Timestamp } from '../http/schemas';
 
 const CouponCode = z
   .string()
@@ -44,7 +44,7 @@ const CouponSchema = z
     amountOffCents: z.number().int().nullable(),
     maxUses: z.number().int().nullable(),
     currentUses: z.number().int(),
-    expiresAt: Timestamp.nullable(),
+    expiresAt: NullableTimestamp,
     createdAt: Timestamp,
   })
   .openapi('Coupon');

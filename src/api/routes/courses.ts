@@ -48,7 +48,8 @@ const CreateCourseBody = CourseFields.strict().superRefine(checkPricing).openapi
 const UpdateCourseBody = CourseFields.partial()
   .strict()
   .refine((body) => Object.keys(body).length > 0, { message: 'Provide at least one field to change' })
-  .openapi('UpdateCourseRequest');
+  // A refinement is invisible to the document: say it there too.
+  .openapi('UpdateCourseRequest', { minProperties: 1 });
 
 export const courseRoutes: RouteModule = (router, registry, deps) => {
   const bucket = { s3: deps.s3, name: deps.config.S3_BUCKET };

@@ -26,7 +26,7 @@ import type { AuthUser } from '../../accounts/identity';
 import { badRequest, conflict, forbidden, HttpProblem, notFound, unavailable } from '../../problems/http-problem';
 import type { AppContext, RouteModule } from '../http/context';
 import { defineRoute } from '../http/define-route';
-import { IdParams, Timestamp } from '../http/schemas';
+import { IdParams, NullableTimestamp, Timestamp } from '../http/schemas';
 
 /** Spec MKT-024's wording where it has one. */
 export const LEARNING_MESSAGES = {
@@ -85,8 +85,8 @@ const EnrollmentSchema = z
     id: z.uuid(),
     status: z.enum(['active', 'revoked']),
     enrolledAt: Timestamp,
-    lastAccessedAt: Timestamp.nullable(),
-    completedAt: Timestamp.nullable().openapi({ description: 'When the last lesson was completed' }),
+    lastAccessedAt: NullableTimestamp,
+    completedAt: NullableTimestamp.openapi({ description: 'When the last lesson was completed' }),
     progress: ProgressSummarySchema,
     certificateEligible: z.boolean(),
     certificateId: z.uuid().nullable(),
@@ -114,7 +114,7 @@ const LessonProgressSchema = z
     progressSeconds: z.number().int(),
     watchedPercent: z.number().int().min(0).max(100),
     completed: z.boolean(),
-    lastWatchedAt: Timestamp.nullable(),
+    lastWatchedAt: NullableTimestamp,
   })
   .openapi('LessonProgress');
 

@@ -4,7 +4,7 @@ import { nextPayoutRunAt } from '../../domain/time';
 import { earningsByCourse, earningsSummary, payoutHistory, pendingShares } from '../../payouts/earnings';
 import type { RouteModule } from '../http/context';
 import { defineRoute } from '../http/define-route';
-import { Timestamp } from '../http/schemas';
+import { NullableTimestamp, Timestamp } from '../http/schemas';
 import { INSTRUCTOR_ONLY } from './instructor-connect';
 
 /** An amount of money: integer cents for programs, the USD text for people. */
@@ -74,8 +74,8 @@ const PayoutItem = z
     gross: MoneySchema.openapi({ description: 'Shares of sales in this payout' }),
     adjustments: MoneySchema.openapi({ description: 'Refunds after earlier payouts, deducted here' }),
     stripeTransferId: z.string().nullable(),
-    initiatedAt: Timestamp.nullable(),
-    completedAt: Timestamp.nullable(),
+    initiatedAt: NullableTimestamp,
+    completedAt: NullableTimestamp,
     failureReason: z.string().nullable(),
   })
   .openapi('Payout');
@@ -89,7 +89,7 @@ const PendingItem = z
     status: z.enum(['held', 'frozen', 'payable']),
     purchasedAt: Timestamp,
     releaseAt: Timestamp.openapi({ description: 'When the escrow hold ends' }),
-    releasedAt: Timestamp.nullable(),
+    releasedAt: NullableTimestamp,
     payoutId: z.uuid().nullable().openapi({ description: 'The payout transferring it right now, if any' }),
   })
   .openapi('PendingEarning');

@@ -31,7 +31,8 @@ const UpdateLessonBody = z
   .partial()
   .strict()
   .refine((body) => Object.keys(body).length > 0, { message: 'Provide at least one field to change' })
-  .openapi('UpdateLessonRequest');
+  // A refinement is invisible to the document: say it there too.
+  .openapi('UpdateLessonRequest', { minProperties: 1 });
 
 const ReorderBody = z
   .object({

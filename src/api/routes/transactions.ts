@@ -5,7 +5,7 @@ import type { AuthUser } from '../../accounts/identity';
 import { forbidden, notFound } from '../../problems/http-problem';
 import type { RouteModule } from '../http/context';
 import { defineRoute } from '../http/define-route';
-import { IdParams, Timestamp } from '../http/schemas';
+import { IdParams, NullableTimestamp, Timestamp } from '../http/schemas';
 
 const Cents = z.number().int();
 
@@ -27,8 +27,8 @@ const TransactionSchema = z
     stripeCheckoutSessionId: z.string().nullable(),
     stripePaymentIntentId: z.string().nullable(),
     createdAt: Timestamp,
-    completedAt: Timestamp.nullable(),
-    refundedAt: Timestamp.nullable(),
+    completedAt: NullableTimestamp,
+    refundedAt: NullableTimestamp,
     /** Only for the course's instructor and admins. */
     revenue: z
       .object({
