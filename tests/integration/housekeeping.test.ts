@@ -10,6 +10,7 @@ import { taskQueue } from '../../src/temporal/shared';
 import type { housekeepingWorkflow } from '../../workflows/housekeeping';
 import { startTestApi, type TestApi } from '../support/api';
 import { createUser } from '../support/fixtures';
+import { replayAndRecord } from '../support/histories';
 
 /**
  * The housekeeping sweep on the real parts: rows on both sides of each table's retention are written straight to
@@ -159,6 +160,8 @@ describe('housekeeping: expired rows are deleted, live ones kept', () => {
     expect(scheduled.map((a) => [String(a.heartbeatTimeout?.seconds), String(a.startToCloseTimeout?.seconds)])).toEqual(
       Array(3).fill(['60', '900']),
     );
+    // Committed for tests/workflows/replay.test.ts: the sweep's command order is kept for runs in flight.
+    await replayAndRecord([{ name: 'housekeeping-swept', history }]);
 
     // A second run finds nothing of ours to delete and keeps every live row.
     const again = await temporal.workflow.execute<typeof housekeepingWorkflow>('housekeepingWorkflow', {

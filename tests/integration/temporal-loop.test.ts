@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { startTestApi, type TestApi } from '../support/api';
 import { createUser } from '../support/fixtures';
+import { replayAndRecord } from '../support/histories';
 
 let api: TestApi;
 beforeAll(async () => {
@@ -37,6 +38,8 @@ describe('API → workflow → activity → Postgres', () => {
     const history = await api.deps.temporal.workflow.getHandle(res.body.workflowId).fetchHistory();
     const activity = history.events?.find((e) => e.activityTaskScheduledEventAttributes);
     expect(activity?.activityTaskScheduledEventAttributes?.activityType?.name).toBe('deliverPendingNotifications');
+    // Committed for tests/workflows/replay.test.ts: the relay's command order is kept for runs in flight.
+    await replayAndRecord([{ name: 'notifications-flush', history }]);
   });
 
   it('refuses non-admins and bad input without running anything', async () => {

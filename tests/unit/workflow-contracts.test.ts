@@ -1,25 +1,10 @@
 import type * as workflows from '../../workflows';
-import { CHECKOUT_WORKFLOW } from '../../src/temporal/contracts/checkout';
-import { ESCROW_WORKFLOW } from '../../src/temporal/contracts/escrow';
-import { HOUSEKEEPING_WORKFLOW } from '../../src/temporal/contracts/housekeeping';
-import { INGEST_WORKFLOW } from '../../src/temporal/contracts/ingest';
-import { FLUSH_NOTIFICATIONS_WORKFLOW } from '../../src/temporal/contracts/notifications';
-import { INSTRUCTOR_PAYOUT_WORKFLOW, PAYOUT_RUN_WORKFLOW } from '../../src/temporal/contracts/payouts';
-import { REFUND_WORKFLOW } from '../../src/temporal/contracts/refund';
+import { WORKFLOW_TYPES } from '../../src/temporal/contracts/workflow-types';
 
 // Clients start workflows by the contract's type name; the worker registers the functions workflows/index.ts
 // exports. A name that drifted from its function would fail only at run time ("workflow type not found").
 describe('workflow contracts', () => {
-  const contractTypes = [
-    CHECKOUT_WORKFLOW,
-    ESCROW_WORKFLOW,
-    REFUND_WORKFLOW,
-    INGEST_WORKFLOW,
-    PAYOUT_RUN_WORKFLOW,
-    INSTRUCTOR_PAYOUT_WORKFLOW,
-    HOUSEKEEPING_WORKFLOW,
-    FLUSH_NOTIFICATIONS_WORKFLOW,
-  ] as const;
+  const contractTypes = WORKFLOW_TYPES;
 
   // Checked by the type checker (workflow code runs only inside the sandbox, so it is not imported here).
   type ContractType = (typeof contractTypes)[number];

@@ -15,6 +15,7 @@ import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle
 import type Stripe from 'stripe';
 import { loadConfig } from '../../src/config';
 import { refundWorkflowId } from '../../src/temporal/contracts/refund';
+import { WORKFLOW_TYPES } from '../../src/temporal/contracts/workflow-types';
 import { REPLAY_WORKER_NAME } from '../../src/temporal/shared';
 import { refundWebhookHandlers } from '../../src/webhooks/refunds';
 import type { WebhookHandler } from '../../src/webhooks/types';
@@ -89,6 +90,20 @@ describe('workflow replay', () => {
     }));
     const results = await replay(bundle, histories);
     expect(results).toEqual(files.map((f) => ({ workflowId: f, error: null })));
+  });
+
+  it('holds a committed history for every workflow type', () => {
+    const typesWithHistory = new Set(
+      fs
+        .readdirSync(HISTORIES)
+        .filter((f) => f.endsWith('.json'))
+        .map(
+          (f) =>
+            historyFromJson(fs.readFileSync(path.join(HISTORIES, f), 'utf8')).events?.[0]
+              ?.workflowExecutionStartedEventAttributes?.workflowType?.name,
+        ),
+    );
+    expect(WORKFLOW_TYPES.filter((type) => !typesWithHistory.has(type))).toEqual([]);
   });
 
   it('would notice a change: a history whose recorded step differs from the code fails to replay', async () => {
