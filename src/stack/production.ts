@@ -196,8 +196,9 @@ export async function startProductionStack(opts: ProductionStackOptions): Promis
       PUBLIC_URL: publicUrl,
       FRONTEND_URL: publicUrl,
       CORS_ORIGINS: publicUrl,
-      // nginx is the one proxy in front of the APIs: trust one hop of X-Forwarded-For.
-      TRUST_PROXY: '1',
+      // nginx, on loopback, is the one proxy in front of the APIs: trust its X-Forwarded-For, one hop.
+      TRUST_PROXY: '127.0.0.1',
+      PROXY_HOPS: '1',
       DATABASE_URL: `postgres://edustream:${secrets.appDbPassword}@127.0.0.1:${pgPort}/edustream`,
       ...temporal.env,
       TEMPORAL_UI_URL: ui.urls?.['Temporal UI'] ?? '',
