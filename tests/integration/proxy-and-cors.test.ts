@@ -2,9 +2,8 @@ import { randomInt } from 'node:crypto';
 import { loadConfig } from '../../src/config';
 import { applyBucketCors, readBucketCors } from '../../src/storage/bucket-cors';
 import { startTestApi, type TestApi } from '../support/api';
-import { checkoutOutcome, terminateEscrows, type CheckoutAnswer } from '../support/checkout';
+import { completeCheckout, type CheckoutAnswer } from '../support/checkout';
 import { createCourse, createUser } from '../support/fixtures';
-import { checkoutSessionEvent, deliver } from '../support/stripe-webhooks';
 
 /** A documentation address (RFC 5737) per call, so buckets never collide between runs on one database. */
 const clientIp = () => `203.0.113.${randomInt(1, 255)}`;
@@ -57,14 +56,7 @@ describe('behind a proxy (TRUST_PROXY) and in a browser (CORS_ORIGINS, security 
       .send({ courseId: course.id });
     expect([200, 201]).toContain(res.status);
     const checkout = res.body as CheckoutAnswer;
-    const paid = checkoutSessionEvent('checkout.session.completed', {
-      sessionId: checkout.sessionId,
-      transactionId: checkout.checkoutId,
-      amountSubtotalCents: 7900,
-    });
-    expect((await deliver(api.request, paid)).status).toBe(200);
-    expect(await checkoutOutcome(api, checkout.checkoutId)).toMatchObject({ status: 'completed' });
-    await terminateEscrows(api, [checkout.checkoutId]);
+    await completeCheckout(api, checkout, 7900);
     return checkout.checkoutId;
   }
 

@@ -3,6 +3,7 @@ import type { CheckoutResult } from '../../src/temporal/contracts/checkout';
 import { escrowWorkflowId } from '../../src/temporal/contracts/escrow';
 import type { TestApi } from './api';
 import type { FixtureUser } from './fixtures';
+import { checkoutSessionEvent, deliver } from './stripe-webhooks';
 
 export interface CheckoutAnswer {
   checkoutId: string;
@@ -56,4 +57,23 @@ export async function terminateEscrows(t: Pick<TestApi, 'deps'>, transactionIds:
         .catch(() => undefined),
     ),
   );
+}
+
+/**
+ * Stripe reports the checkout paid (a signed checkout.session.completed for its full subtotal): waits for the
+ * sale to complete, then ends its escrow so the shared server stays tidy.
+ */
+export async function completeCheckout(
+  t: Pick<TestApi, 'request' | 'deps'>,
+  checkout: CheckoutAnswer,
+  amountSubtotalCents: number,
+): Promise<void> {
+  const paid = checkoutSessionEvent('checkout.session.completed', {
+    sessionId: checkout.sessionId,
+    transactionId: checkout.checkoutId,
+    amountSubtotalCents,
+  });
+  expect((await deliver(t.request, paid)).status).toBe(200);
+  expect(await checkoutOutcome(t, checkout.checkoutId)).toMatchObject({ status: 'completed' });
+  await terminateEscrows(t, [checkout.checkoutId]);
 }
